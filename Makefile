@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PETGOV := $(VENV)/bin/petgov
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m petgov.demo demo-artifacts
+	@echo "--- petgov scan demo-artifacts (exit 1 is expected: the demo pickle fails the gate)"
+	$(PETGOV) scan demo-artifacts; status=$$?; echo "petgov exit code: $$status"; test $$status -le 1
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check petgov tests benchmarks
+	$(VENV)/bin/ruff format --check petgov tests benchmarks
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) demo-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Thin typer commands; the logic lives in the pipeline and its stages."""

@@ -1,0 +1,103 @@
+"""The petgov command line: one app, one error boundary, one table of exit codes.
+
+Command modules register themselves in ``COMMANDS``; each is imported only to build the app,
+and imports its heavy engines inside the command function.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from petgov.errors import PetgovError
+from petgov.exitcodes import ExitCode
+
+# module path -> how it attaches: "commands" (module exposes register(app)).
+COMMANDS: tuple[str, ...] = (
+    "petgov.cli.scan",
+    "petgov.cli.info",
+)
+
+_state = {"debug": False}
+
+
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    """AI supply-chain security and privacy governance.
+
+    Exit codes: 0 pass (or advisory findings only), 1 a policy gate failed,
+    2 usage or input error.
+    """
+    _state["debug"] = debug
+
+
+def build_app() -> typer.Typer:
+    """Assemble the typer app from every command module."""
+    app = typer.Typer(
+        name="petgov",
+        callback=_root,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for module in COMMANDS:
+        importlib.import_module(module).register(app)
+    return app
+
+
+def error_line(message: str) -> None:
+    """Print one red error line on stderr."""
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {message}", markup=True
+    )
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the app, map every outcome to an exit code, never a bare traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        app = build_app()
+        result = app(args=args, prog_name="petgov", standalone_mode=False)
+        code = int(result) if isinstance(result, int) else ExitCode.OK
+    except PetgovError as exc:
+        if debug:
+            raise
+        error_line(_escape(exc.one_line()))
+        code = ExitCode.USAGE_OR_INPUT
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        if debug:
+            raise
+        error_line(_escape(exc.format_message()) + " (hint: run with --help)")
+        code = ExitCode.USAGE_OR_INPUT
+    except click.exceptions.Abort:
+        error_line("aborted")
+        code = ExitCode.USAGE_OR_INPUT
+    except KeyboardInterrupt:
+        error_line("interrupted")
+        code = ExitCode.USAGE_OR_INPUT
+    except Exception as exc:  # a bug: still one line unless --debug
+        if debug:
+            raise
+        error_line(
+            _escape(f"internal error: {type(exc).__name__}: {exc}")
+            + " (hint: re-run with --debug and report the traceback)"
+        )
+        code = ExitCode.USAGE_OR_INPUT
+    sys.exit(code)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

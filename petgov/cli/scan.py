@@ -1,0 +1,96 @@
+"""`petgov scan`: run the pipeline over targets and print or write the report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from petgov.exitcodes import ExitCode
+from petgov.reporters.formats import OutputFormat
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the scan command."""
+    app.command("scan")(scan)
+
+
+def scan(
+    targets: list[str] = typer.Argument(..., help="Files, folders, archives or hf://org/repo@rev."),
+    fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
+    fail_on: str = typer.Option("high", "--fail-on", help="Lowest severity that fails a gate."),
+    mode: str = typer.Option(
+        "enforce",
+        "--mode",
+        help="enforce (rules act as written) or advisory (every rule only warns).",
+    ),
+    scanner: list[str] = typer.Option([], "--scanner", help="Run only these scanners."),
+    cross_check: bool = typer.Option(
+        False, "--cross-check", help="Also run modelscan on files petgov covers itself."
+    ),
+    progress: bool = typer.Option(
+        True, "--progress/--no-progress", help="Show a progress bar on stderr for long scans."
+    ),
+) -> int:
+    """Scan models, datasets and code; print a report; exit 1 when a gate fails."""
+    from petgov.cli.output import emit, stdout_is_terminal
+    from petgov.errors import UsageError
+    from petgov.model import Severity
+    from petgov.pipeline import ScanOptions
+    from petgov.pipeline import scan as run_scan
+    from petgov.policy.evaluate import PolicyOptions
+
+    if mode not in ("enforce", "advisory"):
+        raise UsageError(f"unknown mode {mode!r}", hint="use --mode enforce or --mode advisory")
+    options = ScanOptions(
+        policy=PolicyOptions(mode=mode, fail_on=Severity.parse(fail_on)),
+        scanners=scanner or None,
+        cross_check=cross_check,
+    )
+    with _Progress(enabled=progress) as bar:
+        report = run_scan(targets, options, progress=bar.update)
+    color = output is None and stdout_is_terminal()
+    emit(fmt.reporter(color=color).render(report), output)
+    return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
+
+
+class _Progress:
+    """A rich progress bar on stderr that appears only after about a second of work."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        import sys
+
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.bar: object | None = None
+        self.task: object | None = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            bar = Progress(console=Console(stderr=True), transient=True)
+            bar.start()
+            self.bar = bar
+            self.task = bar.add_task(stage, total=total)
+        from rich.progress import Progress, TaskID
+
+        assert isinstance(self.bar, Progress)
+        self.bar.update(TaskID(int(self.task)), completed=done, total=total)  # type: ignore[call-overload]
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            from rich.progress import Progress
+
+            assert isinstance(self.bar, Progress)
+            self.bar.stop()

@@ -1,0 +1,1 @@
+"""Inventory: what each entry is (by content), how big, and its sha256."""

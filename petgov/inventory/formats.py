@@ -1,0 +1,60 @@
+"""The format names inventory assigns. Scanners register for these, never for file extensions."""
+
+from __future__ import annotations
+
+PICKLE = "pickle"
+JOBLIB = "joblib"  # a pickle stream wrapped the way joblib writes it (zlib/gzip/... or plain)
+PYTORCH_ZIP = "pytorch-zip"
+PYTORCH_LEGACY = "pytorch-legacy"  # sequential pickles after the legacy magic number, or tar
+NUMPY_NPY = "numpy-npy"
+NUMPY_NPZ = "numpy-npz"
+HDF5 = "hdf5"
+SAFETENSORS = "safetensors"
+GGUF = "gguf"
+ONNX = "onnx"
+KERAS_ZIP = "keras-zip"
+SAVEDMODEL = "tf-savedmodel"  # saved_model.pb
+TFLITE = "tflite"
+ZIP = "zip"
+TAR = "tar"
+GZIP = "gzip"
+BZIP2 = "bzip2"
+XZ = "xz"
+ZSTD = "zstd"
+ZLIB = "zlib"
+PARQUET = "parquet"
+ARROW = "arrow"
+CSV = "csv"
+TSV = "tsv"
+JSONL = "jsonl"
+JSON = "json"
+NOTEBOOK = "notebook"
+PYTHON = "python"
+YAML = "yaml"
+TOML = "toml"
+MARKDOWN = "markdown"
+TEXT = "text"
+BINARY = "binary"  # raw bytes with no structure we know (tensor data, blobs)
+EMPTY = "empty"
+
+# Generic containers the target stage opens and walks as members.
+ARCHIVES = frozenset({ZIP, TAR, GZIP, BZIP2, XZ})
+# Model containers that are also archives: walked as members too, so every pickle inside is seen.
+MODEL_ARCHIVES = frozenset({PYTORCH_ZIP, NUMPY_NPZ, KERAS_ZIP})
+# Formats that can run code when loaded: never 'clean' unless an engine examined them.
+CODE_BEARING = frozenset(
+    {
+        PICKLE,
+        JOBLIB,
+        PYTORCH_ZIP,
+        PYTORCH_LEGACY,
+        NUMPY_NPY,
+        NUMPY_NPZ,
+        HDF5,
+        KERAS_ZIP,
+        SAVEDMODEL,
+        ONNX,
+        GGUF,
+    }
+)
+TABULAR = frozenset({CSV, TSV, JSONL, JSON, PARQUET, ARROW})

@@ -1,0 +1,226 @@
+"""Format detection by content: magic bytes and structure, never the extension alone.
+
+The extension is consulted only to break ties between text formats that share a shape
+(CSV vs plain text), and a lying extension on a binary format changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import tarfile
+import zipfile
+from pathlib import PurePosixPath
+
+from petgov.inventory import formats as F
+from petgov.targets.interface import Source
+
+HEAD = 64 * 1024
+_PICKLE_PROTO = {bytes([0x80, p]) for p in range(2, 6)}
+# Opcodes a protocol 0/1 pickle commonly starts with, then a plausible next byte.
+_P0_START = (
+    b"(dp",
+    b"(lp",
+    b"(tp",
+    b"cos\n",
+    b"c__builtin__",
+    b"cbuiltins",
+    b"(i",
+    b"}q",
+    b"]q",
+    b"(cc",
+    b"ccopy_reg",
+    b"}(",
+    b"](",
+    b"(I",
+    b"(S",
+    b"(V",
+    b"(F",
+)
+_LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
+
+
+def sniff(source: Source, name: str) -> str:
+    """Return the format name (see ``formats``) of ``source``, whose display name is ``name``."""
+    if source.size == 0:
+        return F.EMPTY
+    head = source.read_head(HEAD)
+    fmt = sniff_bytes(head, name, source.size)
+    if fmt == F.ZIP:
+        return _zip_kind(source)
+    if fmt == F.TAR:
+        return _tar_kind(source)
+    return fmt
+
+
+def sniff_bytes(head: bytes, name: str, size: int) -> str:
+    """Classify from the first bytes alone (zip/tar refined by ``sniff``)."""
+    lower = PurePosixPath(name.split("!/")[-1]).name.lower()
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return F.ZIP
+    if head[:2] == b"\x1f\x8b":
+        return F.GZIP
+    if head[:3] == b"BZh":
+        return F.BZIP2
+    if head[:6] == b"\xfd7zXZ\x00":
+        return F.XZ
+    if head[:4] == b"\x28\xb5\x2f\xfd":
+        return F.ZSTD
+    if head[:8] == b"\x89HDF\r\n\x1a\n":
+        return F.HDF5
+    if head[:6] == b"\x93NUMPY":
+        return F.NUMPY_NPY
+    if head[:4] == b"GGUF":
+        return F.GGUF
+    if head[:4] == b"PAR1":
+        return F.PARQUET
+    if head[:6] == b"ARROW1" or _looks_arrow_stream(head):
+        return F.ARROW
+    if len(head) >= 8 and head[4:8] == b"TFL3":
+        return F.TFLITE
+    if _is_tar(head):
+        return F.TAR
+    if _is_legacy_torch(head):
+        return F.PYTORCH_LEGACY
+    if head[:2] in _PICKLE_PROTO:
+        return F.PICKLE
+    if _is_safetensors(head, size):
+        return F.SAFETENSORS
+    if lower == "saved_model.pb":
+        return F.SAVEDMODEL
+    if head[:1] in (b"x",) and len(head) > 1 and (head[0] * 256 + head[1]) % 31 == 0:
+        return F.ZLIB
+    if _looks_onnx(head):
+        return F.ONNX
+    if head.startswith(_P0_START) or _ends_like_p0_pickle(head, size):
+        return F.PICKLE
+    return _text_kind(head, lower)
+
+
+def _is_tar(head: bytes) -> bool:
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+def _is_legacy_torch(head: bytes) -> bool:
+    # torch.save legacy: pickled magic number 0x1950a86a20f9469cfc6c as a LONG1 at the start.
+    if head[:2] not in _PICKLE_PROTO or len(head) < 16:
+        return False
+    if head[2:4] == b"\x8a\x0a":
+        return int.from_bytes(head[4:14], "little") == _LEGACY_TORCH_MAGIC
+    return False
+
+
+def _is_safetensors(head: bytes, size: int) -> bool:
+    if len(head) < 10:
+        return False
+    (n,) = struct.unpack("<Q", head[:8])
+    if n < 2 or 8 + n > size:
+        return False
+    return head[8:9] == b"{"
+
+
+def _looks_onnx(head: bytes) -> bool:
+    # ModelProto: field 1 (ir_version, varint) usually first, and the producer/graph strings.
+    return len(head) > 4 and head[0] == 0x08 and (b"onnx" in head[:4096] or b"\x3a" in head[:64])
+
+
+def _looks_arrow_stream(head: bytes) -> bool:
+    # Arrow IPC stream (what HF datasets writes): continuation marker, then a metadata length.
+    return len(head) >= 8 and head[:4] == b"\xff\xff\xff\xff" and head[4:8] != b"\xff\xff\xff\xff"
+
+
+def _ends_like_p0_pickle(head: bytes, size: int) -> bool:
+    return size == len(head) and head.rstrip(b"\n").endswith(b".") and head[:1] in b"(cdl]}SVIFL"
+
+
+def _text_kind(head: bytes, lower: str) -> str:
+    sample = head[:8192]
+    if b"\x00" in sample:
+        return F.BINARY
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a cut multi-byte character at the end
+            return F.BINARY
+        text = sample[: exc.start].decode("utf-8")
+    stripped = text.lstrip()
+    if lower.endswith(".ipynb") and stripped.startswith("{"):
+        return F.NOTEBOOK
+    if lower.endswith(".py"):
+        return F.PYTHON
+    if stripped.startswith("{") or stripped.startswith("["):
+        kind = _json_kind(text)
+        if kind:
+            return kind
+    if lower.endswith((".md", ".markdown")):
+        return F.MARKDOWN
+    if lower.endswith((".yaml", ".yml")):
+        return F.YAML
+    if lower.endswith(".toml"):
+        return F.TOML
+    if lower.endswith(".tsv") or _delimited(text, "\t"):
+        return F.TSV
+    if lower.endswith(".csv") or _delimited(text, ","):
+        return F.CSV
+    return F.TEXT
+
+
+def _json_kind(text: str) -> str | None:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) >= 2 and all(ln.lstrip().startswith("{") for ln in lines[:5]):
+        try:
+            json.loads(lines[0])
+            return F.JSONL
+        except ValueError:
+            pass
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return F.JSON if text.rstrip() != text or len(text) >= 8000 else None
+    if isinstance(doc, dict) and "cells" in doc and "nbformat" in doc:
+        return F.NOTEBOOK
+    return F.JSON
+
+
+def _delimited(text: str, sep: str) -> bool:
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if len(lines) < 2:
+        return False
+    counts = {ln.count(sep) for ln in lines[:-1]}
+    return len(counts) == 1 and counts.pop() >= 1
+
+
+def _zip_kind(source: Source) -> str:
+    try:
+        with source.open() as fh, zipfile.ZipFile(fh) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return F.ZIP  # the archive walker reports the damage
+    if any(n.endswith("data.pkl") for n in names) or (
+        any(n.endswith("/version") or n == "version" for n in names)
+        and any(n.endswith(".pkl") for n in names)
+    ):
+        return F.PYTORCH_ZIP
+    if "config.json" in names and ("metadata.json" in names or "model.weights.h5" in names):
+        return F.KERAS_ZIP
+    if names and all(n.endswith(".npy") for n in names):
+        return F.NUMPY_NPZ
+    return F.ZIP
+
+
+def _tar_kind(source: Source) -> str:
+    try:
+        with source.open() as fh, tarfile.open(fileobj=fh, mode="r:") as tf:
+            names = {m.name for m in tf.getmembers()[:64]}
+    except (tarfile.TarError, OSError, EOFError):
+        return F.TAR
+    if {"storages", "tensors", "pickle"} <= {n.lstrip("./") for n in names}:
+        return F.PYTORCH_LEGACY
+    return F.TAR
+
+
+def sniff_stream(data: bytes, name: str) -> str:
+    """Convenience for in-memory bytes (tests, nested members)."""
+    from petgov.targets.interface import BytesSource
+
+    return sniff(BytesSource(data), name) if data else F.EMPTY

@@ -1,0 +1,344 @@
+"""The core data every stage passes on: items, findings, decisions, coverage and the report.
+
+All classes are frozen and validated when built, so later stages can trust them. Nothing here
+knows about output formats or policy; the JSON form (``to_dict``) is the versioned contract
+described by ``docs/schema/report-v1.json``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from petgov.errors import ModelError
+
+SCHEMA_VERSION = "1"
+
+JSON = Any
+
+
+class Severity(enum.Enum):
+    """Finding severities, ordered from least to most serious."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        """Parse a user-given severity name, raising a typed error with the valid choices."""
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in cls)
+            raise ModelError(f"unknown severity {value!r}", hint=f"use one of: {choices}") from None
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+class Mode(enum.Enum):
+    """How a rule acts: a guideline warns, a gate blocks."""
+
+    GUIDELINE = "guideline"
+    GATE = "gate"
+
+
+class Action(enum.Enum):
+    """What the policy did with a finding."""
+
+    WARN = "warn"
+    BLOCK = "block"
+    WAIVED = "waived"
+    INFO = "info"
+
+
+class CoverageStatus(enum.Enum):
+    """Whether an engine examined an item. Anything but SCANNED means no verdict on its bytes."""
+
+    SCANNED = "scanned"
+    SKIPPED = "skipped"
+    ERROR = "error"
+    NOT_SCANNED = "not_scanned"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an item came from: a local path, an archive member, or a hub repo at a revision."""
+
+    kind: str = "local"  # local | archive | hf
+    source: str = ""  # the target as the user gave it
+    repo: str | None = None
+    revision: str | None = None
+    etag: str | None = None
+
+    def to_dict(self) -> dict[str, JSON]:
+        out: dict[str, JSON] = {"kind": self.kind, "source": self.source}
+        for key in ("repo", "revision", "etag"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file, or one member of an archive, as the user would name it (``a.zip!/b.pkl``)."""
+
+    path: str
+    format: str
+    size: int
+    sha256: str | None
+    origin: Origin = field(default_factory=Origin)
+    depth: int = 0
+    parent: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.path:
+            raise ModelError("an item needs a path")
+        if self.size < 0:
+            raise ModelError(f"{self.path}: negative size")
+        if self.sha256 is not None and len(self.sha256) != 64:
+            raise ModelError(f"{self.path}: sha256 must be 64 hex characters")
+
+    def to_dict(self) -> dict[str, JSON]:
+        out: dict[str, JSON] = {
+            "path": self.path,
+            "format": self.format,
+            "size": self.size,
+            "sha256": self.sha256,
+            "origin": self.origin.to_dict(),
+            "depth": self.depth,
+        }
+        if self.parent is not None:
+            out["parent"] = self.parent
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a scanner saw, before policy: stable rule id, kind for policy matching, evidence.
+
+    ``evidence`` must never hold raw secrets or PII: scanners redact before they build a finding.
+    """
+
+    rule_id: str
+    kind: str
+    severity: Severity
+    title: str
+    message: str
+    path: str
+    engine: str
+    location: Mapping[str, JSON] = field(default_factory=dict)
+    evidence: Mapping[str, JSON] = field(default_factory=dict)
+    cwe: Sequence[str] = ()
+    confidence: str = "high"
+    facts: Mapping[str, JSON] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.rule_id.startswith("PG-"):
+            raise ModelError(f"rule id {self.rule_id!r} must start with 'PG-'")
+        if not self.kind or "." not in self.kind:
+            raise ModelError(f"finding kind {self.kind!r} must be namespaced, e.g. 'ser.global'")
+        if self.confidence not in ("low", "medium", "high"):
+            raise ModelError(f"confidence {self.confidence!r} must be low, medium or high")
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "rule_id": self.rule_id,
+            "kind": self.kind,
+            "severity": self.severity.value,
+            "title": self.title,
+            "message": self.message,
+            "path": self.path,
+            "engine": self.engine,
+            "location": dict(self.location),
+            "evidence": dict(self.evidence),
+            "cwe": list(self.cwe),
+            "confidence": self.confidence,
+            "facts": dict(self.facts),
+        }
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An accepted risk: who owns it, why, until when."""
+
+    id: str
+    rule_id: str
+    owner: str
+    reason: str
+    expires: str  # ISO date
+    approver: str | None = None
+    scope: Mapping[str, JSON] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "id": self.id,
+            "rule_id": self.rule_id,
+            "owner": self.owner,
+            "reason": self.reason,
+            "expires": self.expires,
+            "approver": self.approver,
+            "scope": dict(self.scope),
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A finding after policy: effective severity, mode, action and the waiver that applied."""
+
+    finding: Finding
+    rule_id: str
+    severity: Severity
+    mode: Mode
+    action: Action
+    waiver: Waiver | None = None
+    help_uri: str | None = None
+    remediation: str | None = None
+    note: str | None = None  # e.g. why a waiver lapsed
+
+    def to_dict(self) -> dict[str, JSON]:
+        out = self.finding.to_dict()
+        out["scanner_rule_id"] = self.finding.rule_id
+        out["scanner_severity"] = self.finding.severity.value
+        out["rule_id"] = self.rule_id
+        out["severity"] = self.severity.value
+        out["mode"] = self.mode.value
+        out["action"] = self.action.value
+        out["waiver"] = self.waiver.to_dict() if self.waiver else None
+        out["help_uri"] = self.help_uri
+        out["remediation"] = self.remediation
+        out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which engine examined which item, and if it did not, why. Silence is never 'clean'."""
+
+    path: str
+    engine: str
+    status: CoverageStatus
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "path": self.path,
+            "engine": self.engine,
+            "status": self.status.value,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """Which packs and settings produced the decisions, so a report can be reproduced."""
+
+    mode: str = "enforce"
+    fail_on: Severity = Severity.HIGH
+    packs: Sequence[Mapping[str, JSON]] = ()
+    lapsed_waivers: Sequence[Mapping[str, JSON]] = ()
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "mode": self.mode,
+            "fail_on": self.fail_on.value,
+            "packs": [dict(p) for p in self.packs],
+            "lapsed_waivers": [dict(w) for w in self.lapsed_waivers],
+        }
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    """The tool and engine versions a report was made with."""
+
+    name: str
+    version: str
+    engines: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {"name": self.name, "version": self.version, "engines": dict(self.engines)}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The one versioned result every output (table, JSON, SARIF, AI-BOM, gate) is rendered from."""
+
+    tool: ToolInfo
+    created_at: str
+    targets: Sequence[str]
+    items: Sequence[Item]
+    decisions: Sequence[Decision]
+    coverage: Sequence[Coverage]
+    policy: PolicyInfo = field(default_factory=PolicyInfo)
+    facts: Mapping[str, Mapping[str, JSON]] = field(default_factory=dict)
+    notes: Sequence[str] = ()
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def gate_failed(self) -> bool:
+        """True when any decision blocks: the CI exit code follows this and nothing else."""
+        return any(d.action is Action.BLOCK for d in self.decisions)
+
+    def summary(self) -> dict[str, JSON]:
+        by_severity = {s.value: 0 for s in Severity}
+        by_action = {a.value: 0 for a in Action}
+        for d in self.decisions:
+            by_severity[d.severity.value] += 1
+            by_action[d.action.value] += 1
+        not_scanned = sorted(
+            {c.path for c in self.coverage if c.status is not CoverageStatus.SCANNED}
+            - {c.path for c in self.coverage if c.status is CoverageStatus.SCANNED}
+        )
+        return {
+            "items": len(self.items),
+            "findings": len(self.decisions),
+            "by_severity": by_severity,
+            "by_action": by_action,
+            "not_scanned": not_scanned,
+            "gate_failed": self.gate_failed,
+        }
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "schema_version": self.schema_version,
+            "tool": self.tool.to_dict(),
+            "created_at": self.created_at,
+            "targets": list(self.targets),
+            "policy": self.policy.to_dict(),
+            "items": [i.to_dict() for i in self.items],
+            "findings": [d.to_dict() for d in self.decisions],
+            "coverage": [c.to_dict() for c in self.coverage],
+            "facts": {k: dict(v) for k, v in sorted(self.facts.items())},
+            "notes": list(self.notes),
+            "summary": self.summary(),
+        }

@@ -1,0 +1,228 @@
+"""target -> inventory -> scanners -> policy -> Report. Each stage is a plain function.
+
+Stages never reach back: scanners do not know about policy, policy does not know about outputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import petgov
+from petgov.errors import TargetError
+from petgov.inventory import formats as F
+from petgov.inventory.hashing import sha256_many
+from petgov.inventory.sniff import sniff
+from petgov.model import Coverage, CoverageStatus, Finding, Item, Report, ToolInfo
+from petgov.policy.evaluate import PolicyOptions, evaluate
+from petgov.scanners.interface import (
+    Entry,
+    ItemScanner,
+    ScanContext,
+    Scanner,
+    ScanResult,
+    TargetScanner,
+)
+from petgov.targets.archive import ArchiveLimits, expand
+from petgov.targets.interface import RawEntry, ResolvedTarget, resolvers
+from petgov.util.clock import iso, system_clock
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Everything a scan run needs besides its targets."""
+
+    policy: PolicyOptions = field(default_factory=PolicyOptions)
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    scanners: Sequence[str] | None = None  # None: every default-enabled scanner
+    cross_check: bool = False
+    scanner_options: Mapping[str, Any] = field(default_factory=dict)
+    now: dt.datetime | None = None
+
+
+@dataclass
+class Inventory:
+    """All entries of one target after sniffing, expansion and hashing."""
+
+    target: ResolvedTarget
+    entries: list[Entry]
+    result: ScanResult
+
+
+def resolve(target: str) -> ResolvedTarget:
+    """Resolve one target string with the first resolver that accepts it."""
+    for resolver in resolvers():
+        if resolver.accepts(target):
+            return resolver.resolve(target)
+    raise TargetError(f"{target}: no resolver accepts this target")
+
+
+def inventory(target: ResolvedTarget, limits: ArchiveLimits) -> Inventory:
+    """Sniff every entry by content, walk archives within limits, then hash everything."""
+    result = ScanResult(
+        findings=list(target.findings),
+        coverage=list(target.coverage),
+        facts={k: dict(v) for k, v in target.facts.items()},
+    )
+    queue: list[RawEntry] = list(target.entries)
+    sniffed: list[tuple[RawEntry, str]] = []
+    while queue:
+        raw = queue.pop(0)
+        try:
+            fmt = sniff(raw.source, raw.path)
+        except OSError as exc:
+            if raw.depth == 0:
+                raise TargetError(f"{raw.path}: cannot read: {exc.strerror or exc}") from exc
+            result.not_scanned(
+                raw.path, "petgov.inventory", f"unreadable member: {exc}", error=True
+            )
+            continue
+        except Exception as exc:  # a member stream that is damaged or hits a bomb limit
+            result.not_scanned(
+                raw.path, "petgov.inventory", f"unreadable member: {exc!r}", error=True
+            )
+            continue
+        sniffed.append((raw, fmt))
+        if fmt in F.ARCHIVES or fmt in F.MODEL_ARCHIVES:
+            exp = expand(raw, fmt, limits)
+            result.findings.extend(exp.findings)
+            result.coverage.extend(exp.coverage)
+            queue.extend(exp.entries)
+    digests = _hash_all([raw for raw, _ in sniffed], result)
+    entries = []
+    for (raw, fmt), digest in zip(sniffed, digests, strict=True):
+        item = Item(
+            path=raw.path,
+            format=fmt,
+            size=raw.source.size,
+            sha256=digest,
+            origin=raw.origin,
+            depth=raw.depth,
+            parent=raw.parent,
+        )
+        entries.append(Entry(item=item, source=raw.source))
+    return Inventory(target=target, entries=entries, result=result)
+
+
+def _hash_all(raws: Sequence[RawEntry], result: ScanResult) -> list[str | None]:
+    try:
+        return list(sha256_many([r.source for r in raws]))
+    except Exception:  # one damaged member: hash one by one so the rest still get digests
+        return [_hash_one(r, result) for r in raws]
+
+
+def _hash_one(raw: RawEntry, result: ScanResult) -> str | None:
+    try:
+        return sha256_many([raw.source])[0]
+    except Exception as exc:
+        result.not_scanned(raw.path, "petgov.inventory", f"cannot hash: {exc!r}", error=True)
+        return None
+
+
+def run_scanners(
+    inv: Inventory,
+    scanners: Sequence[Scanner],
+    ctx_base: ScanContext,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Run every scanner over the inventory; an item no scanner examines is 'not scanned'."""
+    result = inv.result
+    ctx = ScanContext(
+        now=ctx_base.now,
+        options=ctx_base.options,
+        target=inv.target,
+        entries=inv.entries,
+        cross_check=ctx_base.cross_check,
+    )
+    examined: set[str] = set()
+    total = len(inv.entries)
+    for done, entry in enumerate(inv.entries, 1):
+        for scanner in scanners:
+            if isinstance(scanner, ItemScanner) and scanner.applies_to(entry, ctx):
+                call = functools.partial(scanner.scan, entry, ctx)
+                result.extend(_guarded(scanner, entry.item.path, call))
+                examined.add(entry.item.path)
+        if progress:
+            progress("scan", done, total)
+    for scanner in scanners:
+        if isinstance(scanner, TargetScanner):
+            call_t = functools.partial(scanner.scan_target, ctx)
+            result.extend(_guarded(scanner, inv.target.target, call_t))
+    for entry in inv.entries:
+        item = entry.item
+        if item.format in F.CODE_BEARING and item.path not in examined:
+            result.coverage.append(
+                Coverage(
+                    item.path,
+                    "petgov",
+                    CoverageStatus.NOT_SCANNED,
+                    f"no enabled scanner handles format {item.format}",
+                )
+            )
+    return result
+
+
+def _guarded(scanner: Scanner, path: str, call: Callable[[], ScanResult]) -> ScanResult:
+    """A scanner crash becomes an error coverage entry, never a lost verdict or a traceback."""
+    try:
+        return call()
+    except Exception as exc:
+        out = ScanResult()
+        out.not_scanned(
+            path, scanner.name, f"engine error: {type(exc).__name__}: {exc}"[:300], error=True
+        )
+        return out
+
+
+def scan(
+    targets: Sequence[str], options: ScanOptions | None = None, progress: Progress | None = None
+) -> Report:
+    """Run the whole pipeline over ``targets`` and return the Report."""
+    from petgov.scanners.registry import all_scanners
+
+    options = options or ScanOptions()
+    now = options.now or system_clock()
+    scanners = all_scanners(options.scanners)
+    ctx = ScanContext(now=now, options=options.scanner_options, cross_check=options.cross_check)
+    items: list[Item] = []
+    findings: list[Finding] = []
+    coverage: list[Coverage] = []
+    facts: dict[str, dict[str, Any]] = {}
+    for target in targets:
+        inv = inventory(resolve(target), options.limits)
+        res = run_scanners(inv, scanners, ctx, progress)
+        items.extend(e.item for e in inv.entries)
+        findings.extend(res.findings)
+        coverage.extend(res.coverage)
+        for key, value in res.facts.items():
+            facts.setdefault(key or target, {}).update(value)
+    decisions, policy_info = evaluate(findings, items, facts, options.policy, now)
+    engines = {"petgov": petgov.__version__}
+    for s in scanners:
+        engines[s.name] = s.engine_version()
+    return Report(
+        tool=ToolInfo(name="petgov", version=petgov.__version__, engines=engines),
+        created_at=iso(now),
+        targets=list(targets),
+        items=items,
+        decisions=decisions,
+        coverage=_dedupe(coverage),
+        policy=policy_info,
+        facts=facts,
+    )
+
+
+def _dedupe(coverage: Sequence[Coverage]) -> list[Coverage]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for c in coverage:
+        key = (c.path, c.engine, c.status.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out

@@ -1,0 +1,1 @@
+"""Policy: rule packs, severities, guideline vs gate, waivers -> decisions."""

@@ -1,0 +1,1 @@
+"""Outputs, every one rendered from the same ``Report``."""

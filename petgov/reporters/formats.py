@@ -1,0 +1,28 @@
+"""Output format flags mapped to reporters through one exhaustive enum."""
+
+from __future__ import annotations
+
+import enum
+
+from typing_extensions import assert_never
+
+from petgov.reporters.interface import Reporter
+
+
+class OutputFormat(str, enum.Enum):
+    """Every ``--format`` choice of ``petgov scan``."""
+
+    TABLE = "table"
+    JSON = "json"
+
+    def reporter(self, *, color: bool = False) -> Reporter:
+        """The reporter for this choice (imported lazily)."""
+        if self is OutputFormat.TABLE:
+            from petgov.reporters.table import TableReporter
+
+            return TableReporter(color=color)
+        if self is OutputFormat.JSON:
+            from petgov.reporters.json import JsonReporter
+
+            return JsonReporter()
+        assert_never(self)

@@ -1,0 +1,1 @@
+"""Scanners: one module per concern, each registered in ``registry.SCANNERS``."""

@@ -1,0 +1,37 @@
+"""The one list of scanners. A new scanner is one module plus one line here.
+
+Entries are import paths so that ``petgov --help`` imports none of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+from petgov.scanners.interface import Scanner
+
+SCANNERS: tuple[str, ...] = ("petgov.scanners.modelscan_engine:ModelscanScanner",)
+
+
+def load(path: str) -> Scanner:
+    """Instantiate the scanner class named by ``module:Class``."""
+    module_name, _, class_name = path.partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    scanner = cls()
+    if not isinstance(scanner, Scanner):
+        raise TypeError(f"{path} is not a Scanner")
+    return scanner
+
+
+def all_scanners(names: Sequence[str] | None = None) -> list[Scanner]:
+    """Every registered scanner (or only those named), in registry order."""
+    loaded = [load(p) for p in SCANNERS]
+    if names:
+        wanted = set(names)
+        return [s for s in loaded if s.name in wanted]
+    return [s for s in loaded if s.default_enabled]
+
+
+def scanner_names() -> list[str]:
+    """The names of every registered scanner."""
+    return [load(p).name for p in SCANNERS]

@@ -1,0 +1,419 @@
+"""Walk archives in memory and streams, never extracting to disk, within hard limits.
+
+Members become entries named ``outer.zip!/inner/data.pkl``. Unsafe member names (``..``,
+absolute paths, links), bombs (ratio or total size), too deep nesting and too many members are
+findings; the walk stops reading at a limit instead of hanging or exhausting memory.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import tarfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import IO, cast
+
+from petgov.inventory import formats as F
+from petgov.model import Coverage, CoverageStatus, Finding, Origin, Severity
+from petgov.targets.interface import BytesSource, RawEntry, Source
+
+ENGINE = "petgov.archive"
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """Bounds on what one walk may read. Defaults fit multi-GB model archives."""
+
+    max_depth: int = 4
+    max_members: int = 10_000
+    max_member_bytes: int = 4 << 30  # one member, uncompressed
+    max_total_bytes: int = 16 << 30  # all members of one archive, uncompressed
+    max_ratio: float = 200.0  # uncompressed / compressed, per member
+    max_inline_bytes: int = 512 << 20  # members read into memory (nested/compressed streams)
+
+
+@dataclass
+class Expansion:
+    """Members found in one archive, and findings/coverage about the archive itself."""
+
+    entries: list[RawEntry] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
+
+
+class LimitExceeded(Exception):
+    """A bounded read hit its limit."""
+
+
+def _finding(
+    rule: str, kind: str, sev: Severity, title: str, msg: str, path: str, **evidence: object
+) -> Finding:
+    return Finding(
+        rule_id=rule,
+        kind=kind,
+        severity=sev,
+        title=title,
+        message=msg,
+        path=path,
+        engine=ENGINE,
+        evidence=dict(evidence),
+        cwe=_CWE.get(kind, ()),
+    )
+
+
+_CWE = {
+    "archive.path_traversal": ("CWE-22",),
+    "archive.link_member": ("CWE-59",),
+    "archive.bomb": ("CWE-409",),
+    "archive.malformed": ("CWE-20",),
+    "archive.too_deep": ("CWE-409",),
+    "archive.too_many_members": ("CWE-409",),
+}
+
+
+def read_bounded(fh: IO[bytes], limit: int) -> bytes:
+    """Read all of ``fh`` but raise LimitExceeded past ``limit`` bytes."""
+    buf = io.BytesIO()
+    while chunk := fh.read(1 << 20):
+        buf.write(chunk)
+        if buf.tell() > limit:
+            raise LimitExceeded
+    return buf.getvalue()
+
+
+def unsafe_member_name(name: str) -> str | None:
+    """Why a member name would escape an extraction folder, or None when it is safe."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if ".." in parts:
+        return "parent-directory ('..') component"
+    return None
+
+
+def expand(entry: RawEntry, fmt: str, limits: ArchiveLimits) -> Expansion:
+    """Open ``entry`` (of archive format ``fmt``) and return its members as raw entries."""
+    out = Expansion()
+    if entry.depth >= limits.max_depth:
+        out.findings.append(
+            _finding(
+                "PG-TGT-005",
+                "archive.too_deep",
+                Severity.MEDIUM,
+                "Archive nested too deep",
+                f"nesting depth {entry.depth + 1} exceeds the limit of {limits.max_depth}; "
+                "its members were not scanned",
+                entry.path,
+                depth=entry.depth + 1,
+            )
+        )
+        out.coverage.append(
+            Coverage(entry.path, ENGINE, CoverageStatus.NOT_SCANNED, "nesting depth limit")
+        )
+        return out
+    walker = _WALKERS.get(fmt)
+    if walker is None:
+        return out
+    try:
+        walker(entry, limits, out)
+    except (
+        zipfile.BadZipFile,
+        tarfile.TarError,
+        EOFError,
+        OSError,
+        ValueError,
+        lzma.LZMAError,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
+        out.findings.append(
+            _finding(
+                "PG-TGT-006",
+                "archive.malformed",
+                Severity.MEDIUM,
+                "Malformed archive",
+                f"the archive could not be read completely ({type(exc).__name__}: {exc}); "
+                "members after the damage were not scanned",
+                entry.path,
+                error=str(exc)[:200],
+            )
+        )
+        out.coverage.append(Coverage(entry.path, ENGINE, CoverageStatus.ERROR, str(exc)[:200]))
+    return out
+
+
+def _child(entry: RawEntry, name: str, source: Source) -> RawEntry:
+    origin = Origin(
+        kind="archive",
+        source=entry.origin.source,
+        repo=entry.origin.repo,
+        revision=entry.origin.revision,
+    )
+    return RawEntry(
+        path=f"{entry.path}!/{name}",
+        source=source,
+        origin=origin,
+        depth=entry.depth + 1,
+        parent=entry.path,
+    )
+
+
+class _ZipMemberSource(Source):
+    """A zip member opened lazily from its archive, so large stored tensors stay on disk."""
+
+    def __init__(self, outer: Source, info: zipfile.ZipInfo, limit: int) -> None:
+        self.outer = outer
+        self.info = info
+        self.size = info.file_size
+        self.limit = limit
+
+    def open(self) -> IO[bytes]:
+        fh = self.outer.open()
+        zf = zipfile.ZipFile(fh)
+        return io.BufferedReader(_Bounded(zf.open(self.info), self.limit, closers=(zf, fh)))
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only stream that refuses to yield more than ``limit`` bytes (bomb guard)."""
+
+    def __init__(self, inner: IO[bytes], limit: int, closers: tuple[object, ...] = ()) -> None:
+        self.inner = inner
+        self.limit = limit
+        self.count = 0
+        self.closers = closers
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.inner.read(len(b))
+        self.count += len(data)
+        if self.count > self.limit:
+            raise LimitExceeded
+        b[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        for c in self.closers:
+            close = getattr(c, "close", None)
+            if close:
+                close()
+        super().close()
+
+
+def _walk_zip(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
+    with entry.source.open() as fh, zipfile.ZipFile(fh) as zf:
+        infos = zf.infolist()
+    total = 0
+    if len(infos) > limits.max_members:
+        out.findings.append(
+            _finding(
+                "PG-TGT-007",
+                "archive.too_many_members",
+                Severity.MEDIUM,
+                "Too many archive members",
+                f"{len(infos)} members exceed the limit of {limits.max_members}; only the first "
+                f"{limits.max_members} were scanned",
+                entry.path,
+                members=len(infos),
+            )
+        )
+        out.coverage.append(
+            Coverage(
+                entry.path,
+                ENGINE,
+                CoverageStatus.NOT_SCANNED,
+                f"members after the first {limits.max_members}",
+            )
+        )
+        infos = infos[: limits.max_members]
+    for info in infos:
+        name = info.filename
+        if info.is_dir():
+            continue
+        why = unsafe_member_name(name)
+        if why:
+            out.findings.append(
+                _finding(
+                    "PG-TGT-001",
+                    "archive.path_traversal",
+                    Severity.HIGH,
+                    "Archive member escapes the extraction folder",
+                    f"member {name!r} has an {why}; extraction would write outside the target",
+                    f"{entry.path}!/{name}",
+                    member=name,
+                    reason=why,
+                )
+            )
+        mode = (info.external_attr >> 16) & 0o170000
+        if mode == 0o120000:
+            out.findings.append(
+                _finding(
+                    "PG-TGT-002",
+                    "archive.link_member",
+                    Severity.HIGH,
+                    "Archive member is a link",
+                    f"member {name!r} is a symbolic link; it was not followed",
+                    f"{entry.path}!/{name}",
+                    member=name,
+                )
+            )
+            continue
+        ratio = info.file_size / max(info.compress_size, 1)
+        total += info.file_size
+        if (
+            info.file_size > limits.max_member_bytes
+            or total > limits.max_total_bytes
+            or (info.file_size > (1 << 20) and ratio > limits.max_ratio)
+        ):
+            out.findings.append(_bomb(entry, name, info.file_size, ratio))
+            out.coverage.append(
+                Coverage(
+                    f"{entry.path}!/{name}",
+                    ENGINE,
+                    CoverageStatus.NOT_SCANNED,
+                    "decompression bomb guard",
+                )
+            )
+            continue
+        limit = min(
+            limits.max_member_bytes, int(max(info.compress_size, 1) * limits.max_ratio) + (1 << 20)
+        )
+        out.entries.append(_child(entry, name, _ZipMemberSource(entry.source, info, limit)))
+
+
+def _bomb(entry: RawEntry, name: str, size: int, ratio: float) -> Finding:
+    return _finding(
+        "PG-TGT-003",
+        "archive.bomb",
+        Severity.HIGH,
+        "Decompression bomb",
+        f"member {name!r} expands to {size} bytes (ratio {ratio:.0f}:1), past the limits; "
+        "it was not decompressed",
+        f"{entry.path}!/{name}",
+        member=name,
+        size=size,
+        ratio=round(ratio, 1),
+    )
+
+
+def _walk_tar(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
+    total = 0
+    count = 0
+    with entry.source.open() as fh, tarfile.open(fileobj=fh, mode="r:*") as tf:
+        for member in tf:
+            count += 1
+            if count > limits.max_members:
+                out.findings.append(
+                    _finding(
+                        "PG-TGT-007",
+                        "archive.too_many_members",
+                        Severity.MEDIUM,
+                        "Too many archive members",
+                        f"more than {limits.max_members} members; the rest were not scanned",
+                        entry.path,
+                        members=count,
+                    )
+                )
+                out.coverage.append(
+                    Coverage(
+                        entry.path,
+                        ENGINE,
+                        CoverageStatus.NOT_SCANNED,
+                        f"members after the first {limits.max_members}",
+                    )
+                )
+                break
+            name = member.name
+            why = unsafe_member_name(name)
+            if why:
+                out.findings.append(
+                    _finding(
+                        "PG-TGT-001",
+                        "archive.path_traversal",
+                        Severity.HIGH,
+                        "Archive member escapes the extraction folder",
+                        f"member {name!r} has an {why}; extraction would write outside the target",
+                        f"{entry.path}!/{name}",
+                        member=name,
+                        reason=why,
+                    )
+                )
+            if member.issym() or member.islnk():
+                out.findings.append(
+                    _finding(
+                        "PG-TGT-002",
+                        "archive.link_member",
+                        Severity.HIGH,
+                        "Archive member is a link",
+                        f"member {name!r} links to {member.linkname!r}; it was not followed",
+                        f"{entry.path}!/{name}",
+                        member=name,
+                        link=member.linkname,
+                    )
+                )
+                continue
+            if not member.isfile():
+                continue
+            total += member.size
+            if member.size > limits.max_inline_bytes or total > limits.max_total_bytes:
+                out.findings.append(_bomb(entry, name, member.size, 0.0))
+                out.coverage.append(
+                    Coverage(
+                        f"{entry.path}!/{name}", ENGINE, CoverageStatus.NOT_SCANNED, "size limit"
+                    )
+                )
+                continue
+            extracted = tf.extractfile(member)
+            if extracted is None:
+                continue
+            data = read_bounded(extracted, limits.max_inline_bytes)
+            out.entries.append(_child(entry, name, BytesSource(data)))
+
+
+def _walk_stream(
+    opener: Callable[[IO[bytes]], IO[bytes]],
+) -> Callable[[RawEntry, ArchiveLimits, Expansion], None]:
+    def walk(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
+        name = PurePosixPath(entry.path.split("!/")[-1]).name
+        inner = name.rsplit(".", 1)[0] if "." in name else name + ".out"
+        with entry.source.open() as fh:
+            stream = opener(fh)
+            try:
+                data = read_bounded(
+                    stream,
+                    min(
+                        limits.max_inline_bytes,
+                        int(entry.source.size * limits.max_ratio) + (1 << 20),
+                    ),
+                )
+            except LimitExceeded:
+                out.findings.append(_bomb(entry, inner, -1, limits.max_ratio))
+                out.coverage.append(
+                    Coverage(
+                        entry.path, ENGINE, CoverageStatus.NOT_SCANNED, "decompression bomb guard"
+                    )
+                )
+                return
+        out.entries.append(_child(entry, inner, BytesSource(data)))
+
+    return walk
+
+
+_WALKERS: dict[str, Callable[[RawEntry, ArchiveLimits, Expansion], None]] = {
+    F.ZIP: _walk_zip,
+    F.PYTORCH_ZIP: _walk_zip,
+    F.NUMPY_NPZ: _walk_zip,
+    F.KERAS_ZIP: _walk_zip,
+    F.TAR: _walk_tar,
+    F.GZIP: _walk_stream(lambda fh: cast(IO[bytes], gzip.GzipFile(fileobj=fh))),
+    F.BZIP2: _walk_stream(lambda fh: cast(IO[bytes], bz2.BZ2File(fh))),
+    F.XZ: _walk_stream(lambda fh: cast(IO[bytes], lzma.LZMAFile(fh))),  # noqa: SIM115
+}

@@ -1,0 +1,109 @@
+"""The target extension point: a resolver turns one target string into raw entries.
+
+A raw entry is a path as shown to the user plus a ``Source`` that can be read (a local file,
+an in-memory member, a lazily opened archive member). Formats and hashes come later, from
+the inventory stage; findings about the target itself (unsafe archive members, bombs) are
+returned beside the entries so they reach the report.
+"""
+
+from __future__ import annotations
+
+import io
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from petgov.model import Coverage, Finding, Origin
+
+
+class Source(ABC):
+    """Readable bytes of one item, never executed; ``local_path`` is set when they are a file."""
+
+    size: int
+
+    @abstractmethod
+    def open(self) -> IO[bytes]:
+        """Open a fresh binary stream at offset 0 (the caller closes it)."""
+
+    @property
+    def local_path(self) -> Path | None:
+        """The file on disk holding exactly these bytes, when there is one."""
+        return None
+
+    def read_head(self, n: int) -> bytes:
+        """The first ``n`` bytes (fewer for a short item)."""
+        with self.open() as fh:
+            return fh.read(n)
+
+
+class FileSource(Source):
+    """A regular local file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+
+    def open(self) -> IO[bytes]:
+        return open(self.path, "rb")
+
+    @property
+    def local_path(self) -> Path | None:
+        return self.path
+
+
+class BytesSource(Source):
+    """Bytes already in memory (a small archive member, a decompressed stream)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.size = len(data)
+
+    def open(self) -> IO[bytes]:
+        return io.BytesIO(self.data)
+
+
+@dataclass
+class RawEntry:
+    """A readable thing before sniffing: display path, source, origin and nesting."""
+
+    path: str
+    source: Source
+    origin: Origin
+    depth: int = 0
+    parent: str | None = None
+
+
+@dataclass
+class ResolvedTarget:
+    """What a resolver made of one target string."""
+
+    target: str
+    root: Path | None  # the local folder or file the target maps to, when there is one
+    entries: list[RawEntry] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
+    facts: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+class TargetResolver(ABC):
+    """One kind of target (local path, hf:// repo)."""
+
+    @abstractmethod
+    def accepts(self, target: str) -> bool:
+        """Whether this resolver handles ``target`` (cheap: scheme or path check)."""
+
+    @abstractmethod
+    def resolve(self, target: str) -> ResolvedTarget:
+        """Resolve ``target`` or raise TargetError with a hint."""
+
+
+def resolvers() -> Sequence[TargetResolver]:
+    """Every resolver, most specific first; the local one accepts anything left."""
+    from petgov.targets.local import LocalResolver
+
+    found: list[TargetResolver] = []
+    # hf:// (the provenance issue) registers here, before the catch-all local resolver.
+    found.append(LocalResolver())
+    return found

@@ -1,0 +1,96 @@
+"""Local files and folders, walked without following links out of the target."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from petgov.errors import TargetError
+from petgov.model import Finding, Origin, Severity
+from petgov.targets.interface import FileSource, RawEntry, ResolvedTarget, TargetResolver
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"})
+
+
+class LocalResolver(TargetResolver):
+    """A path on this machine: one file, or every regular file below a folder."""
+
+    def accepts(self, target: str) -> bool:
+        return "://" not in target
+
+    def resolve(self, target: str) -> ResolvedTarget:
+        path = Path(target)
+        if not os.path.lexists(path):
+            raise TargetError(f"{target}: no such file or directory")
+        origin = Origin(kind="local", source=target)
+        if path.is_symlink() and not path.exists():
+            raise TargetError(f"{target}: broken symbolic link", hint="point petgov at the file")
+        if path.is_file():
+            _check_readable(path, target)
+            return ResolvedTarget(
+                target=target,
+                root=path,
+                entries=[RawEntry(path=str(path), source=FileSource(path), origin=origin)],
+            )
+        if not path.is_dir():
+            raise TargetError(f"{target}: not a regular file or directory")
+        resolved = ResolvedTarget(target=target, root=path)
+        for file_path, display in _walk(path, resolved):
+            _check_readable(file_path, display)
+            resolved.entries.append(
+                RawEntry(path=display, source=FileSource(file_path), origin=origin)
+            )
+        return resolved
+
+
+def _check_readable(path: Path, display: str) -> None:
+    if not os.access(path, os.R_OK):
+        raise TargetError(f"{display}: permission denied", hint="check the file's permissions")
+
+
+def _walk(root: Path, resolved: ResolvedTarget) -> list[tuple[Path, str]]:
+    """Regular files below ``root`` in a stable order; links are reported, never followed."""
+    out: list[tuple[Path, str]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        base = Path(dirpath)
+        for d in list(dirnames):
+            if (base / d).is_symlink():
+                dirnames.remove(d)
+                resolved.findings.append(_link_finding(base / d, root))
+        for name in sorted(filenames):
+            p = base / name
+            if p.is_symlink():
+                resolved.findings.append(_link_finding(p, root))
+                continue
+            if not p.is_file():
+                continue
+            out.append((p, str(p)))
+    return out
+
+
+def _link_finding(link: Path, root: Path) -> Finding:
+    try:
+        dest = os.readlink(link)
+    except OSError:
+        dest = "?"
+    inside = False
+    try:
+        inside = link.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop resolves to an error
+        inside = False
+    return Finding(
+        rule_id="PG-TGT-004",
+        kind="target.symlink",
+        severity=Severity.LOW if inside else Severity.MEDIUM,
+        title="Symbolic link not followed",
+        message=(
+            f"{link} links to {dest!r}"
+            + ("" if inside else ", which resolves outside the target or loops")
+            + "; its content was not scanned"
+        ),
+        path=str(link),
+        engine="petgov.targets",
+        evidence={"link": dest, "inside_target": inside},
+        cwe=("CWE-59",),
+    )

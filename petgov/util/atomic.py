@@ -1,0 +1,41 @@
+"""Write files so a reader never sees half of one and a user's file is never half-overwritten."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
+    """Yield a temp file beside ``path``; on success fsync and rename it over ``path``."""
+    if mode not in ("wb", "w"):
+        raise ValueError("atomic_open writes only ('wb' or 'w')")
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Atomically replace ``path`` with ``data``."""
+    with atomic_open(path) as fh:
+        fh.write(data)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Atomically replace ``path`` with UTF-8 ``text``."""
+    write_bytes_atomic(path, text.encode("utf-8"))

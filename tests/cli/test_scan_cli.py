@@ -1,0 +1,101 @@
+"""The scan command through the real entry point: exit codes, JSON contract, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from petgov.demo import harmless_payload_pickle, safetensors_bytes, write_demo
+
+
+def test_demo_pickle_is_flagged_and_gate_fails(tmp_path: Path, cli, validate_report) -> None:
+    write_demo(tmp_path)
+    res = cli("scan", str(tmp_path), "-f", "json")
+    assert res.code == 1, res.stderr
+    doc = res.json()
+    validate_report(doc)
+    flagged = {f["path"] for f in doc["findings"] if f["severity"] in ("high", "critical")}
+    assert any(p.endswith("optimizer.weights") for p in flagged)
+    assert not any(p.endswith("model.safetensors") for p in flagged)
+    formats = {Path(i["path"]).name: i["format"] for i in doc["items"]}
+    assert formats["optimizer.weights"] == "pickle"  # sniffed by content, not extension
+    assert formats["model.safetensors"] == "safetensors"
+
+
+def test_benign_file_exits_zero(tmp_path: Path, cli, validate_report) -> None:
+    (tmp_path / "w.safetensors").write_bytes(safetensors_bytes())
+    res = cli("scan", str(tmp_path), "-f", "json")
+    assert res.code == 0, res.stderr
+    validate_report(res.json())
+
+
+def test_symlinked_file_is_reported_not_followed(tmp_path: Path, cli) -> None:
+    outside = tmp_path / "outside.pkl"
+    outside.write_bytes(harmless_payload_pickle())
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "link.pkl").symlink_to(outside)
+    doc = cli("scan", str(target), "-f", "json").json()
+    kinds = {f["kind"] for f in doc["findings"]}
+    assert kinds == {"target.symlink"}
+    assert doc["items"] == []
+
+
+def test_advisory_mode_exits_zero_with_same_findings(tmp_path: Path, cli) -> None:
+    (tmp_path / "x.pkl").write_bytes(harmless_payload_pickle())
+    enforce = cli("scan", str(tmp_path), "-f", "json")
+    advisory = cli("scan", str(tmp_path), "-f", "json", "--mode", "advisory")
+    assert enforce.code == 1 and advisory.code == 0
+    key = lambda d: sorted((f["rule_id"], f["path"]) for f in d["findings"])  # noqa: E731
+    assert key(enforce.json()) == key(advisory.json())
+
+
+def test_output_file_is_written_atomically(tmp_path: Path, cli, validate_report) -> None:
+    (tmp_path / "w.safetensors").write_bytes(safetensors_bytes())
+    out = tmp_path / "out" / "report.json"
+    out.parent.mkdir()
+    res = cli("scan", str(tmp_path / "w.safetensors"), "-f", "json", "-o", str(out))
+    assert res.code == 0 and res.stdout == ""
+    import json
+
+    validate_report(json.loads(out.read_text()))
+    assert [p.name for p in out.parent.iterdir()] == ["report.json"]  # no temp left behind
+
+
+def test_missing_target_is_one_line_exit_2(cli) -> None:
+    res = cli("scan", "/definitely/not/here")
+    assert res.code == 2
+    assert "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "no such file" in res.stderr
+
+
+def test_bad_flag_value_is_exit_2(tmp_path: Path, cli) -> None:
+    (tmp_path / "a.txt").write_text("hi")
+    res = cli("scan", str(tmp_path), "--fail-on", "catastrophic")
+    assert res.code == 2 and "Traceback" not in res.stderr
+    assert "unknown severity" in res.stderr
+
+
+def test_unknown_format_choice_is_exit_2(tmp_path: Path, cli) -> None:
+    res = cli("scan", str(tmp_path), "--format", "pdf")
+    assert res.code == 2 and "Traceback" not in res.stderr
+
+
+def test_version_and_help(cli) -> None:
+    assert cli("version").stdout.startswith("petgov ")
+    res = cli("--help")
+    assert res.code == 0 and "scan" in res.stdout
+
+
+def test_help_does_not_import_heavy_engines() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from petgov.cli.main import build_app; build_app();"
+        "heavy=[m for m in ('modelscan','presidio_analyzer','spacy','sigstore','cyclonedx',"
+        "'pyarrow','h5py','model_signing','huggingface_hub') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
