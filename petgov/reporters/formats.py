@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import enum
 
+from typing import TYPE_CHECKING
+
 from typing_extensions import assert_never
 
-from petgov.reporters.interface import Reporter
+if TYPE_CHECKING:  # the CLI imports this enum at start-up; reporters load on use
+    from petgov.reporters.interface import Reporter
 
 
 class OutputFormat(str, enum.Enum):

@@ -208,85 +208,121 @@ class _Bounded(io.RawIOBase):
         super().close()
 
 
+INLINE_MEMBER_BYTES = 4 << 20  # members up to this size are read once, while walking
+
+
 def _walk_zip(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
-    with entry.source.open() as fh, zipfile.ZipFile(fh) as zf:
-        infos = zf.infolist()
+    source = _seekable(entry, limits, out)
+    if source is None:
+        return
     total = 0
-    if len(infos) > limits.max_members:
-        out.findings.append(
-            _finding(
-                "PG-TGT-007",
-                "archive.too_many_members",
-                Severity.MEDIUM,
-                "Too many archive members",
-                f"{len(infos)} members exceed the limit of {limits.max_members}; only the first "
-                f"{limits.max_members} were scanned",
-                entry.path,
-                members=len(infos),
+    inline_budget = limits.max_inline_bytes
+    with source.open() as fh, zipfile.ZipFile(fh) as zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_members:
+            out.findings.append(
+                _finding(
+                    "PG-TGT-007",
+                    "archive.too_many_members",
+                    Severity.MEDIUM,
+                    "Too many archive members",
+                    f"{len(infos)} members exceed the limit of {limits.max_members}; only the "
+                    f"first {limits.max_members} were scanned",
+                    entry.path,
+                    members=len(infos),
+                )
             )
-        )
+            out.coverage.append(
+                Coverage(
+                    entry.path,
+                    ENGINE,
+                    CoverageStatus.NOT_SCANNED,
+                    f"members after the first {limits.max_members}",
+                )
+            )
+            infos = infos[: limits.max_members]
+        for info in infos:
+            name = info.filename
+            if info.is_dir():
+                continue
+            member_path = f"{entry.path}!/{name}"
+            why = unsafe_member_name(name)
+            if why:
+                out.findings.append(_traversal(entry, name, why))
+            mode = (info.external_attr >> 16) & 0o170000
+            if mode == 0o120000:
+                out.findings.append(
+                    _finding(
+                        "PG-TGT-002",
+                        "archive.link_member",
+                        Severity.HIGH,
+                        "Archive member is a link",
+                        f"member {name!r} is a symbolic link; it was not followed",
+                        member_path,
+                        member=name,
+                    )
+                )
+                continue
+            ratio = info.file_size / max(info.compress_size, 1)
+            total += info.file_size
+            if (
+                info.file_size > limits.max_member_bytes
+                or total > limits.max_total_bytes
+                or (info.file_size > (1 << 20) and ratio > limits.max_ratio)
+            ):
+                out.findings.append(_bomb(entry, name, info.file_size, ratio))
+                out.coverage.append(
+                    Coverage(
+                        member_path, ENGINE, CoverageStatus.NOT_SCANNED, "decompression bomb guard"
+                    )
+                )
+                continue
+            limit = min(
+                limits.max_member_bytes,
+                int(max(info.compress_size, 1) * limits.max_ratio) + (1 << 20),
+            )
+            member_source: Source
+            if info.file_size <= INLINE_MEMBER_BYTES and info.file_size <= inline_budget:
+                # One pass through the shared ZipFile: reopening the archive per member is
+                # quadratic in the member count.
+                with zf.open(info) as member:
+                    data = read_bounded(member, limit)
+                inline_budget -= len(data)
+                member_source = BytesSource(data)
+            else:
+                member_source = _ZipMemberSource(source, info, limit)
+            out.entries.append(_child(entry, name, member_source))
+
+
+def _seekable(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> Source | None:
+    """Zip and tar readers need to seek: a lazily streamed member is read into memory first."""
+    if not isinstance(entry.source, _ZipMemberSource):
+        return entry.source
+    if entry.source.size > limits.max_inline_bytes:
         out.coverage.append(
             Coverage(
                 entry.path,
                 ENGINE,
                 CoverageStatus.NOT_SCANNED,
-                f"members after the first {limits.max_members}",
+                f"nested archive larger than {limits.max_inline_bytes} bytes is not walked",
             )
         )
-        infos = infos[: limits.max_members]
-    for info in infos:
-        name = info.filename
-        if info.is_dir():
-            continue
-        why = unsafe_member_name(name)
-        if why:
-            out.findings.append(
-                _finding(
-                    "PG-TGT-001",
-                    "archive.path_traversal",
-                    Severity.HIGH,
-                    "Archive member escapes the extraction folder",
-                    f"member {name!r} has an {why}; extraction would write outside the target",
-                    f"{entry.path}!/{name}",
-                    member=name,
-                    reason=why,
-                )
-            )
-        mode = (info.external_attr >> 16) & 0o170000
-        if mode == 0o120000:
-            out.findings.append(
-                _finding(
-                    "PG-TGT-002",
-                    "archive.link_member",
-                    Severity.HIGH,
-                    "Archive member is a link",
-                    f"member {name!r} is a symbolic link; it was not followed",
-                    f"{entry.path}!/{name}",
-                    member=name,
-                )
-            )
-            continue
-        ratio = info.file_size / max(info.compress_size, 1)
-        total += info.file_size
-        if (
-            info.file_size > limits.max_member_bytes
-            or total > limits.max_total_bytes
-            or (info.file_size > (1 << 20) and ratio > limits.max_ratio)
-        ):
-            out.findings.append(_bomb(entry, name, info.file_size, ratio))
-            out.coverage.append(
-                Coverage(
-                    f"{entry.path}!/{name}",
-                    ENGINE,
-                    CoverageStatus.NOT_SCANNED,
-                    "decompression bomb guard",
-                )
-            )
-            continue
-        limit = min(
-            limits.max_member_bytes, int(max(info.compress_size, 1) * limits.max_ratio) + (1 << 20)
-        )
-        out.entries.append(_child(entry, name, _ZipMemberSource(entry.source, info, limit)))
+        return None
+    with entry.source.open() as fh:
+        return BytesSource(read_bounded(fh, limits.max_inline_bytes))
+
+
+def _traversal(entry: RawEntry, name: str, why: str) -> Finding:
+    return _finding(
+        "PG-TGT-001",
+        "archive.path_traversal",
+        Severity.HIGH,
+        "Archive member escapes the extraction folder",
+        f"member {name!r} has an {why}; extraction would write outside the target",
+        f"{entry.path}!/{name}",
+        member=name,
+        reason=why,
+    )
 
 
 def _bomb(entry: RawEntry, name: str, size: int, ratio: float) -> Finding:
@@ -307,7 +343,10 @@ def _bomb(entry: RawEntry, name: str, size: int, ratio: float) -> Finding:
 def _walk_tar(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
     total = 0
     count = 0
-    with entry.source.open() as fh, tarfile.open(fileobj=fh, mode="r:*") as tf:
+    source = _seekable(entry, limits, out)
+    if source is None:
+        return
+    with source.open() as fh, tarfile.open(fileobj=fh, mode="r:*") as tf:
         for member in tf:
             count += 1
             if count > limits.max_members:
@@ -334,18 +373,7 @@ def _walk_tar(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
             name = member.name
             why = unsafe_member_name(name)
             if why:
-                out.findings.append(
-                    _finding(
-                        "PG-TGT-001",
-                        "archive.path_traversal",
-                        Severity.HIGH,
-                        "Archive member escapes the extraction folder",
-                        f"member {name!r} has an {why}; extraction would write outside the target",
-                        f"{entry.path}!/{name}",
-                        member=name,
-                        reason=why,
-                    )
-                )
+                out.findings.append(_traversal(entry, name, why))
             if member.issym() or member.islnk():
                 out.findings.append(
                     _finding(
