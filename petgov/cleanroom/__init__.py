@@ -1,0 +1,1 @@
+"""Clean-room promotion: attestation-bound encryption, atomic release, tamper-evident audit."""

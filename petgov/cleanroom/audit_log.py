@@ -1,0 +1,191 @@
+"""A tamper-evident, append-only JSONL audit log.
+
+Each record carries ``seq``, the previous record's hash and its own hash (SHA-256 over the
+canonical JSON of everything else), optionally an operator signature over that hash. A head
+file beside the log (``LOG.head``: last seq and hash, written atomically after each append)
+makes truncation visible. ``verify`` finds edits, deletions, reordering and truncation and says
+at which record. A crash between the two writes leaves the log one record ahead of its head,
+which verify accepts (and says); a torn final line is repaired on the next append.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from petgov.util.atomic import write_text_atomic
+from petgov.util.clock import iso, system_clock
+
+GENESIS = "0" * 64
+
+
+def _canonical(record: Mapping[str, Any]) -> bytes:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def record_hash(record: Mapping[str, Any]) -> str:
+    """Hash of a record without its ``hash`` and ``sig`` fields."""
+    body = {k: v for k, v in record.items() if k not in ("hash", "sig")}
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def head_path(log: Path) -> Path:
+    """Where the head marker of ``log`` lives."""
+    return log.with_name(log.name + ".head")
+
+
+@contextlib.contextmanager
+def _locked(log: Path) -> Iterator[None]:
+    lock = log.with_name(log.name + ".lock")
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _read_lines(log: Path) -> tuple[list[bytes], bytes]:
+    """Complete lines and a torn tail (bytes after the last newline)."""
+    if not log.exists():
+        return [], b""
+    data = log.read_bytes()
+    complete, _, tail = data.rpartition(b"\n")
+    lines = complete.split(b"\n") if complete else []
+    return lines, tail
+
+
+class AuditLog:
+    """Appends hash-chained records; optionally signs each with an operator key."""
+
+    def __init__(self, path: Path, signing_key: Any | None = None) -> None:
+        self.path = Path(path)
+        self.signing_key = signing_key
+
+    def append(self, event: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Append one decision record durably and return it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(self.path):
+            lines, tail = _read_lines(self.path)
+            if tail:  # a crash tore the last write: drop the fragment, keep the chain
+                with open(self.path, "r+b") as fh:
+                    fh.truncate(sum(len(x) + 1 for x in lines))
+            prev = json.loads(lines[-1]) if lines else None
+            record: dict[str, Any] = {
+                "seq": (prev["seq"] + 1) if prev else 0,
+                "time": iso(system_clock()),
+                "event": event,
+                "data": dict(data),
+                "prev": prev["hash"] if prev else GENESIS,
+            }
+            record["hash"] = record_hash(record)
+            if self.signing_key is not None:
+                record["sig"] = base64.b64encode(_sign(self.signing_key, record["hash"])).decode()
+            with open(self.path, "ab") as fh:
+                fh.write(_canonical(record) + b"\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            write_text_atomic(
+                head_path(self.path), json.dumps({"seq": record["seq"], "hash": record["hash"]})
+            )
+            return record
+
+
+def _sign(key: Any, digest_hex: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    msg = bytes.fromhex(digest_hex)
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key.sign(msg)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.sign(msg, ec.ECDSA(hashes.SHA256()))
+    raise TypeError("operator keys must be Ed25519 or ECDSA")
+
+
+def _check_sig(key: Any, digest_hex: str, sig_b64: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    msg = bytes.fromhex(digest_hex)
+    try:
+        sig = base64.b64decode(sig_b64, validate=True)
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            key.verify(sig, msg)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(sig, msg, ec.ECDSA(hashes.SHA256()))
+        else:
+            return False
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@dataclass
+class AuditVerdict:
+    """The outcome of verifying a log: ok, the problems (with record numbers), and notes."""
+
+    ok: bool
+    records: int
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def verify(path: Path, public_key: Any | None = None) -> AuditVerdict:
+    """Check every link, hash, signature and the head marker of the log at ``path``."""
+    lines, tail = _read_lines(Path(path))
+    problems: list[str] = []
+    notes: list[str] = []
+    prev_hash = GENESIS
+    last_seq = -1
+    for n, line in enumerate(lines, 1):
+        try:
+            rec = json.loads(line)
+            seq, stored, prev = rec["seq"], rec["hash"], rec["prev"]
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"line {n}: not a valid record")
+            continue
+        if seq != last_seq + 1:
+            problems.append(
+                f"line {n}: sequence {seq} follows {last_seq} (deleted or reordered records)"
+            )
+        if prev != prev_hash:
+            problems.append(f"line {n} (seq {seq}): previous-hash link broken")
+        if record_hash(rec) != stored:
+            problems.append(f"line {n} (seq {seq}): content does not match its hash (edited)")
+        if public_key is not None:
+            sig = rec.get("sig")
+            if not sig or not _check_sig(public_key, stored, sig):
+                problems.append(f"line {n} (seq {seq}): operator signature missing or invalid")
+        prev_hash = stored
+        last_seq = seq if isinstance(seq, int) else last_seq
+    if tail:
+        notes.append("the final line is incomplete (a crash during append); it is ignored")
+    head_file = head_path(Path(path))
+    if head_file.exists():
+        try:
+            head = json.loads(head_file.read_text())
+            if head["seq"] > last_seq:
+                problems.append(
+                    f"log ends at seq {last_seq} but its head says {head['seq']}: truncated"
+                )
+            elif head["seq"] == last_seq and head["hash"] != prev_hash:
+                problems.append("the last record does not match the head marker (rewritten)")
+            elif head["seq"] == last_seq - 1:
+                notes.append("one record was appended after the head marker (crash window)")
+            elif head["seq"] < last_seq - 1:
+                problems.append(f"head marker at seq {head['seq']} lags the log ({last_seq})")
+        except (ValueError, KeyError, TypeError):
+            problems.append("head marker is unreadable")
+    elif lines:
+        problems.append("head marker is missing: truncation cannot be ruled out")
+    return AuditVerdict(ok=not problems, records=len(lines), problems=problems, notes=notes)
