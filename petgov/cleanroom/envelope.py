@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import struct
@@ -227,18 +228,48 @@ def open_envelope(src: IO[bytes], dst: IO[bytes], private_key: Any) -> EnvelopeH
 def encrypt_stream(
     src: IO[bytes], out: IO[bytes], recipient: Recipient, metadata: Mapping[str, Any] | None = None
 ) -> int:
-    """Encrypt all of ``src`` into ``out`` segment by segment; returns plaintext bytes."""
+    """Encrypt all of ``src`` into ``out``; returns plaintext bytes.
+
+    Reads into two reused buffers and encrypts into a third (``encrypt_into``): fresh 4 MiB
+    objects per segment cost page faults that halve file-to-file throughput.
+    """
     writer = EnvelopeWriter(out, recipient, metadata)
-    pending = src.read(SEGMENT)
-    total = len(pending)
+    bufs = (bytearray(SEGMENT), bytearray(SEGMENT))
+    sealed = bytearray(SEGMENT + TAG)
+    cur = 0
+    n = _fill(src, bufs[cur])
+    total = n
+    counter = 0
     while True:
-        nxt = src.read(SEGMENT)
-        if not nxt:
+        nxt_n = _fill(src, bufs[1 - cur])
+        last = nxt_n == 0
+        view = memoryview(bufs[cur])[:n]
+        target = memoryview(sealed)[: n + TAG]
+        writer._aead.encrypt_into(_nonce(counter, last), view, writer._aad, target)
+        out.write(target)
+        counter += 1
+        if last:
             break
-        writer._seal(pending, last=False)
-        pending = nxt
-        total += len(nxt)
-    writer._seal(pending, last=True)
+        cur = 1 - cur
+        n = nxt_n
+        total += n
     writer._closed = True
     writer.plaintext_bytes = total
     return total
+
+
+def _fill(src: IO[bytes], buf: bytearray) -> int:
+    """Read until ``buf`` is full or the stream ends (readinto may return short counts)."""
+    view = memoryview(buf)
+    got = 0
+    while got < len(buf):
+        try:
+            n = src.readinto(view[got:])  # type: ignore[attr-defined]
+        except (AttributeError, NotImplementedError, io.UnsupportedOperation):
+            chunk = src.read(len(buf) - got)
+            n = len(chunk)
+            view[got : got + n] = chunk
+        if not n:
+            break
+        got += n
+    return got
