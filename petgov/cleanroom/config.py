@@ -1,0 +1,154 @@
+"""Clean rooms as configuration: `[cleanrooms.NAME]` in petgov.toml, or a YAML file.
+
+A clean room is stricter than a local scan: its threshold, required signer, minimum AI-BOM
+completeness and allowed PII entities are gates. Everything is validated when loaded, so the
+promotion code can trust it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from petgov.errors import ConfigError
+from petgov.model import Severity
+
+EVIDENCE_TYPES = ("snp", "tdx", "nvgpu", "gcp-cs", "azure-maa", "nitro")
+BINDINGS = ("nonce-and-key", "unbound")
+_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str, *, what: str) -> int:
+    """'30d', '10m', '12h', '45s' -> seconds."""
+    m = _DURATION.match(str(text).strip())
+    if not m:
+        raise ConfigError(f"{what}: {text!r} is not a duration", hint="use e.g. 10m, 12h, 30d")
+    return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+@dataclass(frozen=True)
+class CleanRoom:
+    """One clean room's destination, trust requirements and data-use terms."""
+
+    name: str
+    destination: str  # a folder, or an fsspec URL such as s3://bucket/prefix
+    evidence: str
+    reference: Path
+    state_dir: Path
+    fail_on: Severity = Severity.MEDIUM
+    policy: Path | None = None
+    require_signature: bool = True
+    signer_identity: str | None = None
+    signer_issuer: str | None = None
+    signer_key: Path | None = None
+    min_bom_completeness: int = 0
+    allowed_pii: tuple[str, ...] = ()
+    purpose: str = ""
+    retention_seconds: int = 30 * 86400
+    challenge_ttl_seconds: int = 600
+    binding: str = "nonce-and-key"
+    jwks: Path | None = None  # pinned JWKS for token evidence
+    storage_options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def audit_log(self) -> Path:
+        return self.state_dir / "audit.jsonl"
+
+    @property
+    def is_remote(self) -> bool:
+        return "://" in self.destination and not self.destination.startswith("file://")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    return data
+
+
+def load(name: str, config: Path | None = None) -> CleanRoom:
+    """Find clean room ``name`` in ``config`` (a TOML or YAML file) or ./petgov.toml."""
+    path = config or Path("petgov.toml")
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: no such config file",
+            hint="describe clean rooms under [cleanrooms.NAME] in petgov.toml or pass --config",
+        )
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    else:
+        data = _read_toml(path)
+    rooms = data.get("cleanrooms") or data.get("tool", {}).get("petgov", {}).get("cleanrooms")
+    if not isinstance(rooms, dict) or name not in rooms:
+        known = ", ".join(sorted(rooms)) if isinstance(rooms, dict) else "none"
+        raise ConfigError(f"{path}: no clean room named {name!r}", hint=f"known: {known}")
+    return from_mapping(name, rooms[name], base=path.parent)
+
+
+def from_mapping(name: str, raw: Mapping[str, Any], *, base: Path) -> CleanRoom:
+    """Validate one clean room's settings; relative paths are taken from the config's folder."""
+    where = f"cleanroom {name!r}"
+
+    def need(key: str) -> Any:
+        if key not in raw or raw[key] in (None, ""):
+            raise ConfigError(f"{where}: '{key}' is required")
+        return raw[key]
+
+    def rel(value: Any) -> Path:
+        p = Path(str(value)).expanduser()
+        return p if p.is_absolute() else base / p
+
+    known = set(CleanRoom.__dataclass_fields__) | {"retention", "challenge_ttl"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown settings {sorted(unknown)}")
+    evidence = str(need("evidence"))
+    if evidence not in EVIDENCE_TYPES:
+        raise ConfigError(f"{where}: evidence {evidence!r}", hint=f"one of {EVIDENCE_TYPES}")
+    binding = str(raw.get("binding", "nonce-and-key"))
+    if binding not in BINDINGS:
+        raise ConfigError(f"{where}: binding {binding!r}", hint=f"one of {BINDINGS}")
+    destination = str(need("destination"))
+    if "://" not in destination:
+        destination = str(rel(destination))
+    score = int(raw.get("min_bom_completeness", 0))
+    if not 0 <= score <= 100:
+        raise ConfigError(f"{where}: min_bom_completeness must be 0..100")
+    return CleanRoom(
+        name=name,
+        destination=destination,
+        evidence=evidence,
+        reference=rel(need("reference")),
+        state_dir=rel(raw.get("state_dir", f".petgov/cleanrooms/{name}")),
+        fail_on=Severity.parse(str(raw.get("fail_on", "medium"))),
+        policy=rel(raw["policy"]) if raw.get("policy") else None,
+        require_signature=bool(raw.get("require_signature", True)),
+        signer_identity=raw.get("signer_identity"),
+        signer_issuer=raw.get("signer_issuer"),
+        signer_key=rel(raw["signer_key"]) if raw.get("signer_key") else None,
+        min_bom_completeness=score,
+        allowed_pii=tuple(str(e) for e in raw.get("allowed_pii", ())),
+        purpose=str(raw.get("purpose", "")),
+        retention_seconds=parse_duration(str(raw.get("retention", "30d")), what="retention"),
+        challenge_ttl_seconds=parse_duration(
+            str(raw.get("challenge_ttl", "10m")), what="challenge_ttl"
+        ),
+        binding=binding,
+        jwks=rel(raw["jwks"]) if raw.get("jwks") else None,
+        storage_options=dict(raw.get("storage_options", {})),
+    )
