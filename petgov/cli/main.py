@@ -20,6 +20,7 @@ from petgov.exitcodes import ExitCode
 COMMANDS: tuple[str, ...] = (
     "petgov.cli.scan",
     "petgov.cli.info",
+    "petgov.cli.cleanroom",
 )
 
 _state = {"debug": False}

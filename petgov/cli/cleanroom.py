@@ -1,0 +1,169 @@
+"""`petgov cleanroom`: challenge, promote, open, audit verify, sweep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from petgov.exitcodes import ExitCode
+
+cleanroom_app = typer.Typer(
+    help="Gate promotion of artifacts into attested TEE clean rooms.", no_args_is_help=True
+)
+audit_app = typer.Typer(help="Check the tamper-evident audit log.", no_args_is_help=True)
+cleanroom_app.add_typer(audit_app, name="audit")
+
+CONFIG = typer.Option(None, "--config", "-c", help="petgov.toml or a YAML file with cleanrooms.")
+NOW = typer.Option(None, "--now", help="Evaluate at this ISO 8601 time (default: now).")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the cleanroom command group."""
+    app.add_typer(cleanroom_app, name="cleanroom")
+
+
+def _now(now: str | None):  # type: ignore[no-untyped-def]
+    from petgov.util.clock import parse_instant, system_clock
+
+    return parse_instant(now) if now else system_clock()
+
+
+@cleanroom_app.command("challenge")
+def challenge(name: str, config: Path | None = CONFIG, now: str | None = NOW) -> None:
+    """Issue a single-use nonce the TEE must bind into its attestation."""
+    from petgov.cleanroom import challenges
+    from petgov.cleanroom.config import load
+
+    room = load(name, config)
+    rec = challenges.issue(room.state_dir, room.challenge_ttl_seconds, _now(now))
+    rec["report_data"] = "SHA-512('petgov-cleanroom-v1' || nonce || SHA-256(SPKI DER of TEE key))"
+    typer.echo(json.dumps(rec, indent=2))
+
+
+@cleanroom_app.command("promote")
+def promote(
+    artifact: Path = typer.Argument(..., help="Model or dataset file or folder."),
+    to: str = typer.Option(..., "--to", help="Clean room name."),
+    evidence: Path = typer.Option(..., "--evidence", help="The TEE's attestation evidence."),
+    tee_key: Path = typer.Option(..., "--tee-key", help="The TEE's public key (PEM)."),
+    nonce: str = typer.Option(..., "--nonce", help="The nonce from 'cleanroom challenge'."),
+    config: Path | None = CONFIG,
+    now: str | None = NOW,
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> int:
+    """Scan, apply the room's policy, verify provenance and attestation, then release."""
+    from petgov.cleanroom import engines
+    from petgov.cleanroom.config import load
+    from petgov.cleanroom.promote import promote as run
+    from petgov.errors import TargetError, UsageError
+
+    if fmt not in ("table", "json"):
+        raise UsageError(f"unknown format {fmt!r}", hint="use table or json")
+    room = load(to, config)
+    for path, what in ((artifact, "artifact"), (evidence, "evidence"), (tee_key, "TEE key")):
+        if not path.exists():
+            raise TargetError(f"{path}: no such {what}")
+    result = run(
+        artifact,
+        room,
+        evidence=evidence,
+        tee_key_pem=tee_key.read_bytes(),
+        nonce=nonce.lower(),
+        now=_now(now),
+        scanner=engines.scan_for_room,
+        appraiser=engines.appraise,
+        bom_scorer=engines.bom_score,
+    )
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        _print(result)
+    return ExitCode.OK if result.allowed else ExitCode.GATE_FAILED
+
+
+def _print(result) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"promotion into {result.cleanroom}")
+    table.add_column("gate")
+    table.add_column("result")
+    table.add_column("reasons", overflow="fold")
+    for g in result.gates:
+        table.add_row(
+            g.name, "[green]pass[/]" if g.passed else "[red]FAIL[/]", "\n".join(g.reasons)
+        )
+    console.print(table)
+    if result.allowed:
+        console.print(f"[bold green]released[/] {result.release_id} -> {result.location}")
+    else:
+        console.print("[bold red]denied[/]: nothing was released; the decision is in the audit log")
+
+
+@cleanroom_app.command("open")
+def open_(
+    envelope: Path = typer.Argument(..., help="artifact.env from a release."),
+    key: Path = typer.Option(..., "--key", help="The TEE's private key (PEM)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the plaintext."),
+) -> None:
+    """TEE side: decrypt a released artifact (any tampering is refused)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from petgov.cleanroom.envelope import open_envelope
+    from petgov.errors import TargetError, UsageError
+    from petgov.util.atomic import atomic_open
+
+    if not envelope.exists():
+        raise TargetError(f"{envelope}: no such envelope")
+    try:
+        private = serialization.load_pem_private_key(key.read_bytes(), password=None)
+    except (ValueError, TypeError, OSError) as exc:
+        raise UsageError(f"{key}: not a usable PEM private key: {exc}") from exc
+    with open(envelope, "rb") as src, atomic_open(output) as dst:
+        header = open_envelope(src, dst, private)
+    typer.echo(f"opened {envelope} -> {output} ({json.dumps(dict(header.metadata))})")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    log: Path = typer.Argument(..., help="The audit log (JSONL)."),
+    key: Path | None = typer.Option(None, "--key", help="Operator public key: check signatures."),
+) -> int:
+    """Detect edits, deletions, reordering and truncation, and say where."""
+    from cryptography.hazmat.primitives import serialization
+
+    from petgov.cleanroom.audit_log import verify
+    from petgov.errors import TargetError
+
+    if not log.exists():
+        raise TargetError(f"{log}: no such audit log")
+    public = serialization.load_pem_public_key(key.read_bytes()) if key else None
+    verdict = verify(log, public)
+    for note in verdict.notes:
+        typer.echo(f"note: {note}")
+    for problem in verdict.problems:
+        typer.echo(f"FAIL: {problem}")
+    typer.echo(f"{'OK' if verdict.ok else 'TAMPERED'}: {verdict.records} records in {log}")
+    return ExitCode.OK if verdict.ok else ExitCode.GATE_FAILED
+
+
+@cleanroom_app.command("sweep")
+def sweep(
+    name: str,
+    dry_run: bool = typer.Option(False, "--dry-run", help="List, do not remove."),
+    config: Path | None = CONFIG,
+    now: str | None = NOW,
+) -> None:
+    """Remove releases past their retention (expires_at), logging each removal."""
+    from petgov.cleanroom.config import load
+    from petgov.cleanroom.sweep import sweep as run
+
+    room = load(name, config)
+    expired = run(room, _now(now), dry_run=dry_run)
+    for e in expired:
+        verb = "would remove" if dry_run else "removed"
+        typer.echo(f"{verb} {e.release.location} (expired {e.expires_at})")
+    typer.echo(f"{len(expired)} expired release(s)")
