@@ -53,6 +53,7 @@ class CleanRoom:
     challenge_ttl_seconds: int = 600
     binding: str = "nonce-and-key"
     jwks: Path | None = None  # pinned JWKS for token evidence
+    operator_key: Path | None = None  # ECDSA P-256 PEM: signs audit records and receipts
     storage_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -150,5 +151,6 @@ def from_mapping(name: str, raw: Mapping[str, Any], *, base: Path) -> CleanRoom:
         ),
         binding=binding,
         jwks=rel(raw["jwks"]) if raw.get("jwks") else None,
+        operator_key=rel(raw["operator_key"]) if raw.get("operator_key") else None,
         storage_options=dict(raw.get("storage_options", {})),
     )

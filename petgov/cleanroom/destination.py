@@ -22,6 +22,7 @@ from petgov.errors import OutputError
 
 ARTIFACT = "artifact.env"
 MANIFEST = "manifest.json"
+RECEIPT = "receipt.sigstore.json"
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ class Destination:
         if fs.exists(f"{prefix}/{MANIFEST}"):
             raise OutputError(f"release {release_id} already exists at {self.url}")
         fs.put_file(str(staged / ARTIFACT), f"{prefix}/{ARTIFACT}")
+        if (staged / RECEIPT).exists():
+            fs.put_file(str(staged / RECEIPT), f"{prefix}/{RECEIPT}")
         fs.pipe_file(f"{prefix}/{MANIFEST}", body)  # the commit point
         return Release(f"{self.url}/{release_id}", manifest)
 

@@ -17,11 +17,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from petgov.cleanroom import challenges
+from petgov.cleanroom import challenges, receipt
 from petgov.cleanroom.audit_log import AuditLog
 from petgov.cleanroom.binding import report_data_matches
 from petgov.cleanroom.config import CleanRoom
-from petgov.cleanroom.destination import ARTIFACT, Destination
+from petgov.cleanroom.destination import ARTIFACT, RECEIPT, Destination
 from petgov.cleanroom.envelope import EnvelopeWriter, Recipient, encrypt_stream
 from petgov.errors import PetgovError
 from petgov.inventory import formats as F
@@ -189,6 +189,20 @@ def attestation_gate(
     return Gate("attestation", not reasons, reasons)
 
 
+def _operator_key(room: CleanRoom) -> Any | None:
+    """The operator's signing key, when the room has one."""
+    if room.operator_key is None:
+        return None
+    from cryptography.hazmat.primitives import serialization
+
+    from petgov.errors import ConfigError
+
+    try:
+        return serialization.load_pem_private_key(room.operator_key.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{room.operator_key}: not a usable operator key: {exc}") from exc
+
+
 def _release_id(room: CleanRoom, digest: str | None, now: dt.datetime) -> str:
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{(digest or os.urandom(8).hex())[:16]}-{os.urandom(3).hex()}"
@@ -228,7 +242,8 @@ def promote(
     audit: AuditLog | None = None,
 ) -> Promotion:
     """Run every gate; release only when all pass; audit the decision either way."""
-    audit = audit or AuditLog(room.audit_log)
+    operator = _operator_key(room)
+    audit = audit or AuditLog(room.audit_log, signing_key=operator)
     recipient = Recipient.from_pem(tee_key_pem)  # bad key: a usage error, nothing consumed
     gates: list[Gate] = []
     try:
@@ -306,6 +321,9 @@ def promote(
         meta = {"release_id": release_id, "artifact_sha256": digest, "cleanroom": room.name}
         _encrypt(artifact, staged / ARTIFACT, recipient, meta)
         manifest["envelope_sha256"] = _sha256_file(staged / ARTIFACT)
+        if operator is not None:
+            bundle = receipt.sign(manifest, operator, key_hint=room.name)
+            (staged / RECEIPT).write_text(json.dumps(bundle, indent=2))
         release = dest.commit(staged, release_id, manifest)
     result.release_id = release_id
     result.location = release.location

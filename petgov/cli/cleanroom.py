@@ -14,6 +14,8 @@ cleanroom_app = typer.Typer(
 )
 audit_app = typer.Typer(help="Check the tamper-evident audit log.", no_args_is_help=True)
 cleanroom_app.add_typer(audit_app, name="audit")
+receipt_app = typer.Typer(help="Check promotion receipts.", no_args_is_help=True)
+cleanroom_app.add_typer(receipt_app, name="receipt")
 
 CONFIG = typer.Option(None, "--config", "-c", help="petgov.toml or a YAML file with cleanrooms.")
 NOW = typer.Option(None, "--now", help="Evaluate at this ISO 8601 time (default: now).")
@@ -167,3 +169,38 @@ def sweep(
         verb = "would remove" if dry_run else "removed"
         typer.echo(f"{verb} {e.release.location} (expired {e.expires_at})")
     typer.echo(f"{len(expired)} expired release(s)")
+
+
+@receipt_app.command("verify")
+def receipt_verify(
+    bundle: Path = typer.Argument(..., help="receipt.sigstore.json from a release."),
+    key: Path = typer.Option(..., "--key", help="The operator's public key (PEM)."),
+    artifact_sha256: str | None = typer.Option(
+        None, "--artifact-sha256", help="Also require the receipt to name this artifact digest."
+    ),
+) -> int:
+    """Check a promotion receipt offline and print what it attests."""
+    from cryptography.hazmat.primitives import serialization
+
+    from petgov.cleanroom.receipt import verify
+    from petgov.errors import TargetError, UsageError, VerificationError
+
+    if not bundle.exists():
+        raise TargetError(f"{bundle}: no such receipt")
+    try:
+        doc = json.loads(bundle.read_text())
+        public = serialization.load_pem_public_key(key.read_bytes())
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"cannot read receipt or key: {exc}") from exc
+    try:
+        stmt = verify(doc, public, artifact_sha256)
+    except VerificationError as exc:
+        typer.echo(f"FAIL: {exc.message}")
+        return ExitCode.GATE_FAILED
+    pred = stmt["predicate"]
+    typer.echo(
+        f"OK: {stmt['subject'][0]['name']} sha256:{stmt['subject'][0]['digest']['sha256']} "
+        f"released to {pred['cleanroom']} as {pred['release_id']} "
+        f"(evidence {pred['evidence']['type']} {pred['evidence']['verdict']})"
+    )
+    return ExitCode.OK

@@ -212,3 +212,51 @@ def test_sweep_removes_expired_releases_and_logs_them(tmp_path: Path) -> None:
     records = [json.loads(x) for x in room.audit_log.read_text().splitlines()]
     assert records[-1]["event"] == "retention.removed"
     assert verify(room.audit_log).ok
+
+
+def test_operator_key_signs_receipt_and_audit_records(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    operator = ec.generate_private_key(ec.SECP256R1())
+    (tmp_path / "operator.pem").write_bytes(
+        operator.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    pub = tmp_path / "operator.pub"
+    pub.write_bytes(_pem(operator))
+    key = x25519.X25519PrivateKey.generate()
+    room = _room(tmp_path, operator_key="operator.pem")
+    result = _run(tmp_path, room, _model(tmp_path), key)
+    assert result.allowed and result.location
+    bundle = Path(result.location) / "receipt.sigstore.json"
+    ok = cli(
+        "cleanroom",
+        "receipt",
+        "verify",
+        str(bundle),
+        "--key",
+        str(pub),
+        "--artifact-sha256",
+        str(result.artifact_sha256),
+    )
+    assert ok.code == 0 and result.release_id in ok.stdout
+    wrong = cli(
+        "cleanroom",
+        "receipt",
+        "verify",
+        str(bundle),
+        "--key",
+        str(pub),
+        "--artifact-sha256",
+        "0" * 64,
+    )
+    assert wrong.code == 1 and "different artifact" in wrong.stdout
+    doc = json.loads(bundle.read_text())
+    doc["dsseEnvelope"]["payload"] = doc["dsseEnvelope"]["payload"][:-8] + "AAAAAAA="
+    bundle.write_text(json.dumps(doc))
+    assert cli("cleanroom", "receipt", "verify", str(bundle), "--key", str(pub)).code == 1
+    audit = cli("cleanroom", "audit", "verify", str(room.audit_log), "--key", str(pub))
+    assert audit.code == 0 and "OK: 1 records" in audit.stdout
