@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.scan",
     "petgov.cli.info",
     "petgov.cli.cleanroom",
+    "petgov.cli.attest",
 )
 
 _state = {"debug": False}

@@ -1,0 +1,175 @@
+"""The small public API: verify one piece of evidence and appraise it.
+
+``verify_evidence`` is what the CLI and the clean-room gate call; ``appraise_for_cleanroom``
+adapts it to the gate's configuration. See docs/attestation.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from petgov.attestation.appraisal import Reference, appraise, load_reference
+from petgov.attestation.claims import Claims
+from petgov.attestation.interface import (
+    EVIDENCE_TYPES,
+    AttestationInputError,
+    Check,
+    CheckList,
+    EvidenceVerifier,
+    VerifyInputs,
+)
+from petgov.errors import UsageError
+
+if TYPE_CHECKING:
+    from petgov.cleanroom.config import CleanRoom
+    from petgov.cleanroom.engines import AppraisalResult
+
+MAX_EVIDENCE = 8 << 20
+
+
+@dataclass
+class AttestationResult:
+    """Verdict, normalized claims and every check, in the order they ran."""
+
+    verdict: str  # pass | fail
+    evidence_type: str
+    claims: Claims
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def report_data(self) -> bytes | None:
+        return self.claims.report_data
+
+    @property
+    def nonce(self) -> bytes | None:
+        return self.claims.nonce
+
+    @property
+    def public_key_spki_sha256(self) -> str | None:
+        return self.claims.public_key_spki_sha256
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "type": self.evidence_type,
+            "claims": self.claims.as_dict(),
+            "checks": [c.as_dict() for c in self.checks],
+        }
+
+
+def verifier_for(evidence_type: str) -> EvidenceVerifier:
+    if evidence_type == "snp":
+        from petgov.attestation.sevsnp import SevSnpVerifier
+
+        return SevSnpVerifier()
+    if evidence_type == "tdx":
+        from petgov.attestation.tdx import TdxVerifier
+
+        return TdxVerifier()
+    if evidence_type == "nvgpu":
+        from petgov.attestation.nvgpu import NvidiaGpuVerifier
+
+        return NvidiaGpuVerifier()
+    if evidence_type == "gcp-cs":
+        from petgov.attestation.tokens import ConfidentialSpaceVerifier
+
+        return ConfidentialSpaceVerifier()
+    if evidence_type == "azure-maa":
+        from petgov.attestation.tokens import AzureMaaVerifier
+
+        return AzureMaaVerifier()
+    if evidence_type == "nitro":
+        from petgov.attestation.nitro import NitroVerifier
+
+        return NitroVerifier()
+    raise UsageError(f"unknown evidence type {evidence_type!r}", hint=f"one of {EVIDENCE_TYPES}")
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        if path.stat().st_size > MAX_EVIDENCE:
+            raise AttestationInputError(f"{path}: {what} larger than 8 MiB")
+        return path.read_bytes()
+    except OSError as exc:
+        raise AttestationInputError(f"{path}: cannot read {what}: {exc.strerror}") from None
+
+
+def verify_evidence(
+    evidence: Path | bytes,
+    evidence_type: str,
+    *,
+    reference: Path | Reference | None = None,
+    nonce: bytes | str | None = None,
+    now: dt.datetime | None = None,
+    certs: Sequence[Path | bytes] = (),
+    collateral: Path | None = None,
+    strict: bool = False,
+    nonce_checked_by_caller: bool = False,
+) -> AttestationResult:
+    """Verify ``evidence`` of ``evidence_type`` offline and appraise it against ``reference``.
+
+    Raises an :class:`AttestationInputError` (a PetgovError) only for unusable input; every
+    cryptographic or policy failure is a ``fail`` check and verdict. ``nonce`` may be bytes or
+    hex. ``certs`` and ``collateral`` add to what the reference file lists.
+    """
+    from petgov.util.clock import system_clock
+
+    ref = load_reference(reference) if isinstance(reference, Path) else reference
+    data = evidence if isinstance(evidence, bytes) else _read(evidence, "evidence")
+    if isinstance(nonce, str):
+        try:
+            nonce = bytes.fromhex(nonce)
+        except ValueError:
+            raise UsageError(f"--nonce {nonce!r} is not hex") from None
+    blobs = [c if isinstance(c, bytes) else _read(c, "certificate file") for c in certs]
+    if ref is not None:
+        blobs.extend(_read(p, "certificate file") for p in ref.certs)
+        collateral = collateral or ref.collateral
+    inputs = VerifyInputs(
+        evidence=data,
+        certs=tuple(blobs),
+        collateral=collateral,
+        nonce=nonce,
+        now=now or system_clock(),
+    )
+    checks = CheckList()
+    claims = verifier_for(evidence_type).verify(inputs, checks)
+    verdict = appraise(
+        claims, checks, ref, nonce, strict=strict, nonce_checked_by_caller=nonce_checked_by_caller
+    )
+    return AttestationResult(verdict, evidence_type, claims, list(checks.items))
+
+
+def appraise_for_cleanroom(
+    evidence: Path, room: CleanRoom, nonce: str, now: dt.datetime
+) -> AppraisalResult:
+    """The clean-room gate's appraiser: the room's reference file and pinned JWKS, its clock.
+
+    Nonce freshness for report-data evidence is the gate's key-binding check, so it is not
+    compared here; for evidence with a nonce field (NVIDIA, Nitro) it is compared here too.
+    """
+    from petgov.cleanroom.engines import AppraisalResult
+
+    certs: list[Path] = [room.jwks] if room.jwks is not None else []
+    direct = room.evidence in ("nvgpu", "nitro")
+    result = verify_evidence(
+        evidence,
+        room.evidence,
+        reference=room.reference,
+        nonce=nonce if direct else None,
+        now=now,
+        certs=certs,
+        nonce_checked_by_caller=not direct,
+    )
+    return AppraisalResult(
+        verdict=result.verdict,
+        checks=[c.as_dict() for c in result.checks],
+        report_data=result.report_data,
+        nonce=result.nonce,
+        public_key_spki_sha256=result.public_key_spki_sha256,
+        claims=result.claims.as_dict(),
+    )

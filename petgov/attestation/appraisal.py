@@ -1,0 +1,352 @@
+"""Reference values and the verdict: one policy over the normalized claims of every type.
+
+Without a reference file the defaults of design.md apply: signatures and chains must verify,
+debug must be off, tokens/collateral valid at ``now``, the nonce must match when one is given.
+A check that needs input nobody gave is ``skipped`` and does not fail the verdict, unless the
+run is strict or the reference file requires it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from petgov.attestation.claims import Claims
+from petgov.attestation.interface import (
+    EVIDENCE_TYPES,
+    Check,
+    CheckList,
+    ReferenceFileError,
+)
+
+DEFAULT_TCB_STATUS = ("UpToDate", "SWHardeningNeeded")
+KEYS = {
+    "version",
+    "type",
+    "strict",
+    "require",
+    "tolerate_skipped",
+    "debug",
+    "nonce",
+    "measurements",
+    "image_digests",
+    "min_tcb",
+    "tcb_status",
+    "hardware_models",
+    "issuers",
+    "audiences",
+    "max_vmpl",
+    "smt",
+    "migration_agent",
+    "secure_boot",
+    "support_attributes",
+    "report_data",
+    "certs",
+    "collateral",
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Parsed reference file; every field optional, unknown keys rejected."""
+
+    evidence_type: str | None = None
+    strict: bool = False
+    require: tuple[str, ...] = ()
+    tolerate_skipped: tuple[str, ...] = ()
+    debug_allowed: bool = False
+    nonce_required: bool = False
+    measurements: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    image_digests: tuple[str, ...] = ()
+    min_tcb: dict[str, int] = field(default_factory=dict)
+    tcb_status: tuple[str, ...] = ()
+    hardware_models: tuple[str, ...] = ()
+    issuers: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    max_vmpl: int | None = None
+    smt_allowed: bool = True
+    migration_agent_allowed: bool = False
+    secure_boot_required: bool = False
+    support_attributes: tuple[str, ...] = ()
+    report_data: bytes | None = None
+    certs: tuple[Path, ...] = ()
+    collateral: Path | None = None
+    source: Path | None = None
+
+
+def load_reference(path: Path) -> Reference:
+    """Read and validate a reference YAML file (paths inside are relative to it)."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReferenceFileError(f"{path}: cannot read reference file: {exc.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ReferenceFileError(f"{path}: not valid YAML: {exc}") from None
+    return parse_reference(doc or {}, path)
+
+
+def _strings(doc: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = doc.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        raise ReferenceFileError(f"{where}: {key} must be a list of strings")
+    return tuple(str(v) for v in value)
+
+
+def _choice(
+    doc: dict[str, Any], key: str, options: tuple[str, str], default: str, where: str
+) -> str:
+    value = doc.get(key, default)
+    if isinstance(value, bool):
+        value = options[0] if value else options[1]
+    if value not in options:
+        raise ReferenceFileError(f"{where}: {key} must be one of {options}, not {value!r}")
+    return str(value)
+
+
+def parse_reference(doc: Any, path: Path | None = None) -> Reference:
+    where = str(path or "reference")
+    if not isinstance(doc, dict):
+        raise ReferenceFileError(f"{where}: the reference file must be a mapping")
+    unknown = sorted(set(doc) - KEYS)
+    if unknown:
+        raise ReferenceFileError(f"{where}: unknown keys {unknown}")
+    if doc.get("version", 1) != 1:
+        raise ReferenceFileError(f"{where}: version must be 1")
+    etype = doc.get("type")
+    if etype is not None and etype not in EVIDENCE_TYPES:
+        raise ReferenceFileError(f"{where}: type {etype!r} is not one of {EVIDENCE_TYPES}")
+    measurements = doc.get("measurements", {})
+    if not isinstance(measurements, dict):
+        raise ReferenceFileError(f"{where}: measurements must map names to lists of hex")
+    allowed = {
+        str(k): tuple(v.lower() for v in _strings(measurements, k, where)) for k in measurements
+    }
+    min_tcb = doc.get("min_tcb", {})
+    if not isinstance(min_tcb, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in min_tcb.values()
+    ):
+        raise ReferenceFileError(f"{where}: min_tcb must map TCB parts to integers")
+    base = path.parent if path else Path(".")
+    max_vmpl = doc.get("max_vmpl")
+    if max_vmpl is not None and (not isinstance(max_vmpl, int) or isinstance(max_vmpl, bool)):
+        raise ReferenceFileError(f"{where}: max_vmpl must be an integer")
+    report_data = doc.get("report_data")
+    try:
+        rd = bytes.fromhex(str(report_data)) if report_data is not None else None
+    except ValueError:
+        raise ReferenceFileError(f"{where}: report_data must be hex") from None
+    strict = doc.get("strict", False)
+    if not isinstance(strict, bool):
+        raise ReferenceFileError(f"{where}: strict must be true or false")
+    collateral = doc.get("collateral")
+    return Reference(
+        evidence_type=etype,
+        strict=strict,
+        require=_strings(doc, "require", where),
+        tolerate_skipped=_strings(doc, "tolerate_skipped", where),
+        debug_allowed=_choice(doc, "debug", ("allow", "forbid"), "forbid", where) == "allow",
+        nonce_required=_choice(doc, "nonce", ("required", "optional"), "optional", where)
+        == "required",
+        measurements=allowed,
+        image_digests=tuple(d.lower() for d in _strings(doc, "image_digests", where)),
+        min_tcb={str(k): int(v) for k, v in min_tcb.items()},
+        tcb_status=_strings(doc, "tcb_status", where),
+        hardware_models=_strings(doc, "hardware_models", where),
+        issuers=_strings(doc, "issuers", where),
+        audiences=_strings(doc, "audiences", where),
+        max_vmpl=max_vmpl,
+        smt_allowed=_choice(doc, "smt", ("allow", "forbid"), "allow", where) == "allow",
+        migration_agent_allowed=_choice(
+            doc, "migration_agent", ("allow", "forbid"), "forbid", where
+        )
+        == "allow",
+        secure_boot_required=_choice(
+            doc, "secure_boot", ("required", "optional"), "optional", where
+        )
+        == "required",
+        support_attributes=_strings(doc, "support_attributes", where),
+        report_data=rd,
+        certs=tuple(base / p for p in _strings(doc, "certs", where)),
+        collateral=base / str(collateral) if collateral else None,
+        source=path,
+    )
+
+
+def nonce_matches(claims: Claims, nonce: bytes) -> bool:
+    """The verifier's nonce is the evidence's nonce field, an eat_nonce, or report_data prefix."""
+    if claims.nonce is not None:
+        return hmac.compare_digest(claims.nonce, nonce)
+    eat = claims.extra.get("eat_nonce")
+    if isinstance(eat, list) and eat:
+        wanted = {nonce.hex()}
+        with contextlib.suppress(UnicodeDecodeError):
+            wanted.add(nonce.decode("utf-8"))
+        return any(str(e).lower() in {w.lower() for w in wanted} for e in eat)
+    if claims.report_data is not None and nonce:
+        return hmac.compare_digest(claims.report_data[: len(nonce)], nonce)
+    return False
+
+
+def appraise(
+    claims: Claims,
+    checks: CheckList,
+    reference: Reference | None,
+    nonce: bytes | None,
+    *,
+    strict: bool = False,
+    nonce_checked_by_caller: bool = False,
+) -> str:
+    """Add the policy checks to ``checks`` and return the verdict, 'pass' or 'fail'."""
+    ref = reference or Reference()
+    etype = claims.evidence_type
+    if ref.evidence_type and ref.evidence_type != etype:
+        checks.failed("reference.type", f"reference is for {ref.evidence_type}, not {etype}")
+    _debug(claims, ref, checks)
+    _nonce(claims, ref, nonce, checks, nonce_checked_by_caller)
+    _measurements(claims, ref, checks)
+    _tcb(claims, ref, checks)
+    _platform(claims, ref, checks)
+    _token(claims, ref, checks)
+    return verdict(checks, ref, strict)
+
+
+def _debug(claims: Claims, ref: Reference, checks: CheckList) -> None:
+    if claims.debug is None:
+        checks.skipped("debug", "the evidence does not report a debug state")
+    elif claims.debug and not ref.debug_allowed:
+        checks.failed("debug", "debug enabled")
+    else:
+        checks.passed(
+            "debug", "debug enabled (allowed by reference)" if claims.debug else "debug disabled"
+        )
+
+
+def _nonce(
+    claims: Claims, ref: Reference, nonce: bytes | None, checks: CheckList, by_caller: bool
+) -> None:
+    if by_caller:
+        checks.passed("nonce", "checked by the clean-room key binding")
+    elif nonce is None:
+        if ref.nonce_required:
+            checks.failed("nonce", "the reference requires a nonce: pass --nonce")
+        else:
+            checks.skipped("nonce", "no --nonce given: freshness not checked")
+    elif nonce_matches(claims, nonce):
+        checks.passed("nonce", "evidence carries the expected nonce")
+    else:
+        checks.failed("nonce", "evidence nonce differs from --nonce (stale or replayed)")
+    if ref.report_data is not None:
+        rd = claims.report_data or b""
+        checks.add(
+            "report_data",
+            hmac.compare_digest(rd[: len(ref.report_data)], ref.report_data),
+            "report data matches the reference",
+        )
+
+
+def _measurements(claims: Claims, ref: Reference, checks: CheckList) -> None:
+    name = "reference_manifest" if claims.evidence_type == "nvgpu" else "measurements"
+    if ref.measurements:
+        if name == "reference_manifest":
+            checks.items = [c for c in checks.items if c.name != name]
+        bad = [
+            f"{k}={claims.measurements.get(k, '<absent>')[:16]}… not allowed"
+            for k, allowed in ref.measurements.items()
+            if claims.measurements.get(k, "").lower() not in allowed
+        ]
+        checks.add(
+            name,
+            not bad,
+            "; ".join(bad) or f"{len(ref.measurements)} measurement(s) on the allow-list",
+        )
+    elif name == "measurements":
+        checks.skipped(name, "no reference measurements given")
+    if ref.image_digests or claims.evidence_type == "gcp-cs":
+        if not ref.image_digests:
+            checks.skipped("image_digest", "no allowed image digests in the reference")
+        else:
+            ok = (claims.image_digest or "").lower() in ref.image_digests
+            checks.add("image_digest", ok, f"image digest {claims.image_digest}")
+
+
+def _tcb(claims: Claims, ref: Reference, checks: CheckList) -> None:
+    values = claims.tcb.get("reported", claims.tcb)
+    if ref.min_tcb:
+        low = []
+        for part, floor in ref.min_tcb.items():
+            have = values.get(part) if isinstance(values, dict) else None
+            if not isinstance(have, int) or have < floor:
+                low.append(f"{part} {have} < {floor}")
+        checks.add("tcb.minimum", not low, "; ".join(low) or "TCB at or above the minimum")
+    elif claims.evidence_type == "snp":
+        checks.skipped("tcb.minimum", "no minimum TCB in the reference")
+    if claims.tcb_status is not None and claims.tcb_status != "NoMatchingLevel":
+        allowed = ref.tcb_status or DEFAULT_TCB_STATUS
+        checks.add("tcb.status", claims.tcb_status in allowed, f"TCB status {claims.tcb_status}")
+    extra = claims.extra
+    if claims.evidence_type == "snp":
+        ma = bool(extra.get("migration_agent_allowed"))
+        checks.add(
+            "migration_agent",
+            ref.migration_agent_allowed or not ma,
+            "migration agent allowed by guest policy" if ma else "no migration agent",
+        )
+        smt = bool(extra.get("smt_allowed"))
+        if not ref.smt_allowed:
+            checks.add("smt", not smt, "SMT allowed by guest policy" if smt else "SMT disabled")
+        vmpl = extra.get("vmpl")
+        if ref.max_vmpl is not None:
+            checks.add("vmpl", isinstance(vmpl, int) and vmpl <= ref.max_vmpl, f"VMPL {vmpl}")
+        else:
+            checks.skipped("vmpl", f"VMPL {vmpl}: no max_vmpl in the reference")
+
+
+def _platform(claims: Claims, ref: Reference, checks: CheckList) -> None:
+    if ref.hardware_models:
+        checks.add(
+            "hardware_model",
+            claims.hardware_model in ref.hardware_models,
+            f"hardware model {claims.hardware_model}",
+        )
+    if ref.secure_boot_required:
+        checks.add("secure_boot", claims.secure_boot is True, f"secure boot {claims.secure_boot}")
+    if ref.support_attributes:
+        have = set(claims.extra.get("support_attributes") or [])
+        missing = sorted(set(ref.support_attributes) - have)
+        checks.add(
+            "support_attributes",
+            not missing,
+            f"missing {missing}" if missing else "support attributes present",
+        )
+
+
+def _token(claims: Claims, ref: Reference, checks: CheckList) -> None:
+    if claims.evidence_type not in ("gcp-cs", "azure-maa"):
+        return
+    if ref.issuers:
+        checks.add("token.allowed_issuer", claims.issuer in ref.issuers, f"iss {claims.issuer}")
+    if ref.audiences:
+        ok = bool(set(claims.audience) & set(ref.audiences))
+        checks.add("token.audience", ok, f"aud {claims.audience}")
+    elif claims.audience:
+        checks.skipped("token.audience", "no allowed audiences in the reference")
+
+
+def verdict(checks: CheckList, ref: Reference, strict: bool) -> str:
+    """Fail on any failed check; a skipped one fails only when strict or required."""
+    strict = strict or ref.strict
+    updated: list[Check] = []
+    for check in checks.items:
+        must = check.name in ref.require or (strict and check.name not in ref.tolerate_skipped)
+        if check.status == "skipped" and must:
+            check = Check(check.name, "fail", f"required but skipped: {check.detail}")
+        updated.append(check)
+    checks.items = updated
+    return "fail" if any(c.status == "fail" for c in updated) else "pass"

@@ -1,0 +1,106 @@
+"""The contract every evidence verifier follows, and the typed errors they raise.
+
+A verifier turns raw evidence into normalized :class:`~petgov.attestation.claims.Claims` plus a
+list of explicit :class:`Check` outcomes. It never decides the verdict: appraisal does, so one
+policy applies to all six evidence types.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from petgov.attestation.claims import Claims
+from petgov.errors import ConfigError, PetgovError
+
+Status = Literal["pass", "fail", "skipped"]
+
+EVIDENCE_TYPES: tuple[str, ...] = ("snp", "tdx", "nvgpu", "gcp-cs", "azure-maa", "nitro")
+
+
+class AttestationInputError(PetgovError):
+    """Evidence, certificates or collateral cannot be used at all (exit 2, not a verdict)."""
+
+    default_hint = "check the --type and that the file is the raw evidence"
+
+
+class EvidenceFormatError(AttestationInputError):
+    """The evidence bytes do not parse as the declared evidence type."""
+
+
+class CertificateInputError(AttestationInputError):
+    """A --certs file or collateral file is not a certificate/JWKS/CRL petgov can read."""
+
+    default_hint = "pass DER or PEM certificates, a JWKS JSON file, or a DER/PEM CRL"
+
+
+class ReferenceFileError(ConfigError):
+    """The appraisal reference file is invalid (unknown keys are rejected, not ignored)."""
+
+    default_hint = "see docs/attestation.md for the reference file format"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One explicit check: pass, fail, or skipped with the reason it could not be done."""
+
+    name: str
+    status: Status
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status, "detail": self.detail}
+
+
+@dataclass
+class CheckList:
+    """An ordered recorder of checks; the first entry for a name wins (later ones add detail)."""
+
+    items: list[Check] = field(default_factory=list)
+
+    def add(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.items.append(Check(name, "pass" if ok else "fail", detail))
+        return ok
+
+    def passed(self, name: str, detail: str = "") -> None:
+        self.items.append(Check(name, "pass", detail))
+
+    def failed(self, name: str, detail: str) -> None:
+        self.items.append(Check(name, "fail", detail))
+
+    def skipped(self, name: str, reason: str) -> None:
+        self.items.append(Check(name, "skipped", reason))
+
+    def status_of(self, name: str) -> Status | None:
+        for item in self.items:
+            if item.name == name:
+                return item.status
+        return None
+
+
+@dataclass(frozen=True)
+class VerifyInputs:
+    """Everything a verifier may use; nothing is fetched from the network, ever."""
+
+    evidence: bytes
+    certs: tuple[bytes, ...] = ()
+    collateral: Path | None = None
+    nonce: bytes | None = None
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+
+class EvidenceVerifier(abc.ABC):
+    """Parse and cryptographically verify one evidence type; appraisal is done elsewhere."""
+
+    type_name: str = ""
+
+    @abc.abstractmethod
+    def verify(self, inputs: VerifyInputs, checks: CheckList) -> Claims:
+        """Record authenticity/freshness checks in ``checks`` and return the normalized claims.
+
+        Raise :class:`AttestationInputError` only when the input is unusable; a signature that
+        does not verify is a failed check, not an exception.
+        """
