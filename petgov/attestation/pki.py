@@ -57,10 +57,18 @@ def load_certificates(data: bytes, what: str = "certificate") -> list[Certificat
         warnings.simplefilter("ignore")
         try:
             if data[:1] == b"\x30":  # DER (which may itself embed PEM text, as MAA certs do)
-                return [x509.load_der_x509_certificate(data)]
-            return list(x509.load_pem_x509_certificates(data))
-        except ValueError as exc:
+                certs = [x509.load_der_x509_certificate(data)]
+            else:
+                certs = list(x509.load_pem_x509_certificates(data))
+            for cert in certs:  # cryptography parses lazily: force every field used later
+                _ = (cert.subject, cert.issuer, cert.extensions, cert.signature)
+                _ = (cert.not_valid_before_utc, cert.not_valid_after_utc, cert.public_key())
+                _ = (cert.signature_hash_algorithm, cert.signature_algorithm_parameters)
+        except (ValueError, TypeError, x509.UnsupportedGeneralNameType) as exc:
             raise CertificateInputError(f"{what} does not parse: {exc}") from None
+        except Exception as exc:  # UnsupportedAlgorithm and friends: still unusable input
+            raise CertificateInputError(f"{what} is not supported: {exc}") from None
+        return certs
 
 
 def data_file(name: str) -> bytes:

@@ -344,30 +344,35 @@ def load_collateral(folder: Path | None) -> Collateral | None:
         raise CertificateInputError(f"{folder}: collateral must be a folder")
     found = Collateral()
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.stat().st_size > 4 << 20:
-            continue
+        suffix = path.suffix.lower()
+        if not path.is_file() or suffix not in {".json", ".pem", ".der", ".crl"}:
+            continue  # other files (quotes, notes) may share the folder
+        if path.stat().st_size > 4 << 20:
+            raise CertificateInputError(f"{path}: collateral file larger than 4 MiB")
         data = path.read_bytes()
-        if data.lstrip().startswith(b"{"):
+        if suffix == ".json":
             try:
                 doc = json.loads(data)
             except (ValueError, UnicodeDecodeError):
-                continue
+                raise CertificateInputError(f"{path}: collateral JSON does not parse") from None
             if isinstance(doc, dict) and isinstance(doc.get("tcbInfo"), dict):
                 found.tcb_infos.append((path, data, doc))
             elif isinstance(doc, dict) and isinstance(doc.get("enclaveIdentity"), dict):
                 found.qe_identities.append((path, data, doc))
+            else:
+                raise CertificateInputError(
+                    f"{path}: JSON collateral is neither TCB Info nor QE Identity"
+                )
         elif b"-----BEGIN CERTIFICATE-----" in data:
             found.certs.extend(pki.load_certificates(data, str(path)))
-        elif b"-----BEGIN X509 CRL-----" in data:
-            try:
-                found.crls.append(x509.load_pem_x509_crl(data))
-            except ValueError:
-                continue
         else:
             try:
-                found.crls.append(x509.load_der_x509_crl(data))
+                if b"-----BEGIN X509 CRL-----" in data:
+                    found.crls.append(x509.load_pem_x509_crl(data))
+                else:
+                    found.crls.append(x509.load_der_x509_crl(data))
             except ValueError:
-                continue
+                raise CertificateInputError(f"{path}: not a certificate or CRL") from None
     return found
 
 

@@ -83,7 +83,22 @@ def jwks_keys(blobs: tuple[bytes, ...]) -> dict[str, RSAPublicKey]:
                     der = base64.b64decode(x5c[0])
                 except (binascii.Error, ValueError):
                     raise CertificateInputError("JWKS x5c is not base64") from None
-                key = pki.load_certificates(der, "JWKS x5c")[0].public_key()
+                cert = pki.load_certificates(der, "JWKS x5c")[0]
+                issuer = cert
+                if len(x5c) > 1 and isinstance(x5c[1], str):
+                    try:
+                        parent = base64.b64decode(x5c[1])
+                    except (binascii.Error, ValueError):
+                        raise CertificateInputError("JWKS x5c is not base64") from None
+                    issuer = pki.load_certificates(parent, "JWKS x5c")[0]
+                if (issuer is not cert or cert.issuer == cert.subject) and not pki.signed_by(
+                    cert, issuer
+                ):  # the pinned file is the trust, but a damaged certificate is not used
+                    raise CertificateInputError(
+                        f"JWKS key {entry['kid']}: x5c certificate signature does not verify",
+                        hint="re-copy the JWKS file; it has been altered",
+                    )
+                key = cert.public_key()
             elif entry.get("kty") == "RSA" and isinstance(entry.get("n"), str):
                 n = int.from_bytes(b64url(entry["n"]), "big")
                 e = int.from_bytes(b64url(str(entry.get("e", "AQAB"))), "big")

@@ -15,9 +15,19 @@ Cli = Callable[..., CliResult]
 
 def test_pass_is_exit_0_with_json_contract(cli: Cli) -> None:
     root = corpus_path("attestation")
-    res = cli("attest", "verify", str(root / "sev-snp/virtee_milan_report.hex"), "--type", "snp",
-              "--certs", str(root / "sev-snp/virtee_milan_vcek.der"), "--now", "2024-01-01",
-              "--format", "json")  # fmt: skip
+    res = cli(
+        "attest",
+        "verify",
+        str(root / "sev-snp/virtee_milan_report.hex"),
+        "--type",
+        "snp",
+        "--certs",
+        str(root / "sev-snp/virtee_milan_vcek.der"),
+        "--now",
+        "2024-01-01",
+        "--format",
+        "json",
+    )
     assert res.code == 0, res.stderr
     doc = res.json()
     assert set(doc) == {"verdict", "type", "claims", "checks"}
@@ -30,16 +40,32 @@ def test_pass_is_exit_0_with_json_contract(cli: Cli) -> None:
 
 def test_fail_is_exit_1_and_names_the_check(cli: Cli) -> None:
     root = corpus_path("attestation")
-    res = cli("attest", "verify", str(root / "tdx/trustee_tdx_quote_4_debug.dat"),
-              "--type", "tdx", "--now", "2024-06-01")  # fmt: skip
+    res = cli(
+        "attest",
+        "verify",
+        str(root / "tdx/trustee_tdx_quote_4_debug.dat"),
+        "--type",
+        "tdx",
+        "--now",
+        "2024-06-01",
+    )
     assert res.code == 1
     assert "FAIL" in res.stdout and "debug enabled" in res.stdout
 
 
 def test_strict_turns_skipped_into_fail(cli: Cli) -> None:
     root = corpus_path("attestation")
-    args = ("attest", "verify", str(root / "tdx/trustee_tdx_quote_5.dat"), "--type", "tdx",
-            "--now", "2025-06-01", "-f", "json")  # fmt: skip
+    args = (
+        "attest",
+        "verify",
+        str(root / "tdx/trustee_tdx_quote_5.dat"),
+        "--type",
+        "tdx",
+        "--now",
+        "2025-06-01",
+        "-f",
+        "json",
+    )
     assert cli(*args).code == 0
     strict = cli(*args, "--strict")
     assert strict.code == 1
@@ -49,8 +75,9 @@ def test_strict_turns_skipped_into_fail(cli: Cli) -> None:
 
 def test_wrong_type_is_exit_2_one_line(cli: Cli) -> None:
     root = corpus_path("attestation")
-    res = cli("attest", "verify", str(root / "nitro/eternis_example_attestation.b64"),
-              "--type", "tdx")  # fmt: skip
+    res = cli(
+        "attest", "verify", str(root / "nitro/eternis_example_attestation.b64"), "--type", "tdx"
+    )
     assert res.code == 2
     assert "Traceback" not in res.stderr and res.stderr.count("\n") == 1
 

@@ -1,0 +1,161 @@
+"""The reference file and verdict logic, on real evidence claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from petgov.attestation.api import verify_evidence
+from petgov.attestation.appraisal import Reference, load_reference, parse_reference
+from petgov.attestation.interface import ReferenceFileError
+from petgov.cleanroom.config import CleanRoom
+from tests.conftest import corpus_path
+
+pytestmark = pytest.mark.corpus
+VIRTEE_MEASUREMENT = (
+    "7a1e5c266c0108dbc9bb94fa926951320940915d0aafb42464bd88b579ea158d"
+    "3e1a0dc39b2c60bd95b9c480cd81841f"
+)
+JAN = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def snp(reference: Reference | None = None, **kw: object) -> dict[str, str]:
+    root = corpus_path("attestation", "sev-snp")
+    result = verify_evidence(
+        root / "virtee_milan_report.hex",
+        "snp",
+        certs=[root / "virtee_milan_vcek.der"],
+        now=JAN,
+        reference=reference,
+        **kw,  # type: ignore[arg-type]
+    )
+    statuses = {c.name: c.status for c in result.checks}
+    statuses["verdict"] = result.verdict
+    return statuses
+
+
+def test_unknown_and_mistyped_keys_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ReferenceFileError, match="unknown keys"):
+        parse_reference({"debgu": "allow"})
+    with pytest.raises(ReferenceFileError, match="debug"):
+        parse_reference({"debug": "sometimes"})
+    with pytest.raises(ReferenceFileError, match="min_tcb"):
+        parse_reference({"min_tcb": {"snp": "eight"}})
+    with pytest.raises(ReferenceFileError, match="type"):
+        parse_reference({"type": "sgx"})
+    bad = tmp_path / "ref.yaml"
+    bad.write_text("measurements: [\n")
+    with pytest.raises(ReferenceFileError, match="YAML"):
+        load_reference(bad)
+
+
+def test_measurement_allow_list_and_min_tcb() -> None:
+    ok = Reference(
+        measurements={"measurement": (VIRTEE_MEASUREMENT,)},
+        min_tcb={"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115},
+    )
+    assert snp(ok)["verdict"] == "pass"
+    assert snp(ok)["measurements"] == "pass" and snp(ok)["tcb.minimum"] == "pass"
+    other = Reference(measurements={"measurement": ("00" * 48,)})
+    assert snp(other)["measurements"] == "fail" and snp(other)["verdict"] == "fail"
+    newer = Reference(min_tcb={"snp": 9})
+    assert snp(newer)["tcb.minimum"] == "fail"
+
+
+def test_snp_guest_policy_checks() -> None:
+    # virtee policy 0x30000: SMT allowed, no migration agent, VMPL 0
+    assert snp(Reference(smt_allowed=False))["smt"] == "fail"
+    assert snp(Reference(max_vmpl=0))["vmpl"] == "pass"
+    assert snp()["migration_agent"] == "pass"
+
+
+def test_nonce_and_report_data_binding() -> None:
+    report_data_prefix = "d447b55d197491bf"
+    assert snp(nonce=report_data_prefix)["nonce"] == "pass"
+    assert snp(nonce="00" * 8)["nonce"] == "fail"
+    assert snp(Reference(nonce_required=True))["nonce"] == "fail"
+    assert snp(Reference(report_data=bytes.fromhex(report_data_prefix)))["report_data"] == "pass"
+
+
+def test_skipped_checks_only_fail_when_required() -> None:
+    assert snp()["verdict"] == "pass"
+    assert snp()["revocation"] == "skipped"
+    assert snp(Reference(require=("revocation",)))["revocation"] == "fail"
+    strict = snp(Reference(strict=True, tolerate_skipped=("revocation", "nonce", "vmpl")))
+    assert strict["tcb.minimum"] == "fail" and strict["measurements"] == "fail"
+    assert strict["revocation"] == "skipped"
+    assert snp(strict=True)["verdict"] == "fail"
+
+
+def test_reference_for_another_type_fails() -> None:
+    assert snp(Reference(evidence_type="tdx"))["reference.type"] == "fail"
+
+
+def test_gpu_reference_manifest_compared_when_given() -> None:
+    root = corpus_path("attestation", "nvidia")
+    common = {
+        "certs": [root / "nvtrust_hopper_cert_chain.pem"],
+        "now": JAN,
+    }
+    good = Reference(
+        measurements={
+            "measurement2": (
+                "8048dfd18fe229bf16eb9d30cca0f11a24dafe6eb731de1462984645a0b189b7"
+                "7c4e4e17de727a5e19e3d07de51da338",
+            )
+        }
+    )
+    res = verify_evidence(
+        root / "nvtrust_hopper_attestation_report.hex", "nvgpu", reference=good, **common
+    )  # type: ignore[arg-type]
+    assert {c.name: c.status for c in res.checks}["reference_manifest"] == "pass"
+    bad = Reference(measurements={"measurement2": ("00" * 48,)})
+    res = verify_evidence(
+        root / "nvtrust_hopper_attestation_report.hex", "nvgpu", reference=bad, **common
+    )  # type: ignore[arg-type]
+    assert res.verdict == "fail"
+
+
+def test_gcp_image_digest_and_support_attributes() -> None:
+    token = corpus_path("attestation", "gcp-confidential-space", "oak_cs_pki_tdx_2025-09-05.jwt")
+    now = dt.datetime(2025, 9, 5, 8, 30, tzinfo=dt.timezone.utc)
+    digest = "sha256:e2e5e3672f416ac9ca71aa639abf86db0b713729a48c125a925af6c808b20b5d"
+    ref = Reference(
+        image_digests=(digest,),
+        support_attributes=("STABLE",),
+        audiences=("z08381475938604996746",),
+        hardware_models=("GCP_INTEL_TDX",),
+        secure_boot_required=True,
+    )
+    assert verify_evidence(token, "gcp-cs", reference=ref, now=now).verdict == "pass"
+    wrong = Reference(image_digests=("sha256:" + "0" * 64,), audiences=("https://other",))
+    res = verify_evidence(token, "gcp-cs", reference=wrong, now=now)
+    failed = {c.name for c in res.checks if c.status == "fail"}
+    assert failed == {"image_digest", "token.audience"}
+
+
+def test_cleanroom_appraiser_returns_binding_fields(tmp_path: Path) -> None:
+    from petgov.attestation.api import appraise_for_cleanroom
+
+    evidence = corpus_path("attestation", "nitro", "eternis_libtest_attestation.b64")
+    ref = tmp_path / "ref.yaml"
+    ref.write_text("type: nitro\ndebug: allow\n")
+    room = CleanRoom("r", str(tmp_path / "dest"), "nitro", ref, tmp_path / "state")
+    now = dt.datetime(2024, 9, 17, 20, 48, 11, tzinfo=dt.timezone.utc)
+    result = appraise_for_cleanroom(evidence, room, "00" * 19 + "01", now)
+    assert result.verdict == "pass"
+    assert result.nonce == bytes(19) + b"\x01"
+    stale = appraise_for_cleanroom(evidence, room, "ff" * 20, now)
+    assert stale.verdict == "fail"
+
+    root = corpus_path("attestation", "sev-snp")
+    snp_ref = tmp_path / "snp.yaml"
+    snp_ref.write_text(f"type: snp\ncerts: ['{root / 'virtee_milan_vcek.der'}']\n")
+    room = CleanRoom("s", str(tmp_path / "dest"), "snp", snp_ref, tmp_path / "state")
+    result = appraise_for_cleanroom(root / "virtee_milan_report.hex", room, "ab" * 16, JAN)
+    assert result.verdict == "pass"
+    assert result.report_data is not None and result.report_data.hex().startswith("d447b55d")
+    nonce_check = next(c for c in result.checks if c["name"] == "nonce")
+    assert "key binding" in nonce_check["detail"]
