@@ -553,6 +553,13 @@ class TdxVerifier(EvidenceVerifier):
             checks.failed("tcb.level", "TCB Info is not trustworthy")
             return
         tcb_info = doc["tcbInfo"]
+        if tcb_info.get("id") != "TDX":
+            checks.failed("tcb.level", f"TCB Info id {tcb_info.get('id')!r} is not TDX")
+            return
+        svn = quote.body.tee_tcb_svn
+        identities = tcb_info.get("tdxModuleIdentities")
+        if svn[1] > 0 and isinstance(identities, list):
+            self._module_identity(quote, identities, checks)
         module = tcb_info.get("tdxModule")
         if isinstance(module, dict):
             ok = bytes.fromhex(str(module.get("mrsigner", ""))) == quote.body.mrsignerseam
@@ -561,7 +568,6 @@ class TdxVerifier(EvidenceVerifier):
             seam = int.from_bytes(quote.body.seam_attributes, "big")
             ok = ok and (seam & mask) == want
             checks.add("tdx_module", ok, "TDX module signer and attributes match TCB Info")
-        svn = quote.body.tee_tcb_svn
         start = 2 if svn[1] > 0 else 0
         for level in tcb_info.get("tcbLevels", []):
             tcb = level.get("tcb", {})
@@ -584,6 +590,33 @@ class TdxVerifier(EvidenceVerifier):
         claims.tcb_status = "NoMatchingLevel"
         checks.failed("tcb.level", f"no TCB level in TCB Info matches tee_tcb_svn {svn.hex()}")
 
+    def _module_identity(self, quote: Quote, identities: list[Any], checks: CheckList) -> None:
+        """TDX module version > 0: its identity and TCB level come from tdxModuleIdentities."""
+        svn = quote.body.tee_tcb_svn
+        wanted = f"TDX_{svn[1]:02d}"
+        ident = next((i for i in identities if isinstance(i, dict) and i.get("id") == wanted), None)
+        if ident is None:
+            checks.failed("tdx_module.identity", f"no {wanted} in tdxModuleIdentities")
+            return
+        try:
+            ok = bytes.fromhex(str(ident.get("mrsigner", ""))) == quote.body.mrsignerseam
+            mask = int(str(ident.get("attributesMask", "0")), 16)
+            seam = int.from_bytes(quote.body.seam_attributes, "big")
+            ok = ok and (seam & mask) == int(str(ident.get("attributes", "0")), 16)
+        except ValueError:
+            ok = False
+        levels = [
+            lvl
+            for lvl in ident.get("tcbLevels", [])
+            if isinstance(lvl, dict) and svn[0] >= int(lvl.get("tcb", {}).get("isvsvn", 256))
+        ]
+        status = str(levels[0].get("tcbStatus")) if levels else "NoMatchingLevel"
+        checks.add(
+            "tdx_module.identity",
+            ok and status in ("UpToDate", "SWHardeningNeeded"),
+            f"{wanted} signer/attributes {'match' if ok else 'differ'}; module TCB {status}",
+        )
+
     def _qe_identity(
         self, quote: Quote, collateral: Collateral | None, now: dt.datetime, checks: CheckList
     ) -> None:
@@ -597,7 +630,7 @@ class TdxVerifier(EvidenceVerifier):
             return
         ident = doc["enclaveIdentity"]
         qe = quote.qe_report
-        problems = []
+        problems = [] if ident.get("id") == "TD_QE" else [f"identity id {ident.get('id')!r}"]
         if bytes.fromhex(str(ident.get("mrsigner", ""))) != qe.mrsigner:
             problems.append("mrsigner differs")
         if int(ident.get("isvprodid", -1)) != qe.isvprodid:

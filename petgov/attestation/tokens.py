@@ -238,6 +238,7 @@ class ConfidentialSpaceVerifier(_TokenVerifier):
         assert isinstance(tdx, dict)
         return Claims(
             evidence_type="gcp-cs",
+            report_data=_hex(nonce_list[0]) if nonce_list else None,
             tee_type=f"gcp-cs/{tee}",
             evidence_version=str(payload.get("swname", "")),
             debug=None if dbgstat is None else dbgstat != "disabled-since-boot",
@@ -287,6 +288,7 @@ class AzureMaaVerifier(_TokenVerifier):
             evidence_type="azure-maa",
             tee_type=str(tee.get("x-ms-attestation-type", "")),
             evidence_version=str(payload.get("x-ms-ver", "")),
+            public_key=runtime_key(runtime),
             debug=_bool(tee.get(p + "is-debuggable")),
             measurements={"launch_measurement": str(tee.get(p + "launchmeasurement", "")).lower()},
             tcb={k: tee.get(p + k + "-svn") for k in ("bootloader", "tee", "snpfw", "microcode")},
@@ -339,6 +341,32 @@ class AzureMaaVerifier(_TokenVerifier):
         iss = claims.issuer or ""
         ok = iss.startswith("https://") and iss.split("/")[2].endswith(".attest.azure.net")
         checks.add("token.issuer", ok, f"iss {iss!r}")
+
+
+def runtime_key(runtime: Any) -> bytes | None:
+    """DER SPKI of the key the Azure CVM bound into its runtime data (for key release).
+
+    Prefers ``TpmEphemeralEncryptionKey`` (the vTPM key meant for secure key release).
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    keys = runtime.get("keys") if isinstance(runtime, dict) else None
+    if not isinstance(keys, list):
+        return None
+    rsa_keys = [k for k in keys if isinstance(k, dict) and k.get("kty") == "RSA"]
+    rsa_keys.sort(key=lambda k: k.get("kid") != "TpmEphemeralEncryptionKey")
+    for jwk in rsa_keys:
+        try:
+            n = int.from_bytes(b64url(str(jwk["n"])), "big")
+            e = int.from_bytes(b64url(str(jwk.get("e", "AQAB"))), "big")
+            key = rsa.RSAPublicNumbers(e, n).public_key()
+        except (KeyError, ValueError, EvidenceFormatError):
+            continue
+        return key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    return None
 
 
 def _bool(value: Any) -> bool | None:

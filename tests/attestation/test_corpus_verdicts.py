@@ -113,3 +113,62 @@ def test_certs_path_reads_real_files(tmp_path: Path) -> None:
     assert result.verdict == "pass", [c.as_dict() for c in result.checks]
     statuses = {c.name: c.status for c in result.checks}
     assert statuses["tcb.minimum"] == "pass" and statuses["measurements"] == "pass"
+
+
+def test_maa_exposes_the_runtime_key_for_key_release() -> None:
+    import base64
+    import hashlib
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    case = next(c for c in CASES if c.id == "maa-snp-valid")
+    token = corpus_path("attestation", case.evidence).read_text().strip()
+    body = token.split(".")[1]
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    jwk = next(
+        k for k in payload["x-ms-runtime"]["keys"] if k["kid"] == "TpmEphemeralEncryptionKey"
+    )
+
+    def num(text: str) -> int:
+        return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
+
+    der = (
+        rsa.RSAPublicNumbers(num(jwk["e"]), num(jwk["n"]))
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    assert run_case(case).public_key_spki_sha256 == hashlib.sha256(der).hexdigest()
+
+
+def test_tdx_module_identity_logic_on_a_real_v5_quote() -> None:
+    """Module version 1 quotes select TDX_01 from tdxModuleIdentities (values taken from the
+    quote itself, so only the selection and comparison logic is under test)."""
+    from petgov.attestation.interface import CheckList
+    from petgov.attestation.tdx import TdxVerifier, parse
+
+    quote = parse(corpus_path("attestation", "tdx", "trustee_tdx_quote_5.dat").read_bytes())
+    svn = quote.body.tee_tcb_svn
+    assert svn[1] == 1
+    ident = {
+        "id": "TDX_01",
+        "mrsigner": quote.body.mrsignerseam.hex(),
+        "attributes": "0000000000000000",
+        "attributesMask": "FFFFFFFFFFFFFFFF",
+        "tcbLevels": [
+            {"tcb": {"isvsvn": svn[0] + 1}, "tcbStatus": "UpToDate"},
+            {"tcb": {"isvsvn": svn[0]}, "tcbStatus": "OutOfDate"},
+        ],
+    }
+    checks = CheckList()
+    TdxVerifier()._module_identity(quote, [ident], checks)
+    assert checks.items[-1].status == "fail" and "OutOfDate" in checks.items[-1].detail
+    ident["tcbLevels"] = [{"tcb": {"isvsvn": svn[0]}, "tcbStatus": "UpToDate"}]
+    TdxVerifier()._module_identity(quote, [ident], checks)
+    assert checks.items[-1].status == "pass"
+    ident["mrsigner"] = "11" * 48
+    TdxVerifier()._module_identity(quote, [ident], checks)
+    assert checks.items[-1].status == "fail"
+    TdxVerifier()._module_identity(quote, [{**ident, "id": "TDX_03"}], checks)
+    assert checks.items[-1].status == "fail"
