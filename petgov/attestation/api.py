@@ -139,7 +139,13 @@ def verify_evidence(
     checks = CheckList()
     claims = verifier_for(evidence_type).verify(inputs, checks)
     verdict = appraise(
-        claims, checks, ref, nonce, strict=strict, nonce_checked_by_caller=nonce_checked_by_caller
+        claims,
+        checks,
+        ref,
+        nonce,
+        now=inputs.now,
+        strict=strict,
+        nonce_checked_by_caller=nonce_checked_by_caller,
     )
     return AttestationResult(verdict, evidence_type, claims, list(checks.items))
 

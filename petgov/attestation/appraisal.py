@@ -9,6 +9,7 @@ run is strict or the reference file requires it.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hmac
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from petgov.attestation.interface import (
     CheckList,
     ReferenceFileError,
 )
+from petgov.errors import ConfigError
 
 DEFAULT_TCB_STATUS = ("UpToDate", "SWHardeningNeeded")
 KEYS = {
@@ -46,6 +48,7 @@ KEYS = {
     "report_data",
     "certs",
     "collateral",
+    "max_age",
 }
 
 
@@ -72,6 +75,7 @@ class Reference:
     secure_boot_required: bool = False
     support_attributes: tuple[str, ...] = ()
     report_data: bytes | None = None
+    max_age_seconds: int | None = None
     certs: tuple[Path, ...] = ()
     collateral: Path | None = None
     source: Path | None = None
@@ -142,6 +146,14 @@ def parse_reference(doc: Any, path: Path | None = None) -> Reference:
         rd = bytes.fromhex(str(report_data)) if report_data is not None else None
     except ValueError:
         raise ReferenceFileError(f"{where}: report_data must be hex") from None
+    max_age = doc.get("max_age")
+    if max_age is not None and not (isinstance(max_age, int) and not isinstance(max_age, bool)):
+        from petgov.cleanroom.config import parse_duration
+
+        try:
+            max_age = parse_duration(str(max_age), what="max_age")
+        except ConfigError as exc:
+            raise ReferenceFileError(f"{where}: {exc.message}", hint=exc.hint) from None
     strict = doc.get("strict", False)
     if not isinstance(strict, bool):
         raise ReferenceFileError(f"{where}: strict must be true or false")
@@ -173,6 +185,7 @@ def parse_reference(doc: Any, path: Path | None = None) -> Reference:
         == "required",
         support_attributes=_strings(doc, "support_attributes", where),
         report_data=rd,
+        max_age_seconds=max_age,
         certs=tuple(base / p for p in _strings(doc, "certs", where)),
         collateral=base / str(collateral) if collateral else None,
         source=path,
@@ -200,6 +213,7 @@ def appraise(
     reference: Reference | None,
     nonce: bytes | None,
     *,
+    now: dt.datetime | None = None,
     strict: bool = False,
     nonce_checked_by_caller: bool = False,
 ) -> str:
@@ -210,6 +224,8 @@ def appraise(
         checks.failed("reference.type", f"reference is for {ref.evidence_type}, not {etype}")
     _debug(claims, ref, checks)
     _nonce(claims, ref, nonce, checks, nonce_checked_by_caller)
+    if ref.max_age_seconds is not None:
+        _freshness(claims, ref.max_age_seconds, now, checks)
     _measurements(claims, ref, checks)
     _tcb(claims, ref, checks)
     _platform(claims, ref, checks)
@@ -249,6 +265,16 @@ def _nonce(
             hmac.compare_digest(rd[: len(ref.report_data)], ref.report_data),
             "report data matches the reference",
         )
+
+
+def _freshness(claims: Claims, max_age: int, now: dt.datetime | None, checks: CheckList) -> None:
+    if claims.issued_at is None or now is None:
+        checks.skipped("freshness", "the evidence carries no issue time")
+        return
+    age = (now - claims.issued_at).total_seconds()
+    checks.add(
+        "freshness", -60 <= age <= max_age, f"evidence is {int(age)} s old (max_age {max_age} s)"
+    )
 
 
 def _measurements(claims: Claims, ref: Reference, checks: CheckList) -> None:
