@@ -245,7 +245,14 @@ class SevSnpVerifier(EvidenceVerifier):
             tee_type="sev-snp",
             evidence_version=str(report.version),
             debug=report.debug,
-            measurements={"measurement": report.measurement.hex()},
+            measurements={
+                "measurement": report.measurement.hex(),
+                "host_data": report.host_data.hex(),
+                "id_key_digest": report.id_key_digest.hex(),
+                "author_key_digest": report.author_key_digest.hex(),
+                "family_id": report.family_id.hex(),
+                "image_id": report.image_id.hex(),
+            },
             tcb={
                 "reported": tcb_parts(report.reported_tcb, product),
                 "committed": tcb_parts(report.committed_tcb, product),

@@ -290,7 +290,11 @@ class AzureMaaVerifier(_TokenVerifier):
             evidence_version=str(payload.get("x-ms-ver", "")),
             public_key=runtime_key(runtime),
             debug=_bool(tee.get(p + "is-debuggable")),
-            measurements={"launch_measurement": str(tee.get(p + "launchmeasurement", "")).lower()},
+            measurements={
+                "launch_measurement": str(tee.get(p + "launchmeasurement", "")).lower(),
+                "host_data": str(tee.get(p + "hostdata", "")).lower(),
+                "id_key_digest": str(tee.get(p + "idkeydigest", "")).lower(),
+            },
             tcb={k: tee.get(p + k + "-svn") for k in ("bootloader", "tee", "snpfw", "microcode")},
             report_data=_hex(rd),
             nonce=nonce,
