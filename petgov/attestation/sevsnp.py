@@ -234,7 +234,7 @@ class SevSnpVerifier(EvidenceVerifier):
             self._check_signature(report, leaf, checks)
             self._check_chain(report, leaf, intermediates, product, inputs, checks)
             self._check_endorsement(report, leaf, product, checks)
-        checks.skipped("revocation", "AMD CRL not checked: no CRL given")
+        _revocation(leaf, intermediates, product, inputs, checks)
         return claims
 
     def _claims(self, report: Report, product: str | None) -> Claims:
@@ -349,6 +349,62 @@ class SevSnpVerifier(EvidenceVerifier):
             not mismatched,
             "reported TCB equals the certificate SPLs" if not mismatched else "; ".join(mismatched),
         )
+
+
+def _revocation(
+    leaf: Certificate | None,
+    given: list[Certificate],
+    product: str | None,
+    inputs: VerifyInputs,
+    checks: CheckList,
+) -> None:
+    """AMD's ARK-signed CRL (from KDS, passed in --collateral) must not list the ASK or VCEK."""
+    from cryptography import x509
+
+    crls = []
+    if inputs.collateral is not None and inputs.collateral.is_dir():
+        for path in sorted(inputs.collateral.iterdir()):
+            if path.is_file() and path.suffix.lower() in {".crl", ".der", ".pem"}:
+                data = path.read_bytes()
+                try:
+                    if b"-----BEGIN X509 CRL-----" in data:
+                        crls.append(x509.load_pem_x509_crl(data))
+                    elif data[:1] == b"\x30":
+                        crls.append(x509.load_der_x509_crl(data))
+                except ValueError:
+                    continue
+    if not crls:
+        checks.skipped("revocation", "AMD CRL not checked: no CRL given")
+        return
+    if leaf is None:
+        checks.failed("revocation", "no VCEK/VLEK to check against the CRL")
+        return
+    arks = (
+        [given[-1]]
+        if given
+        else [pki.pinned_root(f"amd-ark-{p}") for p in ([product] if product else PRODUCTS)]
+    )
+    pinned = set(pki.PINNED_ROOTS.values())
+    for crl in crls:
+        ark = next((a for a in arks if a.subject == crl.issuer), None)
+        if ark is None or pki.fingerprint(ark) not in pinned:
+            continue
+        if not crl.is_signature_valid(ark.public_key()):  # type: ignore[arg-type]
+            checks.failed("revocation", f"CRL of {crl.issuer.rfc4514_string()} is forged")
+            return
+        nxt = crl.next_update_utc
+        if nxt is not None and nxt < inputs.now:
+            checks.failed("revocation", f"AMD CRL expired {nxt:%Y-%m-%dT%H:%M:%SZ}")
+            return
+        root = next(n for n, fp in pki.PINNED_ROOTS.items() if fp == pki.fingerprint(ark))
+        ask = given[:-1] or [pki.pinned_bundle(root)[0]]
+        for cert in [leaf, *ask]:
+            if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
+                checks.failed("revocation", f"certificate serial {cert.serial_number:x} revoked")
+                return
+        checks.passed("revocation", "AMD CRL checked, nothing revoked")
+        return
+    checks.skipped("revocation", "no CRL from a pinned AMD ARK was given")
 
 
 def _split(certs: list[Certificate]) -> tuple[Certificate | None, list[Certificate]]:

@@ -263,3 +263,39 @@ def test_nitro_document_flips_rejected() -> None:
         return verify_evidence(data, "nitro", now=now, reference=ref)
 
     assert_all_rejected(run, raw, list(positions(0, len(raw), 120)), "nitro document")
+
+
+def test_snp_forged_amd_crl_is_rejected(tmp_path: Path) -> None:
+    """A CRL claiming to be ARK-Milan's but signed by another key fails; others are ignored."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from petgov.attestation import pki
+
+    root = corpus_path("attestation", "sev-snp")
+    report = bytes.fromhex((root / "virtee_milan_report.hex").read_text().strip())
+    vcek = (root / "virtee_milan_vcek.der").read_bytes()
+    now = parse_instant("2024-01-01")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def crl_for(issuer: x509.Name) -> bytes:
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(issuer)
+            .last_update(now - dt.timedelta(days=1))
+            .next_update(now + dt.timedelta(days=30))
+        )
+        return builder.sign(key, hashes.SHA384()).public_bytes(Encoding.DER)
+
+    def revocation() -> str:
+        result = verify_evidence(report, "snp", certs=[vcek], now=now, collateral=tmp_path)
+        return next(c.status for c in result.checks if c.name == "revocation")
+
+    (tmp_path / "other.crl").write_bytes(crl_for(x509.Name.from_rfc4514_string("CN=Someone")))
+    assert revocation() == "skipped"
+    (tmp_path / "ark.crl").write_bytes(crl_for(pki.pinned_root("amd-ark-milan").subject))
+    assert revocation() == "fail"
