@@ -44,7 +44,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[dict[str, object], str]]:
+    """A real S3 API server (moto) on loopback and a fresh bucket (moto state is per process)."""
     from moto.server import ThreadedMotoServer
 
     port = _free_port()
@@ -62,26 +63,30 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
         "secret": "test",
         "use_listings_cache": False,
     }
+    import uuid
+
     import s3fs
 
     fs = s3fs.S3FileSystem(**opts)
-    fs.mkdir("cleanroom")
+    bucket = f"cleanroom-{uuid.uuid4().hex[:12]}"
+    fs.mkdir(bucket)
     try:
-        yield opts
+        yield opts, bucket
     finally:
         server.stop()
 
 
-def test_s3_release_commits_manifest_last(s3: dict[str, object]) -> None:
+def test_s3_release_commits_manifest_last(s3: tuple[dict[str, object], str]) -> None:
     import s3fs
 
-    dest = Destination("s3://cleanroom/research", s3)
+    opts, bucket = s3
+    dest = Destination(f"s3://{bucket}/research", opts)
     _publish(dest, "r1", b"sealed-bytes")
-    fs = s3fs.S3FileSystem(**s3)
-    assert fs.cat_file(f"cleanroom/research/r1/{ARTIFACT}") == b"sealed-bytes"
-    assert fs.exists(f"cleanroom/research/r1/{MANIFEST}")
+    fs = s3fs.S3FileSystem(**opts)
+    assert fs.cat_file(f"{bucket}/research/r1/{ARTIFACT}") == b"sealed-bytes"
+    assert fs.exists(f"{bucket}/research/r1/{MANIFEST}")
     # A release whose manifest never arrived (upload killed before commit) is invisible.
-    fs.pipe_file("cleanroom/research/r9/artifact.env", b"partial")
+    fs.pipe_file(f"{bucket}/research/r9/artifact.env", b"partial")
     assert [r.manifest["release_id"] for r in dest.releases()] == ["r1"]
     dest.remove(dest.releases()[0])
     assert dest.releases() == []

@@ -260,3 +260,22 @@ def test_operator_key_signs_receipt_and_audit_records(tmp_path: Path, cli) -> No
     assert cli("cleanroom", "receipt", "verify", str(bundle), "--key", str(pub)).code == 1
     audit = cli("cleanroom", "audit", "verify", str(room.audit_log), "--key", str(pub))
     assert audit.code == 0 and "OK: 1 records" in audit.stdout
+
+
+def test_promotion_into_s3_on_loopback(tmp_path: Path, s3: tuple[dict[str, Any], str]) -> None:
+    import s3fs
+
+    opts, bucket = s3
+    key = x25519.X25519PrivateKey.generate()
+    room = _room(tmp_path, destination=f"s3://{bucket}/research", storage_options=opts)
+    result = _run(tmp_path, room, _model(tmp_path), key)
+    assert result.allowed, _failed(result)
+    fs = s3fs.S3FileSystem(**opts)
+    sealed = fs.cat_file(f"{bucket}/research/{result.release_id}/{ARTIFACT}")
+    out = io.BytesIO()
+    open_envelope(io.BytesIO(sealed), out, key)
+    assert b"model.safetensors" in out.getvalue()
+    manifest = json.loads(fs.cat_file(f"{bucket}/research/{result.release_id}/manifest.json"))
+    assert manifest["artifact"]["sha256"] == result.artifact_sha256
+    done = sweep(room, NOW + dt.timedelta(days=3))
+    assert len(done) == 1 and not fs.exists(f"{bucket}/research/{result.release_id}/manifest.json")
