@@ -99,3 +99,11 @@ def test_help_does_not_import_heavy_engines() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_doctor_lists_engines_offline(cli) -> None:
+    res = cli("doctor")
+    assert res.code == 0
+    for engine in ("modelscan", "presidio_analyzer", "sigstore", "cyclonedx", "cel"):
+        assert engine in res.stdout
+    assert "missing" not in res.stdout  # every declared engine is installed by make test
