@@ -30,6 +30,12 @@ def scan(
     cross_check: bool = typer.Option(
         False, "--cross-check", help="Also run modelscan on files petgov covers itself."
     ),
+    nlp_model: Path | None = typer.Option(
+        None, "--nlp-model", help="Local spaCy model folder for PII names/locations (no download)."
+    ),
+    exhaustive: bool = typer.Option(
+        False, "--exhaustive", help="PII: scan every cell (text mode) instead of sampling columns."
+    ),
     progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Show a progress bar on stderr for long scans."
     ),
@@ -48,6 +54,10 @@ def scan(
         policy=PolicyOptions(mode=mode, fail_on=Severity.parse(fail_on)),
         scanners=scanner or None,
         cross_check=cross_check,
+        scanner_options={
+            "pii.nlp_model": str(nlp_model) if nlp_model else None,
+            "pii.exhaustive": exhaustive,
+        },
     )
     with _Progress(enabled=progress) as bar:
         report = run_scan(targets, options, progress=bar.update)

@@ -10,7 +10,10 @@ from collections.abc import Sequence
 
 from petgov.scanners.interface import Scanner
 
-SCANNERS: tuple[str, ...] = ("petgov.scanners.modelscan_engine:ModelscanScanner",)
+SCANNERS: tuple[str, ...] = (
+    "petgov.scanners.modelscan_engine:ModelscanScanner",
+    "petgov.scanners.pii:PiiScanner",
+)
 
 
 def load(path: str) -> Scanner:

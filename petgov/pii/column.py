@@ -1,0 +1,279 @@
+"""Column mode: a seeded row sample per table, presidio over distinct values per column.
+
+The cloud DLP pattern (BigQuery inspect, Macie discovery): sample cheaply, decide per column,
+say how much was looked at. The column name is context for every value, low-precision
+recognizers run only when the column name asks for them, and names/locations without an NER
+model come from the column name plus the value shape, at low confidence.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from petgov.pii.engine import GATED_ENTITIES, PiiEngine
+from petgov.pii.readers import to_text
+
+_NUMERIC = re.compile(
+    r"^\s*(?:[-+]?\d{1,11}(?:[.,]\d+)?(?:[eE][-+]?\d+)?|true|false|nan|null|none|"
+    r"\d{4}-\d{2}-\d{2}(?:[ T][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?)\s*$",
+    re.IGNORECASE,
+)
+_NAME_VALUE = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.? )?[A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,3}$")
+_NAME_COLUMN = {"name", "firstname", "lastname", "surname", "fullname", "givenname", "forename"}
+_NOT_PERSON = {
+    "file",
+    "product",
+    "company",
+    "org",
+    "organization",
+    "host",
+    "domain",
+    "table",
+    "column",
+    "model",
+    "dataset",
+    "project",
+    "app",
+    "item",
+    "brand",
+    "business",
+    "event",
+    "city",
+    "country",
+    "street",
+    "state",
+    "field",
+    "user",
+    "task",
+    "feature",
+}
+_LOCATION_COLUMN = {
+    "address",
+    "street",
+    "city",
+    "town",
+    "country",
+    "state",
+    "province",
+    "zip",
+    "zipcode",
+    "postcode",
+    "postal",
+    "location",
+    "county",
+    "region",
+    "addr",
+}
+_SHAPE_MIN_RATE = 0.8
+
+
+@dataclass
+class Column:
+    """What the sample pass learned about one column."""
+
+    name: str
+    arrow_type: str
+    values: list[str] = field(default_factory=list)  # sampled cells (with repeats)
+    non_null: int = 0
+    total_len: int = 0
+    skip_reason: str = ""
+
+    @property
+    def free_text(self) -> bool:
+        """Long, sentence-like values: the column's name is not a verdict on every cell."""
+        vals = [v for v in self.values if v]
+        if not vals:
+            return False
+        avg = sum(map(len, vals)) / len(vals)
+        spaced = sum(1 for v in vals if v.count(" ") >= 4) / len(vals)
+        return avg >= 40 and spaced >= 0.3
+
+
+@dataclass
+class Sample:
+    """A seeded row sample of a table plus its true row count."""
+
+    rows: int
+    sampled_rows: int
+    columns: dict[str, Column]
+
+
+def is_textual(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_string(arrow_type)
+        or pa.types.is_large_string(arrow_type)
+        or pa.types.is_binary(arrow_type)
+        or pa.types.is_large_binary(arrow_type)
+        or pa.types.is_string_view(arrow_type)
+    )
+
+
+def sample_table(batches: Iterable[Any], k: int = 1000, seed: int = 0) -> Sample:
+    """Reservoir-sample ``k`` rows (Algorithm L, seeded) while counting every row."""
+    rng = random.Random(seed)
+    columns: dict[str, Column] = {}
+    slots: dict[str, list[Any]] = {}
+    rows = 0
+    w = math.exp(math.log(rng.random()) / k)
+    next_pick = k + int(math.log(rng.random()) / math.log(1 - w))
+    for batch in batches:
+        n = batch.num_rows
+        if not columns:
+            for name, typ in zip(batch.schema.names, batch.schema.types, strict=True):
+                col = Column(name=str(name), arrow_type=str(typ))
+                if not is_textual(typ):
+                    col.skip_reason = f"non-text type {typ}"
+                columns[col.name] = col
+                slots[col.name] = [None] * k
+        # (row in batch, reservoir slot): the first k rows fill the reservoir in order
+        picks = [(i - rows, i) for i in range(rows, min(rows + n, k))]
+        while next_pick < rows + n:
+            picks.append((next_pick - rows, rng.randrange(k)))
+            w *= math.exp(math.log(rng.random()) / k)
+            next_pick += int(math.log(rng.random()) / math.log(1 - w)) + 1
+        if picks:
+            import pyarrow as pa
+
+            index = pa.array([p[0] for p in picks], type=pa.int64())
+            for name in batch.schema.names:
+                known = columns.get(str(name))
+                if known is None or known.skip_reason:
+                    continue
+                taken = batch.column(name).take(index).to_pylist()
+                reservoir = slots[known.name]
+                for (_, slot), value in zip(picks, taken, strict=True):
+                    reservoir[slot] = value
+        rows += n
+    sampled = min(rows, k)
+    for name, col in columns.items():
+        if col.skip_reason:
+            continue
+        col.values = [to_text(v) for v in slots[name][:sampled] if v is not None]
+    return Sample(rows=rows, sampled_rows=sampled, columns=columns)
+
+
+def name_words(column: str) -> list[str]:
+    """'customerPhone_2' -> ['customer', 'phone', 'customerphone']."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", column)
+    words = [w.lower() for w in re.split(r"[^A-Za-z]+", spaced) if w]
+    joined = "".join(words)
+    return words + ([joined] if len(words) > 1 else [])
+
+
+@dataclass
+class ColumnVerdict:
+    """One entity found in one column."""
+
+    column: str
+    entity: str
+    hits: int
+    distinct: int
+    rate: float
+    score: float
+    recognizer: str
+    confidence: str
+    examples: list[str]
+    free_text: bool
+
+
+def classify(
+    col: Column,
+    engine: PiiEngine,
+    *,
+    max_values: int = 200,
+    min_rate: float = 0.3,
+    seed: int = 0,
+) -> list[ColumnVerdict]:
+    """Presidio over up to ``max_values`` distinct sampled values, column name as context."""
+    from petgov.pii.redact import redact
+
+    distinct = list(dict.fromkeys(v for v in col.values if v.strip()))
+    if not distinct:
+        col.skip_reason = col.skip_reason or "no non-empty values in the sample"
+        return []
+    if all(_NUMERIC.match(v) for v in distinct):
+        col.skip_reason = "numeric, boolean or timestamp values"
+        return []
+    rng = random.Random(seed)
+    if len(distinct) > max_values:
+        distinct = rng.sample(distinct, max_values)
+    words = name_words(col.name)
+    lowered = col.name.lower()
+    extra = [e for e, keys in GATED_ENTITIES.items() if any(k in lowered for k in keys)]
+    per_value = engine.analyze_many(distinct, engine.entities(extra), words)
+    tally: dict[str, list[tuple[str, float, str]]] = {}
+    for value, hits in zip(distinct, per_value, strict=True):
+        for entity in {h.entity for h in hits}:
+            best = max((h for h in hits if h.entity == entity), key=lambda h: h.score)
+            tally.setdefault(entity, []).append(
+                (value[best.start : best.end], best.score, best.recognizer)
+            )
+    free = col.free_text
+    out = []
+    for entity, found in tally.items():
+        rate = len(found) / len(distinct)
+        if not free and rate < min_rate:
+            continue
+        score = sum(f[1] for f in found) / len(found)
+        recognizer = Counter(f[2] for f in found).most_common(1)[0][0]
+        confidence = "high" if score >= 0.85 else "medium"
+        examples = [redact(f[0]) for f in found[:3]]
+        out.append(
+            ColumnVerdict(
+                col.name,
+                entity,
+                len(found),
+                len(distinct),
+                rate,
+                score,
+                recognizer,
+                confidence,
+                examples,
+                free,
+            )
+        )
+    if not engine.has_ner and not free:
+        out.extend(_shape_verdicts(col, distinct, words, {v.entity for v in out}))
+    return sorted(out, key=lambda v: (-v.rate, v.entity))
+
+
+def _shape_verdicts(
+    col: Column, distinct: list[str], words: list[str], already: set[str]
+) -> list[ColumnVerdict]:
+    """PERSON / LOCATION without NER: the column name says so and the values look the part."""
+    names = set(words)
+    out = []
+    if "PERSON" not in already and names & _NAME_COLUMN and not names & _NOT_PERSON:
+        shaped = [v for v in distinct if _NAME_VALUE.match(v.strip())]
+        if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE:
+            out.append(_shape("PERSON", col, shaped, distinct))
+    if "LOCATION" not in already and names & _LOCATION_COLUMN:
+        shaped = [v for v in distinct if len(v) <= 120 and re.search(r"[A-Za-z]{2}|\d{3}", v)]
+        if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE:
+            out.append(_shape("LOCATION", col, shaped, distinct))
+    return out
+
+
+def _shape(entity: str, col: Column, shaped: list[str], distinct: list[str]) -> ColumnVerdict:
+    from petgov.pii.redact import redact
+
+    return ColumnVerdict(
+        col.name,
+        entity,
+        len(shaped),
+        len(distinct),
+        len(shaped) / len(distinct),
+        0.4,
+        "petgov-column-name-and-shape",
+        "low",
+        [redact(v) for v in shaped[:3]],
+        False,
+    )

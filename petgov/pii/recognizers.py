@@ -1,0 +1,132 @@
+"""Fixes to presidio's recognizers that the labelled corpus shows are needed.
+
+- Cards: presidio's card regex misses 19-digit Visa, 12-digit Maestro and 15-digit JCB
+  ("2131...", "1800..."); ours accepts 12-19 digits from a card IIN digit, validated by Luhn.
+- Phones: presidio's ``phonenumbers`` recognizer misses national formats without a country
+  code; ours matches phone-shaped digit groups at a score that needs a context word
+  ("phone", "call", "mobile", a phone-ish column name) to pass the threshold.
+- Context: with blank spaCy ``lemma_`` is empty and presidio's context enhancer goes blind;
+  a component sets lemma = lowercase text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+PHONE_CONTEXT = [
+    "phone",
+    "telephone",
+    "tel",
+    "mobile",
+    "cell",
+    "call",
+    "fax",
+    "desk",
+    "office",
+    "contact",
+    "answering",
+    "messages",
+    "sms",
+    "whatsapp",
+    "dial",
+    "reach",
+    "registered",
+]
+
+_PHONE_SHAPE = (
+    r"(?<![\w.+-])(?:\+\d{1,3}[ .-]?)?(?:\(0\)[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?"
+    r"\d{2,5}(?:[ .-]\d{2,6}){1,4}(?:\s?x\d{1,5})?(?!\w|-\d)"
+    # a capitalised word right after is a street ("17031 2202 Rissik St"), not a phone
+    r"(?![ \t]+(?!(?:Office|Fax|Mobile|Desk|Phone|Tel|Home|Work)\b)[A-Z][a-z])"
+)
+_CARD_SHAPE = r"(?<![\w-])[1-6]\d{2,3}(?:[ -]?\d{2,4}){2,4}(?:[ -]?\d{1,4})?(?![\w-])"
+_DATE_SHAPE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}|^\d{1,2}[-./]\d{1,2}[-./]\d{4}$")
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number carries."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def register_lemma_component() -> None:
+    """Register the ``petgov_lower_lemma`` spaCy component (idempotent)."""
+    from spacy.language import Language
+
+    if "petgov_lower_lemma" in Language.factories:
+        return
+
+    @Language.component("petgov_lower_lemma")
+    def _lower_lemma(doc: Any) -> Any:
+        for token in doc:
+            token.lemma_ = token.lower_
+        return doc
+
+
+def unstop_context_words(nlp: Any, words: list[str]) -> None:
+    """Presidio reads context only from non-stop-words; spaCy lists "call" as a stop word."""
+    for word in words:
+        nlp.vocab[word].is_stop = False
+
+
+def fixed_nlp_engine(nlp: Any) -> Any:
+    """A presidio ``SpacyNlpEngine`` around an already built pipeline; ``load`` never downloads."""
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    class _LoadedSpacyNlpEngine(SpacyNlpEngine):
+        def load(self) -> None:
+            self.nlp = {"en": nlp}  # type: ignore[assignment]
+
+    engine = _LoadedSpacyNlpEngine(models=[{"lang_code": "en", "model_name": "petgov-local"}])
+    engine.load()
+    return engine
+
+
+def apply_fixes(registry: Any) -> None:
+    """Swap presidio's card recognizer for ours and add the phone-shape recognizer."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    class CardRecognizer(PatternRecognizer):
+        """12-19 digit card numbers starting with a card-network digit, Luhn-validated."""
+
+        def validate_result(self, pattern_text: str) -> bool | None:
+            digits = re.sub(r"[ -]", "", pattern_text)
+            if not 12 <= len(digits) <= 19 or len(set(digits)) == 1:
+                return False
+            return luhn_ok(digits)
+
+    class PhoneShapeRecognizer(PatternRecognizer):
+        """Digit groups shaped like a phone number; only context lifts them over the bar."""
+
+        def validate_result(self, pattern_text: str) -> bool | None:
+            digits = re.sub(r"\D", "", pattern_text.split("x")[0])
+            if not 7 <= len(digits) <= 15 or _DATE_SHAPE.match(pattern_text):
+                return False
+            return None
+
+    for recognizer in registry.recognizers:
+        if recognizer.name == "PhoneRecognizer":
+            recognizer.context = sorted(set(recognizer.context) | set(PHONE_CONTEXT))
+    registry.remove_recognizer("CreditCardRecognizer")
+    registry.add_recognizer(
+        CardRecognizer(
+            supported_entity="CREDIT_CARD",
+            name="PetgovCardRecognizer",
+            patterns=[Pattern("card 12-19 digits", _CARD_SHAPE, 0.3)],
+            context=["credit", "card", "visa", "mastercard", "amex", "jcb", "maestro", "cc"],
+        )
+    )
+    registry.add_recognizer(
+        PhoneShapeRecognizer(
+            supported_entity="PHONE_NUMBER",
+            name="PetgovPhoneShapeRecognizer",
+            patterns=[Pattern("phone shape", _PHONE_SHAPE, 0.2)],
+            context=PHONE_CONTEXT,
+        )
+    )

@@ -1,0 +1,22 @@
+"""Redaction: a report shows the *shape* of a value, never the value."""
+
+from __future__ import annotations
+
+_KEEP = set("@.-:/()+ _")
+
+
+def redact(value: str, limit: int = 32) -> str:
+    """Digits become '#', letters 'x' (all of them), separators stay: '###-##-####'."""
+    out = []
+    for ch in value[:limit]:
+        if ch.isdigit():
+            out.append("#")
+        elif ch.isalpha():
+            out.append("x")
+        elif ch in _KEEP:
+            out.append(ch)
+        else:
+            out.append("*")
+    if len(value) > limit:
+        out.append("…")
+    return "".join(out)
