@@ -50,6 +50,10 @@ def scan(
 
     if mode not in ("enforce", "advisory"):
         raise UsageError(f"unknown mode {mode!r}", hint="use --mode enforce or --mode advisory")
+    if nlp_model is not None:
+        from petgov.pii.engine import check_model_folder
+
+        check_model_folder(nlp_model)
     options = ScanOptions(
         policy=PolicyOptions(mode=mode, fail_on=Severity.parse(fail_on)),
         scanners=scanner or None,

@@ -199,16 +199,16 @@ def classify(
     if not distinct:
         col.skip_reason = col.skip_reason or "no non-empty values in the sample"
         return []
-    if all(_NUMERIC.match(v) for v in distinct):
+    lowered = col.name.lower()
+    extra = [e for e, keys in GATED_ENTITIES.items() if any(k in lowered for k in keys)]
+    if not extra and all(_NUMERIC.match(v) for v in distinct):
         col.skip_reason = "numeric, boolean or timestamp values"
         return []
     rng = random.Random(seed)
     if len(distinct) > max_values:
         distinct = rng.sample(distinct, max_values)
     words = name_words(col.name)
-    lowered = col.name.lower()
-    extra = [e for e, keys in GATED_ENTITIES.items() if any(k in lowered for k in keys)]
-    per_value = engine.analyze_many(distinct, engine.entities(extra), words)
+    per_value = engine.analyze_many(distinct, engine.entities(extra), words, extra)
     tally: dict[str, list[tuple[str, float, str]]] = {}
     for value, hits in zip(distinct, per_value, strict=True):
         for entity in {h.entity for h in hits}:

@@ -19,6 +19,7 @@ from typing import Any
 from petgov.errors import UsageError
 
 THRESHOLD = 0.5
+RELAXED_THRESHOLD = 0.4
 
 # High-precision entities analysed by default (pattern + checksum / context).
 DEFAULT_ENTITIES: tuple[str, ...] = (
@@ -88,6 +89,16 @@ def pin_tldextract() -> None:
     tt.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+def check_model_folder(folder: Path) -> Path:
+    """Refuse anything but a local spaCy model folder (a name would mean a download)."""
+    if not (folder / "config.cfg").is_file():
+        raise UsageError(
+            f"--nlp-model {folder}: not a spaCy model folder",
+            hint="point at a folder with config.cfg and meta.json; petgov never downloads",
+        )
+    return folder
+
+
 def model_digest(path: Path) -> str:
     """sha256 over a model folder's relative paths and bytes, in sorted order."""
     digest = hashlib.sha256()
@@ -112,12 +123,7 @@ class PiiEngine:
 
         self.model: NlpModelInfo | None = None
         if nlp_model:
-            folder = Path(nlp_model)
-            if not (folder / "meta.json").is_file() and not (folder / "config.cfg").is_file():
-                raise UsageError(
-                    f"--nlp-model {nlp_model}: not a spaCy model folder",
-                    hint="point at a folder with config.cfg and meta.json; petgov never downloads",
-                )
+            folder = check_model_folder(Path(nlp_model))
             nlp = spacy.load(folder)
             self.model = NlpModelInfo(str(folder), model_digest(folder), str(nlp.meta.get("name")))
         else:
@@ -135,9 +141,7 @@ class PiiEngine:
             registry=registry,
             supported_languages=["en"],
             default_score_threshold=THRESHOLD,
-            context_aware_enhancer=LemmaContextAwareEnhancer(
-                context_prefix_count=5, context_suffix_count=2
-            ),
+            context_aware_enhancer=recognizers.fast_enhancer(LemmaContextAwareEnhancer),
         )
         self.has_ner = self.model is not None
 
@@ -146,10 +150,24 @@ class PiiEngine:
         wanted = list(DEFAULT_ENTITIES) + (list(NER_ENTITIES) if self.has_ner else [])
         return wanted + [e for e in extra if e not in wanted]
 
-    def analyze(self, text: str, entities: Sequence[str], context: Sequence[str] = ()) -> list[Hit]:
-        """Analyze one text; returns de-conflicted hits at or above the threshold."""
+    def analyze(
+        self,
+        text: str,
+        entities: Sequence[str],
+        context: Sequence[str] = (),
+        relaxed: Sequence[str] = (),
+    ) -> list[Hit]:
+        """Analyze one text; returns de-conflicted hits at or above the threshold.
+
+        ``relaxed`` entities (gated ones a column name asked for) pass at RELAXED_THRESHOLD:
+        the column name is stronger evidence than presidio's word-window context.
+        """
         results: list[Any] = self.analyzer.analyze(
-            text, language="en", entities=list(entities), context=list(context) or None
+            text,
+            language="en",
+            entities=list(entities),
+            context=list(context) or None,
+            score_threshold=RELAXED_THRESHOLD if relaxed else THRESHOLD,
         )
         hits = [
             Hit(
@@ -160,12 +178,16 @@ class PiiEngine:
                 str((r.recognition_metadata or {}).get("recognizer_name", "")),
             )
             for r in results
-            if r.score >= THRESHOLD
+            if r.score >= THRESHOLD or r.entity_type in relaxed
         ]
         return resolve_overlaps(hits)
 
     def analyze_many(
-        self, values: Sequence[str], entities: Sequence[str], context: Sequence[str] = ()
+        self,
+        values: Sequence[str],
+        entities: Sequence[str],
+        context: Sequence[str] = (),
+        relaxed: Sequence[str] = (),
     ) -> list[list[Hit]]:
         """Analyze many short values in one presidio call, with per-value results.
 
@@ -185,7 +207,7 @@ class PiiEngine:
         text = SEPARATOR.join(parts)
         import bisect
 
-        for hit in self.analyze(text, entities, context):
+        for hit in self.analyze(text, entities, context, relaxed):
             i = bisect.bisect_right(starts, hit.start) - 1
             begin = starts[i]
             if hit.end > begin + len(values[i]):

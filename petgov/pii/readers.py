@@ -69,8 +69,11 @@ def _csv(source: Source, delimiter: str, ragged: RaggedRows) -> Iterator[Any]:
         delimiter=delimiter, invalid_row_handler=ragged, newlines_in_values=True
     )
     read = pacsv.ReadOptions(block_size=1 << 22)
+    header_parse = pacsv.ParseOptions(
+        delimiter=delimiter, invalid_row_handler=RaggedRows(), newlines_in_values=True
+    )
     with _open(source) as fh:
-        header = pacsv.open_csv(fh, read_options=read, parse_options=parse).schema.names
+        header = pacsv.open_csv(fh, read_options=read, parse_options=header_parse).schema.names
     # Everything as binary: no type guessing surprises (16-digit cards parsed as int64) and
     # invalid UTF-8 is decoded leniently later instead of aborting the whole file.
     convert = pacsv.ConvertOptions(

@@ -130,3 +130,29 @@ def apply_fixes(registry: Any) -> None:
             context=PHONE_CONTEXT,
         )
     )
+
+
+def fast_enhancer(base: Any) -> Any:
+    """presidio's lemma context enhancer with an O(log n) token lookup instead of a scan.
+
+    Presidio finds the token under each match by walking the whole document, which makes
+    a text with many matches quadratic; tokens are ordered and disjoint, so bisect finds the
+    same token. Window: 5 words before, 2 after ("416 60 039 office").
+    """
+    import bisect
+
+    class FastLemmaEnhancer(base):  # type: ignore[misc]
+        @staticmethod
+        def _find_index_of_match_token(
+            word: str, start: int, tokens: Any, tokens_indices: list[int]
+        ) -> int:
+            if not len(tokens):
+                raise ValueError(f"Did not find word {word!r} in the list of tokens")
+            j = max(bisect.bisect_right(tokens_indices, start) - 1, 0)
+            if tokens_indices[j] + len(tokens[j]) <= start and tokens_indices[j] != start:
+                j += 1
+            if j >= len(tokens):
+                raise ValueError(f"Did not find word {word!r} in the list of tokens")
+            return j
+
+    return FastLemmaEnhancer(context_prefix_count=5, context_suffix_count=2)

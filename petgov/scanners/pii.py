@@ -93,7 +93,7 @@ class PiiScanner(TargetScanner):
         model = engine.model
         out.facts.setdefault("", {}).update(
             {
-                "pii.entities": sorted(entities),
+                "pii.target_entities": sorted(entities),
                 "pii.datasets": len(entries),
                 "pii.nlp_model": {"path": model.path, "sha256": model.sha256, "name": model.name}
                 if model
