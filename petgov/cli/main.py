@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.info",
     "petgov.cli.cleanroom",
     "petgov.cli.attest",
+    "petgov.cli.rules",
 )
 
 _state = {"debug": False}

@@ -20,7 +20,15 @@ def scan(
     targets: list[str] = typer.Argument(..., help="Files, folders, archives or hf://org/repo@rev."),
     fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
-    fail_on: str = typer.Option("high", "--fail-on", help="Lowest severity that fails a gate."),
+    fail_on: str | None = typer.Option(
+        None, "--fail-on", help="Lowest severity that fails a gate (default: policy, else high)."
+    ),
+    policy: Path | None = typer.Option(
+        None, "--policy", help="Policy file (petgov.toml form); default petgov.toml/pyproject.toml."
+    ),
+    waivers: Path | None = typer.Option(
+        None, "--waivers", help="Waivers file; default .petgov/waivers.yaml when present."
+    ),
     mode: str = typer.Option(
         "enforce",
         "--mode",
@@ -55,7 +63,12 @@ def scan(
 
         check_model_folder(nlp_model)
     options = ScanOptions(
-        policy=PolicyOptions(mode=mode, fail_on=Severity.parse(fail_on)),
+        policy=PolicyOptions(
+            mode=mode,
+            fail_on=Severity.parse(fail_on) if fail_on else None,
+            policy_file=policy,
+            waivers_file=waivers,
+        ),
         scanners=scanner or None,
         cross_check=cross_check,
         scanner_options={

@@ -1,19 +1,29 @@
-"""Turn findings into decisions.
+"""Turn findings into decisions with rule packs, overrides, modes and waivers.
 
-Foundation version: every finding is a gate at its scanner severity, blocking when it reaches
-``fail_on`` in enforce mode. The policy issue replaces the body with rule packs, layering and
-waivers behind the same ``evaluate`` signature.
+Order: packs load in config order (a later pack replaces an earlier rule with the same id),
+overrides adjust severity/mode or disable rules, then each finding gets the first rule that
+matches it (the rule whose id equals the scanner's rule_id is tried first). A finding no rule
+matches is never dropped: it keeps its scanner severity, is a gate only when critical, and says
+"no rule matched". Waivers come last; lapsed ones are listed in ``PolicyInfo.lapsed_waivers``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from petgov.model import Action, Decision, Finding, Item, Mode, PolicyInfo, Severity
+from petgov.errors import PolicyError
+from petgov.model import Action, Decision, Finding, Item, Mode, PolicyInfo, Severity, Waiver
+from petgov.policy.config import PolicyConfig, find_config
+from petgov.policy.expr import EvalError
+from petgov.policy.packs import Pack, Rule, SignatureHook, builtin_pack_dir, load_pack
+from petgov.policy.waivers import Lapsed, load_waivers, waiver_covers
+
+NO_RULE_NOTE = "no rule matched: scanner severity kept"
 
 
 @dataclass(frozen=True)
@@ -21,10 +31,142 @@ class PolicyOptions:
     """What the user chose on the command line about policy."""
 
     mode: str = "enforce"  # enforce | advisory
-    fail_on: Severity = Severity.HIGH
+    fail_on: Severity | None = None  # None: the config's fail_on, else high
     policy_file: Path | None = None
     waivers_file: Path | None = None
     config_dir: Path | None = None  # where petgov.toml / pyproject.toml are looked up
+    verify: SignatureHook | None = None  # pack signature check (provenance)
+
+
+def load_rules(
+    cfg: PolicyConfig, verify: SignatureHook | None = None
+) -> tuple[list[Rule], list[Pack]]:
+    """Every pack in order, later rule ids replacing earlier ones, then overrides applied."""
+    by_id: dict[str, Rule] = {}
+    packs: list[Pack] = []
+    for ref in cfg.packs:
+        if ref.source == "builtin":
+            path = builtin_pack_dir()
+        else:
+            path = Path(ref.source)
+            path = path if path.is_absolute() else cfg.base / path
+            if path.is_file() and ref.sha256 is None:
+                raise PolicyError(
+                    f"rule pack {path} refused: a tarball must be pinned by sha256",
+                    hint='add sha256 = "..." (printed by `petgov rules pack`)',
+                )
+        pack = load_pack(
+            path,
+            sha256=ref.sha256,
+            require_signature=cfg.require_signature and ref.source != "builtin",
+            verify=verify if ref.source != "builtin" else None,
+        )
+        packs.append(pack)
+        for r in pack.rules:
+            by_id[r.id] = r
+    rules: list[Rule] = []
+    for r in sorted(by_id.values(), key=lambda r: r.id):
+        disabled = False
+        for o in cfg.overrides:
+            if fnmatch.fnmatchcase(r.id, o.rule):
+                disabled = disabled or o.disable
+                r = replace(r, severity=o.severity or r.severity, mode=o.mode or r.mode)
+        if not disabled:
+            rules.append(r)
+    return rules, packs
+
+
+class RuleIndex:
+    """Rules indexed by the kind their expression tests, so most findings touch one rule."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.by_kind: dict[str, list[Rule]] = {}
+        self.generic: list[Rule] = []
+        self.by_id = {r.id: r for r in rules}
+        for r in rules:
+            if r.expr.kind is None:
+                self.generic.append(r)
+            else:
+                self.by_kind.setdefault(r.expr.kind, []).append(r)
+
+    def candidates(self, finding: Finding) -> list[Rule]:
+        found = self.by_kind.get(finding.kind, []) + self.generic
+        own = self.by_id.get(finding.rule_id)
+        if own is not None and own in found:
+            found = [own] + [r for r in found if r is not own]
+        return found
+
+    def match(
+        self, finding: Finding, activation: Mapping[str, Any], fmt: str | None
+    ) -> tuple[Rule | None, list[str]]:
+        """The first rule whose ``applies_to`` and ``when`` hold, and any evaluation errors."""
+        errors: list[str] = []
+        for rule in self.candidates(finding):
+            if "*" not in rule.applies_to and fmt not in rule.applies_to:
+                continue
+            try:
+                if rule.expr.matches(activation):
+                    return rule, errors
+            except EvalError as exc:
+                errors.append(f"rule {rule.id} could not evaluate: {exc}")
+        return None, errors
+
+
+def decide(
+    finding: Finding,
+    rule: Rule | None,
+    *,
+    advisory: bool,
+    fail_on: Severity,
+    waivers: Sequence[Waiver],
+    sha256: str | None,
+    notes: Sequence[str] = (),
+) -> Decision:
+    """One finding's decision under ``rule`` (or the no-rule default)."""
+    note_parts = list(notes)
+    if rule is None:
+        severity = finding.severity
+        mode = Mode.GATE if severity is Severity.CRITICAL else Mode.GUIDELINE
+        note_parts.append(NO_RULE_NOTE)
+        rule_id, help_uri, remediation, waivable = finding.rule_id, None, None, True
+    else:
+        severity, mode = rule.severity, rule.mode
+        rule_id, help_uri, remediation = rule.id, rule.help_uri, rule.remediation
+        waivable = rule.waivable
+    if severity is Severity.INFO:
+        action = Action.INFO
+    elif mode is Mode.GATE and not advisory and severity >= fail_on:
+        action = Action.BLOCK
+    else:
+        action = Action.WARN
+    waiver = None
+    for w in waivers:
+        if not waiver_covers(w, replace_rule(finding, rule_id), sha256):
+            continue
+        if not waivable:
+            note_parts.append(f"waiver {w.id} ignored: rule {rule_id} is not waivable")
+            continue
+        if severity >= Severity.HIGH and not w.approver:
+            note_parts.append(f"waiver {w.id} ignored: {severity.value} needs an approver")
+            continue
+        waiver, action = w, Action.WAIVED
+        break
+    return Decision(
+        finding=finding,
+        rule_id=rule_id,
+        severity=severity,
+        mode=mode,
+        action=action,
+        waiver=waiver,
+        help_uri=help_uri,
+        remediation=remediation,
+        note="; ".join(note_parts) or None,
+    )
+
+
+def replace_rule(finding: Finding, rule_id: str) -> Finding:
+    """Waivers name the policy rule id, which may differ from the scanner's."""
+    return finding if finding.rule_id == rule_id else replace(finding, rule_id=rule_id)
 
 
 def evaluate(
@@ -34,17 +176,74 @@ def evaluate(
     options: PolicyOptions,
     now: dt.datetime,
 ) -> tuple[list[Decision], PolicyInfo]:
-    """Decide, for each finding, its effective severity, mode and action."""
+    """Decide, for each finding, its effective rule, severity, mode, action and waiver."""
+    cfg = find_config(options.policy_file, options.config_dir)
+    rules, packs = load_rules(cfg, options.verify)
+    fail_on = options.fail_on or cfg.fail_on or Severity.HIGH
+    waivers: list[Waiver] = []
+    lapsed: list[Lapsed] = []
+    wpath = options.waivers_file
+    if wpath is None:
+        if cfg.waivers:
+            wpath = cfg.base / cfg.waivers
+        elif (cfg.base / ".petgov" / "waivers.yaml").is_file():
+            wpath = cfg.base / ".petgov" / "waivers.yaml"
+    if wpath is not None:
+        waivers, lapsed = load_waivers(wpath, now)
+    index = RuleIndex(rules)
+    by_path = {i.path: i for i in items}
+    item_json: dict[str, dict[str, Any]] = {}
+    all_facts = {k: dict(v) for k, v in facts.items()}
+    advisory = options.mode == "advisory"
     decisions = []
     for f in findings:
-        blocking = options.mode == "enforce" and f.severity >= options.fail_on
-        if f.severity is Severity.INFO:
-            action = Action.INFO
-        else:
-            action = Action.BLOCK if blocking else Action.WARN
+        item = by_path.get(f.path)
+        ij = item_json.get(f.path)
+        if ij is None:
+            ij = dict(item.to_dict()) if item is not None else {"path": f.path}
+            ij["facts"] = all_facts.get(f.path, {})
+            item_json[f.path] = ij
+        activation = {"finding": f.to_dict(), "item": ij, "facts": all_facts}
+        rule, errors = index.match(f, activation, item.format if item else None)
         decisions.append(
-            Decision(
-                finding=f, rule_id=f.rule_id, severity=f.severity, mode=Mode.GATE, action=action
+            decide(
+                f,
+                rule,
+                advisory=advisory,
+                fail_on=fail_on,
+                waivers=waivers,
+                sha256=item.sha256 if item else None,
+                notes=errors,
             )
         )
-    return decisions, PolicyInfo(mode=options.mode, fail_on=options.fail_on)
+    if lapsed:
+        decisions = [_lapsed_note(d, lapsed) for d in decisions]
+    info = PolicyInfo(
+        mode=options.mode,
+        fail_on=fail_on,
+        packs=[
+            {
+                "name": p.name,
+                "version": p.version,
+                "location": p.location,
+                "sha256": p.sha256,
+                "rules": len(p.rules),
+                "signer": p.signer,
+            }
+            for p in packs
+        ],
+        lapsed_waivers=[lp.to_json() for lp in lapsed],
+    )
+    return decisions, info
+
+
+def _lapsed_note(d: Decision, lapsed: Sequence[Lapsed]) -> Decision:
+    """Say on the finding itself when a waiver for its rule lapsed, and why."""
+    hits = [
+        f"waiver {lp.id} lapsed: {lp.why}"
+        for lp in lapsed
+        if fnmatch.fnmatchcase(d.rule_id, lp.rule_id)
+    ]
+    if not hits:
+        return d
+    return replace(d, note="; ".join(([d.note] if d.note else []) + hits))

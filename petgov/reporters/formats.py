@@ -16,6 +16,7 @@ class OutputFormat(str, enum.Enum):
 
     TABLE = "table"
     JSON = "json"
+    SARIF = "sarif"
 
     def reporter(self, *, color: bool = False) -> Reporter:
         """The reporter for this choice (imported lazily)."""
@@ -27,4 +28,8 @@ class OutputFormat(str, enum.Enum):
             from petgov.reporters.json import JsonReporter
 
             return JsonReporter()
+        if self is OutputFormat.SARIF:
+            from petgov.reporters.sarif import SarifReporter
+
+            return SarifReporter()
         assert_never(self)

@@ -1,0 +1,99 @@
+"""`petgov rules`: list, show, lint and test rule packs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from petgov.exitcodes import ExitCode
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the rules command group."""
+    rules = typer.Typer(help="Rule packs: list, show, lint, test.", no_args_is_help=True)
+    rules.command("list")(list_rules)
+    rules.command("show")(show_rule)
+    rules.command("lint")(lint_pack)
+    rules.command("test")(test_pack)
+    app.add_typer(rules, name="rules")
+
+
+def _pack_arg(pack: Path | None) -> Path:
+    from petgov.policy.packs import builtin_pack_dir
+
+    return pack if pack is not None else builtin_pack_dir()
+
+
+def list_rules(
+    pack: Path | None = typer.Argument(None, help="Pack folder or tarball (default: built-in)."),
+) -> int:
+    """List the rules of a pack: id, severity, mode, title."""
+    from petgov.policy.packs import load_pack
+
+    p = load_pack(_pack_arg(pack))
+    for r in p.rules:
+        typer.echo(f"{r.id:<12} {r.severity.value:<8} {r.mode.value:<9} {r.title}")
+    typer.echo(f"{len(p.rules)} rules in {p.name} {p.version}")
+    return ExitCode.OK
+
+
+def show_rule(
+    rule_id: str = typer.Argument(..., help="Rule id, e.g. PG-TGT-001."),
+    pack: Path | None = typer.Option(None, "--pack", help="Pack folder or tarball."),
+) -> int:
+    """Show one rule: severity, mode, expression, remediation, docs."""
+    from petgov.errors import UsageError
+    from petgov.policy.packs import load_pack
+
+    p = load_pack(_pack_arg(pack))
+    for r in p.rules:
+        if r.id == rule_id:
+            typer.echo(f"{r.id}: {r.title}")
+            typer.echo(
+                f"  severity {r.severity.value}, mode {r.mode.value}, "
+                f"confidence {r.confidence}, waivable {r.waivable}"
+            )
+            typer.echo(f"  when: {r.when}")
+            for key in ("what", "why", "fix"):
+                if r.docs.get(key):
+                    typer.echo(f"  {key}: {r.docs[key]}")
+            if r.remediation:
+                typer.echo(f"  remediation: {r.remediation}")
+            if r.help_uri:
+                typer.echo(f"  help: {r.help_uri}")
+            return ExitCode.OK
+    raise UsageError(f"no rule {rule_id} in {p.name}", hint="see `petgov rules list`")
+
+
+def lint_pack(
+    pack: Path | None = typer.Argument(None, help="Pack folder or tarball (default: built-in)."),
+) -> int:
+    """Check a pack: schema, CEL compiles, unique ids, docs and fixtures present, kinds covered."""
+    from petgov.policy.lint import lint
+
+    problems = lint(_pack_arg(pack), check_kinds=pack is None)
+    for line in problems:
+        typer.echo(line)
+    typer.echo("ok" if not problems else f"{len(problems)} problem(s)")
+    return ExitCode.OK if not problems else ExitCode.GATE_FAILED
+
+
+def test_pack(
+    pack: Path | None = typer.Argument(None, help="Pack folder or tarball (default: built-in)."),
+) -> int:
+    """Run every rule's fixtures; exit 1 when one gives another decision than expected."""
+    from petgov.policy.fixtures import run_fixture
+    from petgov.policy.packs import load_pack
+
+    p = load_pack(_pack_arg(pack))
+    failed = total = 0
+    for r in p.rules:
+        for fx in r.fixtures:
+            res = run_fixture(r, fx)
+            total += 1
+            if not res.ok:
+                failed += 1
+                typer.echo(f"FAIL {r.id} {res.name!r}: expected {res.expected}, got {res.got}")
+    typer.echo(f"{total - failed}/{total} fixtures passed in {len(p.rules)} rules")
+    return ExitCode.OK if failed == 0 and total else ExitCode.GATE_FAILED

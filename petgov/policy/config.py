@@ -1,0 +1,115 @@
+"""Policy configuration from ``petgov.toml`` or ``[tool.petgov]`` in ``pyproject.toml``.
+
+Layering without forking: packs load in order (later packs override earlier rule ids), then
+``overrides`` change severity/mode or disable a rule by id (glob), then ``fail_on``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from petgov.errors import PolicyError
+from petgov.model import Mode, Severity
+
+
+@dataclass
+class PackRef:
+    """Where one pack comes from: ``builtin``, a folder, or a tarball pinned by sha256."""
+
+    source: str
+    sha256: str | None = None
+
+
+@dataclass
+class Override:
+    rule: str  # id or glob
+    severity: Severity | None = None
+    mode: Mode | None = None
+    disable: bool = False
+
+
+@dataclass
+class PolicyConfig:
+    packs: list[PackRef] = field(default_factory=lambda: [PackRef("builtin")])
+    overrides: list[Override] = field(default_factory=list)
+    fail_on: Severity | None = None
+    require_signature: bool = False
+    waivers: str | None = None
+    base: Path = field(default_factory=Path.cwd)
+    origin: str = "defaults"
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PolicyError(f"cannot read policy {path}: {exc}") from None
+
+
+def find_config(policy_file: Path | None, config_dir: Path | None) -> PolicyConfig:
+    """The explicit ``--policy`` file, else petgov.toml, else [tool.petgov], else defaults."""
+    if policy_file is not None:
+        doc = _toml(policy_file)
+        return parse_config(doc.get("tool", {}).get("petgov", doc), policy_file)
+    base = config_dir or Path.cwd()
+    if (base / "petgov.toml").is_file():
+        return parse_config(_toml(base / "petgov.toml"), base / "petgov.toml")
+    if (base / "pyproject.toml").is_file():
+        section = _toml(base / "pyproject.toml").get("tool", {}).get("petgov")
+        if isinstance(section, dict):
+            return parse_config(section, base / "pyproject.toml")
+    return PolicyConfig(base=base)
+
+
+def parse_config(doc: Any, where: Path) -> PolicyConfig:
+    if not isinstance(doc, dict):
+        raise PolicyError(f"policy {where}: expected a table")
+    cfg = PolicyConfig(base=where.parent, origin=str(where))
+    packs = doc.get("packs")
+    if packs is not None:
+        cfg.packs = []
+        for p in packs if isinstance(packs, list) else [packs]:
+            if isinstance(p, str):
+                cfg.packs.append(PackRef(p))
+            elif isinstance(p, dict) and p.get("source"):
+                cfg.packs.append(PackRef(str(p["source"]), p.get("sha256")))
+            else:
+                raise PolicyError(f"policy {where}: each pack is a path or {{source, sha256}}")
+    for o in _overrides(doc.get("overrides"), where):
+        cfg.overrides.append(o)
+    if doc.get("fail_on"):
+        cfg.fail_on = Severity.parse(str(doc["fail_on"]))
+    cfg.require_signature = bool(doc.get("require_signature", False))
+    if doc.get("waivers"):
+        cfg.waivers = str(doc["waivers"])
+    return cfg
+
+
+def _overrides(raw: Any, where: Path) -> list[Override]:
+    """Accept ``[overrides.PG-X-1] severity=...`` tables or a list of ``{rule=...}``."""
+    if raw is None:
+        return []
+    items = [{"rule": k, **v} for k, v in raw.items()] if isinstance(raw, dict) else raw
+    out = []
+    for o in items:
+        if not isinstance(o, dict) or not o.get("rule"):
+            raise PolicyError(f"policy {where}: each override needs a rule id")
+        try:
+            out.append(
+                Override(
+                    rule=str(o["rule"]),
+                    severity=Severity(str(o["severity"]).lower()) if o.get("severity") else None,
+                    mode=Mode(str(o["mode"]).lower()) if o.get("mode") else None,
+                    disable=bool(o.get("disable", False)),
+                )
+            )
+        except ValueError as exc:
+            raise PolicyError(f"policy {where}: override {o['rule']}: {exc}") from None
+    return out

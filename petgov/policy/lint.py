@@ -1,0 +1,41 @@
+"""`rules lint`: everything that makes a pack hard to use, as one line per problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from petgov.errors import PetgovError
+from petgov.policy.fixtures import EXPECTS
+from petgov.policy.kinds import emitted_kinds
+from petgov.policy.packs import load_pack
+
+
+def lint(pack_path: Path, *, check_kinds: bool = False) -> list[str]:
+    """Problems found; loading errors (bad CEL, duplicate id) come back as the only problem."""
+    try:
+        pack = load_pack(pack_path)
+    except PetgovError as exc:
+        return [str(exc)]
+    out: list[str] = []
+    kinds_with_rule: set[str] = set()
+    for r in pack.rules:
+        if r.expr.kind:
+            kinds_with_rule.add(r.expr.kind)
+        out.extend(f"{r.id}: docs.{k} missing" for k in ("what", "why", "fix") if not r.docs.get(k))
+        if not r.remediation:
+            out.append(f"{r.id}: remediation missing")
+        expects = [str(f.get("expect")) for f in r.fixtures]
+        if not any(e != "none" for e in expects):
+            out.append(f"{r.id}: no positive fixture")
+        if "none" not in expects:
+            out.append(f"{r.id}: no negative fixture (expect: none)")
+        out.extend(
+            f"{r.id}: fixture expect {e!r} is not one of {', '.join(EXPECTS)}"
+            for e in expects
+            if e not in EXPECTS
+        )
+    if check_kinds:
+        for kind, where in sorted(emitted_kinds().items()):
+            if kind not in kinds_with_rule:
+                out.append(f"kind {kind} (emitted in {where}) has no rule in {pack.name}")
+    return out

@@ -1,0 +1,78 @@
+"""The built-in pack loads, lints, passes its fixtures; broken packs are refused in one line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from petgov.errors import PolicyError
+from petgov.policy.kinds import emitted_kinds
+from petgov.policy.lint import lint
+from petgov.policy.packs import builtin_pack_dir, load_pack
+
+RULE = """id: {id}
+title: t
+severity: high
+mode: gate
+when: {when}
+"""
+
+
+def _pack(tmp_path: Path, *rules: tuple[str, str]) -> Path:
+    (tmp_path / "pack.yaml").write_text("name: t\nversion: 1.0.0\n")
+    for n, (rid, when) in enumerate(rules):
+        (tmp_path / f"r{n}.yaml").write_text(RULE.format(id=rid, when=when))
+    return tmp_path
+
+
+def test_builtin_rules_test_passes(cli: Callable[..., Any]) -> None:
+    res = cli("rules", "test", str(builtin_pack_dir()))
+    assert res.code == 0, res.stdout + res.stderr
+    assert "fixtures passed" in res.stdout
+
+
+def test_builtin_lint_clean_and_every_kind_has_a_rule() -> None:
+    assert lint(builtin_pack_dir(), check_kinds=True) == []
+    kinds = emitted_kinds()
+    assert {"target.symlink", "archive.path_traversal", "archive.bomb", "ser.modelscan"} <= set(
+        kinds
+    )
+    covered = {r.expr.kind for r in load_pack(builtin_pack_dir()).rules}
+    assert set(kinds) <= covered
+
+
+def test_duplicate_id_refused(tmp_path: Path) -> None:
+    p = _pack(tmp_path, ("PG-X-1", 'finding.kind == "a.b"'), ("PG-X-1", 'finding.kind == "c.d"'))
+    with pytest.raises(PolicyError, match="duplicate rule id PG-X-1") as exc:
+        load_pack(p)
+    assert "\n" not in str(exc.value)
+
+
+def test_bad_cel_refused_with_rule_id(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    p = _pack(tmp_path, ("PG-X-2", '"finding.kind == "'))
+    p.joinpath("r0.yaml").write_text(RULE.format(id="PG-X-2", when="'finding.kind =='"))
+    with pytest.raises(PolicyError, match=r"rule PG-X-2: CEL expression does not compile"):
+        load_pack(p)
+    res = cli("rules", "list", str(p))
+    assert res.code == 2
+    assert "PG-X-2" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_unknown_variable_refused(tmp_path: Path) -> None:
+    p = _pack(tmp_path, ("PG-X-3", "findings.kind == 'a.b'"))
+    with pytest.raises(PolicyError, match="unknown variable"):
+        load_pack(p)
+
+
+def test_failing_fixture_reported(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    p = _pack(tmp_path, ("PG-X-4", 'finding.kind == "a.b"'))
+    p.joinpath("r0.yaml").write_text(
+        RULE.format(id="PG-X-4", when='finding.kind == "a.b"')
+        + "fixtures:\n  - {name: wrong, finding: {kind: a.b}, expect: warn}\n"
+    )
+    res = cli("rules", "test", str(p))
+    assert res.code == 1
+    assert "FAIL PG-X-4 'wrong': expected warn, got block" in res.stdout
