@@ -71,6 +71,8 @@ def load_rules(
             if fnmatch.fnmatchcase(r.id, o.rule):
                 disabled = disabled or o.disable
                 r = replace(r, severity=o.severity or r.severity, mode=o.mode or r.mode)
+                if o.severity is not None:
+                    r = replace(r, keep_scanner_severity=False)
         if not disabled:
             rules.append(r)
     return rules, packs
@@ -130,7 +132,8 @@ def decide(
         note_parts.append(NO_RULE_NOTE)
         rule_id, help_uri, remediation, waivable = finding.rule_id, None, None, True
     else:
-        severity, mode = rule.severity, rule.mode
+        severity = finding.severity if rule.keep_scanner_severity else rule.severity
+        mode = rule.mode
         rule_id, help_uri, remediation = rule.id, rule.help_uri, rule.remediation
         waivable = rule.waivable
     if severity is Severity.INFO:

@@ -46,6 +46,7 @@ class Rule:
     tags: tuple[str, ...] = ()
     since: str | None = None
     waivable: bool = True
+    keep_scanner_severity: bool = False  # effective severity = the finding's
     docs: Mapping[str, Any] = field(default_factory=dict)
     fixtures: list[Mapping[str, Any]] = field(default_factory=list)
     source: str = ""  # file the rule came from
@@ -241,6 +242,7 @@ def parse_rule(doc: Any, where: str, pack: str = "") -> Rule:
         tags=tuple(str(t) for t in _as_list(doc.get("tags"), [])),
         since=_opt_str(doc.get("since")),
         waivable=bool(doc.get("waivable", True)),
+        keep_scanner_severity=bool(doc.get("keep_scanner_severity", False)),
         docs=_as_dict(doc.get("docs")),
         fixtures=list(fixtures),
         source=where,

@@ -125,3 +125,20 @@ def test_high_waiver_needs_approver(tmp_path: Path) -> None:
     (d,), _ = _run(tmp_path, _f(), waivers_file=w)
     assert d.action is Action.BLOCK
     assert d.note and "W-2 ignored: high needs an approver" in d.note
+
+
+def test_keep_scanner_severity_until_overridden(tmp_path: Path) -> None:
+    crit = Finding(
+        rule_id="PG-SER-100",
+        kind="ser.modelscan",
+        severity=Severity.CRITICAL,
+        title="t",
+        message="m",
+        path="m.zip",
+        engine="modelscan",
+    )
+    (d,), _ = _run(tmp_path, crit)
+    assert (d.rule_id, d.severity, d.action) == ("PG-SER-100", Severity.CRITICAL, Action.BLOCK)
+    (tmp_path / "petgov.toml").write_text('[overrides.PG-SER-100]\nseverity = "medium"\n')
+    (d,), _ = _run(tmp_path, crit)
+    assert d.severity is Severity.MEDIUM and d.action is Action.WARN
