@@ -11,11 +11,16 @@ from petgov.exitcodes import ExitCode
 
 def register(app: typer.Typer) -> None:
     """Attach the rules command group."""
-    rules = typer.Typer(help="Rule packs: list, show, lint, test.", no_args_is_help=True)
+    rules = typer.Typer(
+        help="Rule packs: list, show, lint, test, pack, docs, init.", no_args_is_help=True
+    )
     rules.command("list")(list_rules)
     rules.command("show")(show_rule)
     rules.command("lint")(lint_pack)
     rules.command("test")(test_pack)
+    rules.command("pack")(pack_tarball)
+    rules.command("docs")(write_rule_docs)
+    rules.command("init")(init_rule_pack)
     app.add_typer(rules, name="rules")
 
 
@@ -97,3 +102,43 @@ def test_pack(
                 typer.echo(f"FAIL {r.id} {res.name!r}: expected {res.expected}, got {res.got}")
     typer.echo(f"{total - failed}/{total} fixtures passed in {len(p.rules)} rules")
     return ExitCode.OK if failed == 0 and total else ExitCode.GATE_FAILED
+
+
+def pack_tarball(
+    pack: Path = typer.Argument(..., help="Pack folder."),
+    output: Path = typer.Option(..., "--output", "-o", help="Tarball to write (.tar.gz)."),
+) -> int:
+    """Write a deterministic tarball of a valid pack and print its sha256 (pin it in config)."""
+    from petgov.policy.tooling import build_tarball
+
+    digest = build_tarball(pack, output)
+    typer.echo(f"{digest}  {output}")
+    return ExitCode.OK
+
+
+def write_rule_docs(
+    pack: Path | None = typer.Argument(None, help="Pack folder (default: built-in)."),
+    output: Path = typer.Option(Path("docs/rules"), "--output", "-o", help="Docs folder."),
+) -> int:
+    """Write one Markdown page per rule (ID.md) and an index from the rule data."""
+    from petgov.policy.tooling import write_docs
+
+    written = write_docs(_pack_arg(pack), output)
+    typer.echo(f"wrote {len(written)} files to {output}")
+    return ExitCode.OK
+
+
+def init_rule_pack(
+    name: str = typer.Argument(..., help="Pack name, e.g. acme/ai-baseline."),
+    dest: Path | None = typer.Option(None, "--dest", help="Folder to create (default: NAME)."),
+) -> int:
+    """Create a new rule pack from the skeleton in templates/rule-pack/."""
+    from petgov.errors import PolicyError
+    from petgov.policy.tooling import init_pack
+
+    template = Path(__file__).resolve().parents[2] / "templates" / "rule-pack"
+    if not (template / "pack.yaml").is_file():
+        raise PolicyError("rule-pack template not found", hint="run from a petgov source checkout")
+    out = init_pack(name, dest or Path(name.replace("/", "-")), template)
+    typer.echo(f"created {out}; next: petgov rules lint {out} && petgov rules test {out}")
+    return ExitCode.OK

@@ -1,0 +1,50 @@
+"""rules init/pack/docs: a new pack lints and tests; tarballs are reproducible and pinnable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from petgov.errors import PolicyError
+from petgov.model import Action, Finding, Severity
+from petgov.policy.evaluate import PolicyOptions, evaluate
+
+
+def test_init_pack_docs_and_pinned_tarball(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    assert cli("rules", "init", "acme/base", "--dest", "acme", cwd=tmp_path).code == 0
+    assert cli("rules", "init", "acme/base", "--dest", "acme", cwd=tmp_path).code == 2
+    assert cli("rules", "lint", "acme", cwd=tmp_path).stdout.strip() == "ok"
+    assert cli("rules", "test", "acme", cwd=tmp_path).code == 0
+    a = cli("rules", "pack", "acme", "-o", "a.tgz", cwd=tmp_path)
+    b = cli("rules", "pack", "acme", "-o", "b.tgz", cwd=tmp_path)
+    digest = a.stdout.split()[0]
+    assert a.code == 0 and digest == b.stdout.split()[0] and len(digest) == 64
+    docs = cli("rules", "docs", "acme", "-o", "out", cwd=tmp_path)
+    assert docs.code == 0
+    assert "Loading the model executes code" in (tmp_path / "out" / "PG-ORG-001.md").read_text()
+
+    finding = Finding(
+        rule_id="PG-SER-100",
+        kind="ser.modelscan",
+        severity=Severity.CRITICAL,
+        title="t",
+        message="m",
+        path="x.pkl",
+        engine="modelscan",
+    )
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    (tmp_path / "petgov.toml").write_text(
+        f'packs = [{{ source = "a.tgz", sha256 = "{digest}" }}]\n'
+    )
+    (d,), info = evaluate([finding], [], {}, PolicyOptions(config_dir=tmp_path), now)
+    assert (d.rule_id, d.action) == ("PG-ORG-001", Action.BLOCK)
+    assert info.packs[0]["sha256"] == digest
+    (tmp_path / "petgov.toml").write_text(
+        f'packs = [{{ source = "a.tgz", sha256 = "{"0" * 64}" }}]\n'
+    )
+    with pytest.raises(PolicyError, match="does not match the pinned"):
+        evaluate([finding], [], {}, PolicyOptions(config_dir=tmp_path), now)
