@@ -46,8 +46,9 @@ class ModelscanScanner(ItemScanner):
     name: ClassVar[str] = ENGINE
 
     # Formats petgov's own engines cover; modelscan then runs only under --cross-check.
-    # The serialization analyzer registers its formats here when it lands.
-    covered_elsewhere: ClassVar[frozenset[str]] = frozenset()
+    covered_elsewhere: ClassVar[frozenset[str]] = frozenset(
+        {F.PICKLE, F.JOBLIB, F.PYTORCH_ZIP, F.PYTORCH_LEGACY, F.NUMPY_NPY, F.NUMPY_NPZ}
+    )
 
     def engine_version(self) -> str:
         from modelscan._version import __version__

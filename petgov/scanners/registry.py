@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from petgov.scanners.interface import Scanner
 
 SCANNERS: tuple[str, ...] = (
+    "petgov.scanners.pickle_scanner:PickleScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",
     "petgov.scanners.pii:PiiScanner",
 )

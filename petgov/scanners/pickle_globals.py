@@ -1,0 +1,70 @@
+"""Judging a pickle's imported globals against the deny and allow lists kept as data.
+
+Names are judged whole: ``numpy.testing._private.utils.os.system`` is denied because one of its
+dotted parts is ``os``, not waved through because it starts with ``numpy.``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+_ALIASES = {"__builtin__": "builtins", "copy_reg": "copyreg", "exceptions": "builtins"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """'deny', 'allow' or 'unknown', with the list entry's reason."""
+
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Lists:
+    deny_modules: tuple[tuple[str, str], ...]
+    deny_parts: dict[str, str]
+    allow: tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=1)
+def lists() -> Lists:
+    """The packaged lists, parsed once."""
+    import yaml
+
+    text = resources.files("petgov.data").joinpath("pickle/globals.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    deny = data["deny"]
+    return Lists(
+        tuple((e["name"], e["reason"]) for e in deny["modules"]),
+        {e["name"]: e["reason"] for e in deny["parts"]},
+        tuple((e["name"], e["reason"]) for e in data["allow"]),
+    )
+
+
+def _matches(dotted: str, pattern: str) -> bool:
+    if pattern.endswith(".*"):
+        return dotted.startswith(pattern[:-1]) or fnmatch.fnmatchcase(dotted, pattern)
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(dotted, pattern)
+    return dotted == pattern or dotted.startswith(pattern + ".")
+
+
+def judge(module: str, name: str) -> Verdict:
+    """Deny wins over allow; anything on neither list is unknown."""
+    module = _ALIASES.get(module, module)
+    dotted = f"{module}.{name}"
+    lst = lists()
+    for part in dotted.split("."):
+        if part in lst.deny_parts:
+            return Verdict("deny", lst.deny_parts[part])
+    for pattern, reason in lst.deny_modules:
+        if _matches(dotted, pattern):
+            return Verdict("deny", reason)
+    for pattern, reason in lst.allow:
+        if _matches(dotted, pattern):
+            return Verdict("allow", reason)
+    return Verdict("unknown", "not on the allow-list")

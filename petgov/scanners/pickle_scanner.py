@@ -1,0 +1,224 @@
+"""petgov's own pickle analyzer: every pickle-bearing format, judged by content, never loaded.
+
+Plain pickles, joblib and compressed wrappers, PyTorch legacy sequential pickles and NumPy
+object arrays are read here; PyTorch zip and .npz are walked by the target stage so each member
+(any ``*.pkl`` in any folder, each ``.npy``) comes back as its own entry.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import mmap
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import ClassVar
+
+from petgov.inventory import formats as F
+from petgov.model import Finding, Severity
+from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
+from petgov.scanners.pickle_globals import judge
+from petgov.scanners.pickle_vm import Analysis, Global, analyze
+
+ENGINE = "petgov-pickle"
+FORMATS = frozenset(
+    {F.PICKLE, F.JOBLIB, F.ZLIB, F.PYTORCH_LEGACY, F.NUMPY_NPY, F.PYTORCH_ZIP, F.NUMPY_NPZ}
+)
+_MAX_INFLATED = 2 << 30
+
+
+class PickleScanner(ItemScanner):
+    """Static symbolic analysis of every pickle stream an entry holds."""
+
+    name: ClassVar[str] = ENGINE
+
+    def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
+        return entry.item.format in FORMATS
+
+    def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
+        out = ScanResult()
+        path = entry.item.path
+        fmt = entry.item.format
+        if fmt in (F.PYTORCH_ZIP, F.NUMPY_NPZ):
+            out.scanned(path, ENGINE, "container: each member is scanned as its own entry")
+            return out
+        try:
+            with _buffer(entry) as buf:
+                if fmt == F.NUMPY_NPY:
+                    start = _npy_object_offset(buf)
+                    if start is None:
+                        out.scanned(path, ENGINE, "no object dtype: plain array data")
+                        return out
+                    analysis = analyze(buf, start)
+                elif fmt in (F.JOBLIB, F.ZLIB) or _wrapped(fmt, buf):
+                    analysis = analyze(_inflate(bytes(buf)))
+                elif _LEGACY_MAGIC in bytes(buf[:32]):
+                    fmt = F.PYTORCH_LEGACY
+                    analysis = analyze(buf, max_pickles=5)
+                else:
+                    analysis = analyze(buf)
+        except (OSError, ValueError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            out.not_scanned(path, ENGINE, f"could not read: {exc}", error=True)
+            return out
+        legacy = fmt == F.PYTORCH_LEGACY
+        if _joblib_inline_arrays(analysis):
+            # joblib writes raw array bytes inline after each NumpyArrayWrapper: the walk stops
+            # there, so what follows is not covered (said, not guessed).
+            analysis.problems = [p for p in analysis.problems if "malformed" not in p[1]]
+            out.findings.extend(_findings(analysis, path, legacy=legacy))
+            out.not_scanned(
+                path, ENGINE, "joblib inline array data: pickle after the first array not analyzed"
+            )
+            return out
+        out.findings.extend(_findings(analysis, path, legacy=legacy))
+        out.scanned(path, ENGINE)
+        out.facts[path] = {"ser.pickle.globals": sorted({g.dotted for g in analysis.globals})}
+        return out
+
+
+_LEGACY_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+_PICKLE_STARTS = {bytes([b]) for b in b"\x80(cd}]l)NIJKSVX\x8c"}
+
+
+def _wrapped(fmt: str, buf: memoryview | bytes) -> bool:
+    return fmt == F.PICKLE and bytes(buf[:1]) not in _PICKLE_STARTS
+
+
+@contextmanager
+def _buffer(entry: Entry) -> Iterator[memoryview | bytes]:
+    """The entry's bytes: a read-only map of a local file, or the in-memory member."""
+    local = entry.source.local_path
+    if local is not None and entry.item.size > 0:
+        with open(local, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            view = memoryview(mm)
+            try:
+                yield view
+            finally:
+                view.release()
+        return
+    with entry.source.open() as src:
+        yield src.read()
+
+
+def _inflate(data: bytes) -> bytes:
+    """Undo joblib's / the user's compression (zlib, gzip, bz2, xz), bounded in size."""
+    if data[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=__import__("io").BytesIO(data)).read(_MAX_INFLATED)
+    if data[:3] == b"BZh":
+        return bz2.BZ2Decompressor().decompress(data, _MAX_INFLATED)
+    if data[:6] == b"\xfd7zXZ\x00":
+        return lzma.LZMADecompressor().decompress(data, _MAX_INFLATED)
+    if data[:1] == b"\x78":
+        return zlib.decompressobj().decompress(data, _MAX_INFLATED)
+    return data
+
+
+def _npy_object_offset(buf: memoryview | bytes) -> int | None:
+    """Where an object-dtype .npy's pickle starts; None for plain arrays. Header parsed, not run."""
+    import ast
+
+    if bytes(buf[:6]) != b"\x93NUMPY":
+        raise ValueError("not a .npy file")
+    major = buf[6]
+    if major == 1:
+        hlen, start = int.from_bytes(bytes(buf[8:10]), "little"), 10
+    else:
+        hlen, start = int.from_bytes(bytes(buf[8:12]), "little"), 12
+    header = bytes(buf[start : start + hlen]).decode("latin-1")
+    meta = ast.literal_eval(header)
+    descr = meta.get("descr") if isinstance(meta, dict) else None
+    if _has_object(descr):
+        return start + hlen
+    return None
+
+
+def _has_object(descr: object) -> bool:
+    if isinstance(descr, str):
+        return descr.lstrip("<>|=").startswith("O")
+    if isinstance(descr, (list, tuple)):
+        return any(_has_object(d) for d in descr)
+    return False
+
+
+def _joblib_inline_arrays(analysis: Analysis) -> bool:
+    wrappers = {"joblib.numpy_pickle.NumpyArrayWrapper", "sklearn.externals.joblib.numpy_pickle"}
+    broke = any("unknown opcode" in m for _, m in analysis.problems)
+    return broke and any(g.dotted in wrappers for g in analysis.globals)
+
+
+def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:
+    out: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for g in analysis.globals:
+        key = (g.dotted, g.opcode)
+        if key in seen:
+            continue
+        seen.add(key)
+        finding = _global_finding(g, path)
+        if finding is not None:
+            out.append(finding)
+    for at, message in analysis.problems:
+        if legacy and ("trailing data" in message or "concatenated" in message):
+            continue  # legacy torch files carry raw storage bytes after their pickles
+        out.append(
+            Finding(
+                rule_id="PG-SER-004",
+                kind="ser.malformed_stream",
+                severity=Severity.MEDIUM,
+                title="Malformed pickle stream",
+                message=f"{message} (at byte {at}); everything before the break was analyzed",
+                path=path,
+                engine=ENGINE,
+                location={"offset": at},
+                evidence={"problem": message},
+                cwe=("CWE-502",),
+            )
+        )
+    return out
+
+
+def _global_finding(g: Global, path: str) -> Finding | None:
+    loc = {"offset": g.position, "opcode": g.opcode}
+    if g.module is None or g.name is None:
+        return Finding(
+            rule_id="PG-SER-003",
+            kind="ser.unresolved_global",
+            severity=Severity.HIGH,
+            title="Pickle imports a global whose name cannot be resolved statically",
+            message=f"{g.opcode} at byte {g.position} imports a computed name ({g.dotted})",
+            path=path,
+            engine=ENGINE,
+            location=loc,
+            evidence={"global": g.dotted},
+            cwe=("CWE-502",),
+        )
+    verdict = judge(g.module, g.name)
+    if verdict.verdict == "deny":
+        return Finding(
+            rule_id="PG-SER-001",
+            kind="ser.dangerous_global",
+            severity=Severity.CRITICAL,
+            title="Pickle imports a dangerous callable",
+            message=f"{g.opcode} at byte {g.position} imports {g.dotted}: {verdict.reason}",
+            path=path,
+            engine=ENGINE,
+            location=loc,
+            evidence={"global": g.dotted, "reason": verdict.reason},
+            cwe=("CWE-502",),
+        )
+    if verdict.verdict == "allow":
+        return None
+    return Finding(
+        rule_id="PG-SER-002",
+        kind="ser.unknown_global",
+        severity=Severity.MEDIUM,
+        title="Pickle imports a global not on the allow-list",
+        message=f"{g.opcode} at byte {g.position} imports {g.dotted}: not on the allow-list",
+        path=path,
+        engine=ENGINE,
+        location=loc,
+        evidence={"global": g.dotted},
+        cwe=("CWE-502",),
+    )

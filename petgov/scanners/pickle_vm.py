@@ -1,0 +1,376 @@
+"""A static, symbolic pickle machine: it walks every opcode of protocols 0-5 without running any.
+
+The stack and the memo hold symbols (constant strings, small byte strings, globals, "the result
+of calling X") so that names built indirectly (STACK_GLOBAL fed from the memo, DUP, EXT codes)
+are still resolved, and every call site (REDUCE, NEWOBJ, NEWOBJ_EX, BUILD, INST, OBJ) records
+which callable it applies. Raw data (BINBYTES, long strings) is skipped by offset, never copied
+unless it is small enough to be an embedded pickle, so cost follows the opcode count, not the
+tensor bytes.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import struct
+from dataclasses import dataclass, field
+
+# Small byte strings are kept so a nested deserializer call can be followed into them.
+_KEEP_BYTES = 1 << 20
+_KEEP_STR = 4096
+MAX_NESTING = 4
+
+
+@dataclass(frozen=True)
+class Global:
+    """An imported callable: ``module`` and (possibly dotted) ``name``; None when unresolvable."""
+
+    module: str | None
+    name: str | None
+    position: int
+    opcode: str
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.module or '?'}.{self.name or '?'}"
+
+
+@dataclass(frozen=True)
+class Call:
+    """The result of applying ``func`` (a Global or another symbol) at ``position``."""
+
+    func: object
+    position: int
+
+
+class _Mark:
+    pass
+
+
+_MARK = _Mark()
+_UNKNOWN = object()
+
+
+@dataclass
+class Analysis:
+    """What one pickle stream imports and calls, and where it stopped being well formed."""
+
+    globals: list[Global] = field(default_factory=list)
+    calls: list[tuple[str, int, object, object]] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    nested: list[tuple[int, bytes]] = field(default_factory=list)
+    end: int = 0
+    pickles: int = 0
+
+
+# opcode byte -> (name, kind, size) ; kinds: n (none), l (line), 2l (two lines), f (fixed), p
+# (length-prefixed data, size = width of the length field)
+_OPS: dict[int, tuple[str, str, int]] = {}
+
+
+def _op(code: bytes, name: str, kind: str, size: int = 0) -> None:
+    _OPS[code[0]] = (name, kind, size)
+
+
+for _c, _n in [
+    (b"(", "MARK"), (b".", "STOP"), (b"0", "POP"), (b"1", "POP_MARK"), (b"2", "DUP"),
+    (b"N", "NONE"), (b"\x88", "NEWTRUE"), (b"\x89", "NEWFALSE"), (b"R", "REDUCE"),
+    (b"b", "BUILD"), (b"a", "APPEND"), (b"e", "APPENDS"), (b"d", "DICT"), (b"}", "EMPTY_DICT"),
+    (b"l", "LIST"), (b"]", "EMPTY_LIST"), (b"o", "OBJ"), (b"s", "SETITEM"), (b"u", "SETITEMS"),
+    (b"t", "TUPLE"), (b")", "EMPTY_TUPLE"), (b"\x85", "TUPLE1"), (b"\x86", "TUPLE2"),
+    (b"\x87", "TUPLE3"), (b"\x81", "NEWOBJ"), (b"\x92", "NEWOBJ_EX"), (b"\x93", "STACK_GLOBAL"),
+    (b"\x94", "MEMOIZE"), (b"\x8f", "EMPTY_SET"), (b"\x90", "ADDITEMS"), (b"\x91", "FROZENSET"),
+    (b"Q", "BINPERSID"), (b"\x97", "NEXT_BUFFER"), (b"\x98", "READONLY_BUFFER"),
+]:  # fmt: skip
+    _op(_c, _n, "n")
+for _c, _n in [
+    (b"I", "INT"), (b"L", "LONG"), (b"F", "FLOAT"), (b"S", "STRING"), (b"V", "UNICODE"),
+    (b"P", "PERSID"), (b"g", "GET"), (b"p", "PUT"),
+]:  # fmt: skip
+    _op(_c, _n, "l")
+_op(b"c", "GLOBAL", "2l")
+_op(b"i", "INST", "2l")
+for _c, _n, _s in [
+    (b"J", "BININT", 4), (b"K", "BININT1", 1), (b"M", "BININT2", 2), (b"G", "BINFLOAT", 8),
+    (b"h", "BINGET", 1), (b"j", "LONG_BINGET", 4), (b"q", "BINPUT", 1), (b"r", "LONG_BINPUT", 4),
+    (b"\x82", "EXT1", 1), (b"\x83", "EXT2", 2), (b"\x84", "EXT4", 4), (b"\x80", "PROTO", 1),
+    (b"\x95", "FRAME", 8),
+]:  # fmt: skip
+    _op(_c, _n, "f", _s)
+for _c, _n, _s in [
+    (b"T", "BINSTRING", 4), (b"U", "SHORT_BINSTRING", 1), (b"X", "BINUNICODE", 4),
+    (b"\x8c", "SHORT_BINUNICODE", 1), (b"\x8d", "BINUNICODE8", 8), (b"B", "BINBYTES", 4),
+    (b"C", "SHORT_BINBYTES", 1), (b"\x8e", "BINBYTES8", 8), (b"\x96", "BYTEARRAY8", 8),
+    (b"\x8a", "LONG1", 1), (b"\x8b", "LONG4", 4),
+]:  # fmt: skip
+    _op(_c, _n, "p", _s)
+
+_STR_OPS = {"BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "BINSTRING", "SHORT_BINSTRING"}
+_BYTES_OPS = {"BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"}
+
+
+class Truncated(Exception):
+    pass
+
+
+def _line(buf: memoryview | bytes, pos: int, limit: int) -> tuple[bytes, int]:
+    end = bytes(buf[pos : min(limit, pos + 65536)]).find(b"\n")
+    if end < 0:
+        raise Truncated("line argument without newline")
+    return bytes(buf[pos : pos + end]), pos + end + 1
+
+
+def _pop_mark(stack: list[object]) -> list[object]:
+    for i in range(len(stack) - 1, -1, -1):
+        if stack[i] is _MARK:
+            items = stack[i + 1 :]
+            del stack[i:]
+            return items
+    raise ValueError("no MARK on the stack")
+
+
+def _pop(stack: list[object]) -> object:
+    if not stack:
+        raise ValueError("pop from an empty stack")
+    return stack.pop()
+
+
+def analyze(
+    buf: memoryview | bytes, start: int = 0, depth: int = 0, max_pickles: int = 0
+) -> Analysis:
+    """Walk every pickle in ``buf`` from ``start``; record imports, calls and stream breaks.
+
+    ``max_pickles`` (legacy torch: 5) stops before the raw storage bytes that follow.
+    """
+    out = Analysis()
+    pos = start
+    limit = len(buf)
+    while pos < limit:
+        try:
+            pos = _run_one(buf, pos, limit, out)
+        except Truncated as exc:
+            out.problems.append((limit, f"stream ends early: {exc}"))
+            pos = limit
+            break
+        except (ValueError, IndexError, KeyError, struct.error) as exc:
+            out.problems.append((pos, f"malformed pickle: {exc}"))
+            break
+        out.pickles += 1
+        if pos >= limit or out.pickles == max_pickles:
+            break
+        nxt = buf[pos]
+        if nxt == 0x80 or (nxt in _OPS and nxt != ord(".")):
+            out.problems.append((pos, "another pickle follows STOP (concatenated pickles)"))
+            continue
+        out.problems.append((pos, f"{limit - pos} bytes of trailing data after STOP"))
+        break
+    out.end = pos
+    if depth < MAX_NESTING:
+        for at, inner in out.nested:
+            sub = analyze(inner, 0, depth + 1)
+            for g in sub.globals:
+                out.globals.append(Global(g.module, g.name, at, f"nested:{g.opcode}"))
+            out.problems.extend((at, f"nested pickle: {msg}") for _, msg in sub.problems)
+    return out
+
+
+def _run_one(buf: memoryview | bytes, pos: int, limit: int, out: Analysis) -> int:
+    stack: list[object] = []
+    memo: dict[int, object] = {}
+    while True:
+        if pos >= limit:
+            raise Truncated("no STOP opcode")
+        at = pos
+        code = buf[pos]
+        pos += 1
+        spec = _OPS.get(code)
+        if spec is None:
+            raise ValueError(f"unknown opcode 0x{code:02x} at {at}")
+        name, kind, size = spec
+        arg: object = None
+        if kind == "f":
+            if pos + size > limit:
+                raise Truncated(f"{name} argument cut off")
+            raw = bytes(buf[pos : pos + size])
+            pos += size
+            arg = int.from_bytes(raw, "little", signed=name == "BININT")
+            if name == "BINFLOAT":
+                arg = 0.0
+        elif kind == "p":
+            if pos + size > limit:
+                raise Truncated(f"{name} length cut off")
+            n = int.from_bytes(bytes(buf[pos : pos + size]), "little", signed=name == "BINSTRING")
+            pos += size
+            if n < 0 or pos + n > limit:
+                raise Truncated(f"{name} of {n} bytes runs past the end")
+            if name in _STR_OPS and n <= _KEEP_STR:
+                arg = bytes(buf[pos : pos + n]).decode("utf-8", "replace")
+            elif name in _BYTES_OPS and n <= _KEEP_BYTES:
+                arg = bytes(buf[pos : pos + n])
+            else:
+                arg = _UNKNOWN
+            pos += n
+        elif kind == "l":
+            raw, pos = _line(buf, pos, limit)
+            arg = raw.decode("latin-1")
+            if name in ("STRING", "UNICODE"):
+                text = str(arg)
+                if name == "STRING" and len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+                    text = text[1:-1]
+                arg = text
+        elif kind == "2l":
+            mod, pos = _line(buf, pos, limit)
+            nm, pos = _line(buf, pos, limit)
+            arg = (mod.decode("latin-1"), nm.decode("latin-1"))
+
+        if name == "STOP":
+            return pos
+        _step(name, arg, at, stack, memo, out)
+
+
+def _global(module: object, name: object, at: int, opcode: str, out: Analysis) -> Global:
+    g = Global(
+        module if isinstance(module, str) else None,
+        name if isinstance(name, str) else None,
+        at,
+        opcode,
+    )
+    out.globals.append(g)
+    return g
+
+
+def _step(
+    name: str, arg: object, at: int, stack: list[object], memo: dict[int, object], out: Analysis
+) -> None:
+    if name in ("PROTO", "FRAME"):
+        return
+    if name == "MARK":
+        stack.append(_MARK)
+    elif name in ("POP",):
+        if stack and stack[-1] is not _MARK:
+            stack.pop()
+        elif stack:
+            _pop_mark(stack)
+        else:
+            raise ValueError("POP on an empty stack")
+    elif name == "POP_MARK":
+        _pop_mark(stack)
+    elif name == "DUP":
+        if not stack:
+            raise ValueError("DUP on an empty stack")
+        stack.append(stack[-1])
+    elif name in ("GLOBAL", "INST"):
+        assert isinstance(arg, tuple)
+        g = _global(arg[0], arg[1], at, name, out)
+        if name == "INST":
+            _pop_mark(stack)
+            out.calls.append(("INST", at, g, None))
+            stack.append(Call(g, at))
+        else:
+            stack.append(g)
+    elif name == "STACK_GLOBAL":
+        nm = _pop(stack)
+        mod = _pop(stack)
+        stack.append(_global(mod, nm, at, name, out))
+    elif name in ("EXT1", "EXT2", "EXT4"):
+        key = copyreg._inverted_registry.get(int(arg))  # type: ignore[attr-defined,call-overload]
+        if key is None:
+            stack.append(_global(None, None, at, f"{name}({arg})", out))
+        else:
+            stack.append(_global(key[0], key[1], at, name, out))
+    elif name == "REDUCE":
+        args = _pop(stack)
+        func = _pop(stack)
+        _record_call(name, at, func, args, out)
+        stack.append(Call(func, at))
+    elif name == "NEWOBJ":
+        args = _pop(stack)
+        cls = _pop(stack)
+        _record_call(name, at, cls, args, out)
+        stack.append(Call(cls, at))
+    elif name == "NEWOBJ_EX":
+        _pop(stack)
+        args = _pop(stack)
+        cls = _pop(stack)
+        _record_call(name, at, cls, args, out)
+        stack.append(Call(cls, at))
+    elif name == "OBJ":
+        items = _pop_mark(stack)
+        if not items:
+            raise ValueError("OBJ without a class")
+        _record_call(name, at, items[0], tuple(items[1:]), out)
+        stack.append(Call(items[0], at))
+    elif name == "BUILD":
+        state = _pop(stack)
+        if not stack:
+            raise ValueError("BUILD on an empty stack")
+        target = stack[-1]
+        out.calls.append(("BUILD", at, target.func if isinstance(target, Call) else target, None))
+        del state
+    elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
+        if not stack:
+            raise ValueError("PUT on an empty stack")
+        memo[int(str(arg))] = stack[-1]
+    elif name == "MEMOIZE":
+        if not stack:
+            raise ValueError("MEMOIZE on an empty stack")
+        memo[len(memo)] = stack[-1]
+    elif name in ("GET", "BINGET", "LONG_BINGET"):
+        key = int(str(arg))
+        if key not in memo:
+            raise ValueError(f"memo key {key} was never stored")
+        stack.append(memo[key])
+    elif name in ("APPEND", "SETITEM"):
+        _pop(stack)
+        if name == "SETITEM":
+            _pop(stack)
+        if not stack:
+            raise ValueError(f"{name} without a container")
+    elif name in ("APPENDS", "SETITEMS", "ADDITEMS"):
+        _pop_mark(stack)
+        if not stack:
+            raise ValueError(f"{name} without a container")
+    elif name in ("TUPLE", "LIST", "DICT", "FROZENSET"):
+        items = _pop_mark(stack)
+        stack.append(tuple(items) if name == "TUPLE" else _UNKNOWN)
+    elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+        n = int(name[-1])
+        if len(stack) < n:
+            raise ValueError(f"{name} needs {n} items")
+        items = stack[-n:]
+        del stack[-n:]
+        stack.append(tuple(items))
+    elif name == "EMPTY_TUPLE":
+        stack.append(())
+    elif name in ("BINPERSID",):
+        _pop(stack)
+        stack.append(_UNKNOWN)
+    elif name in ("READONLY_BUFFER",):
+        if not stack:
+            raise ValueError("READONLY_BUFFER on an empty stack")
+    else:
+        # Constants and empty containers: push the decoded constant (or a placeholder).
+        stack.append(arg if isinstance(arg, (str, bytes)) else _UNKNOWN)
+
+
+# Callables that deserialize their bytes argument: the inner bytes are analyzed too.
+NESTED_LOADERS = frozenset(
+    {
+        "pickle.loads",
+        "_pickle.loads",
+        "cPickle.loads",
+        "dill.loads",
+        "cloudpickle.loads",
+        "joblib.load",
+        "torch.load",
+        "numpy.loads",
+        "torch.storage._load_from_bytes",
+    }
+)
+
+
+def _record_call(op: str, at: int, func: object, args: object, out: Analysis) -> None:
+    out.calls.append((op, at, func, args))
+    if isinstance(func, Global) and func.dotted in NESTED_LOADERS and isinstance(args, tuple):
+        for a in args:
+            if isinstance(a, bytes):
+                out.nested.append((at, a))
