@@ -58,6 +58,7 @@ class Analysis:
     calls: list[tuple[str, int, object, object]] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
     nested: list[tuple[int, bytes]] = field(default_factory=list)
+    overrides: list[Global] = field(default_factory=list)
     end: int = 0
     pickles: int = 0
 
@@ -304,7 +305,13 @@ def _step(
         if not stack:
             raise ValueError("BUILD on an empty stack")
         target = stack[-1]
-        out.calls.append(("BUILD", at, target.func if isinstance(target, Call) else target, None))
+        if isinstance(target, Call):
+            out.calls.append(("BUILD", at, target.func, None))
+        else:
+            out.calls.append(("BUILD", at, target, None))
+            if isinstance(target, Global):
+                # BUILD on an imported module/class/function rewrites its attributes.
+                out.overrides.append(target)
         del state
     elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
         if not stack:
