@@ -159,21 +159,7 @@ def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:
         finding = _global_finding(g, path)
         if finding is not None:
             out.append(finding)
-    for g in analysis.overrides:
-        out.append(
-            Finding(
-                rule_id="PG-SER-005",
-                kind="ser.global_override",
-                severity=Severity.CRITICAL,
-                title="Pickle rewrites attributes of an imported module or class",
-                message=f"BUILD sets state on the imported {g.dotted} (module override)",
-                path=path,
-                engine=ENGINE,
-                location={"offset": g.position, "opcode": "BUILD"},
-                evidence={"global": g.dotted},
-                cwe=("CWE-502",),
-            )
-        )
+    out.extend(_override_finding(g, path) for g in analysis.overrides)
     for at, message in analysis.problems:
         if legacy and ("trailing data" in message or "concatenated" in message):
             continue  # legacy torch files carry raw storage bytes after their pickles
@@ -192,6 +178,21 @@ def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:
             )
         )
     return out
+
+
+def _override_finding(g: Global, path: str) -> Finding:
+    return Finding(
+        rule_id="PG-SER-005",
+        kind="ser.global_override",
+        severity=Severity.CRITICAL,
+        title="Pickle rewrites attributes of an imported module or class",
+        message=f"BUILD sets state on the imported {g.dotted} (module override)",
+        path=path,
+        engine=ENGINE,
+        location={"offset": g.position, "opcode": "BUILD"},
+        evidence={"global": g.dotted},
+        cwe=("CWE-502",),
+    )
 
 
 def _global_finding(g: Global, path: str) -> Finding | None:
