@@ -44,6 +44,9 @@ def scan(
     exhaustive: bool = typer.Option(
         False, "--exhaustive", help="PII: scan every cell (text mode) instead of sampling columns."
     ),
+    include_waived: bool = typer.Option(
+        False, "--sarif-include-waived", help="SARIF: keep waived results as suppressions."
+    ),
     progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Show a progress bar on stderr for long scans."
     ),
@@ -79,7 +82,7 @@ def scan(
     with _Progress(enabled=progress) as bar:
         report = run_scan(targets, options, progress=bar.update)
     color = output is None and stdout_is_terminal()
-    emit(fmt.reporter(color=color).render(report), output)
+    emit(fmt.reporter(color=color, include_waived=include_waived).render(report), output)
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
 
 

@@ -18,7 +18,7 @@ class OutputFormat(str, enum.Enum):
     JSON = "json"
     SARIF = "sarif"
 
-    def reporter(self, *, color: bool = False) -> Reporter:
+    def reporter(self, *, color: bool = False, include_waived: bool = False) -> Reporter:
         """The reporter for this choice (imported lazily)."""
         if self is OutputFormat.TABLE:
             from petgov.reporters.table import TableReporter
@@ -31,5 +31,5 @@ class OutputFormat(str, enum.Enum):
         if self is OutputFormat.SARIF:
             from petgov.reporters.sarif import SarifReporter
 
-            return SarifReporter()
+            return SarifReporter(include_waived=include_waived)
         assert_never(self)

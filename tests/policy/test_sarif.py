@@ -60,6 +60,10 @@ def test_waived_results_left_out(tmp_path: Path, cli: Callable[..., Any]) -> Non
     res = cli("scan", "t", "-f", "sarif", "--no-progress", cwd=tmp_path)
     ids = [r["ruleId"] for r in json.loads(res.stdout)["runs"][0]["results"]]
     assert ids == ["PG-TGT-001"]
+    res = cli("scan", "t", "-f", "sarif", "--no-progress", "--sarif-include-waived", cwd=tmp_path)
+    kept = {r["ruleId"]: r for r in json.loads(res.stdout)["runs"][0]["results"]}
+    assert kept["PG-TGT-004"]["suppressions"][0]["status"] == "accepted"
+    assert "suppressions" not in kept["PG-TGT-001"]
     js = cli("scan", "t", "-f", "json", "--no-progress", cwd=tmp_path).json()
     assert {d["rule_id"]: d["action"] for d in js["findings"]}["PG-TGT-004"] == "waived"
 
