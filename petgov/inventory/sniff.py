@@ -7,6 +7,7 @@ The extension is consulted only to break ties between text formats that share a 
 from __future__ import annotations
 
 import json
+import re
 import struct
 import tarfile
 import zipfile
@@ -18,6 +19,8 @@ from petgov.targets.interface import Source
 HEAD = 64 * 1024
 _PICKLE_PROTO = {bytes([0x80, p]) for p in range(2, 6)}
 # Opcodes a protocol 0/1 pickle commonly starts with, then a plausible next byte.
+# A protocol-0 string constant memoized by PUT ("Vos\np2\n"): no text file starts like that.
+_P0_MEMO = re.compile(rb"[VS][^\n]{0,200}\np\d{1,9}\n")
 _P0_START = (
     b"(dp",
     b"(lp",
@@ -92,7 +95,7 @@ def sniff_bytes(head: bytes, name: str, size: int) -> str:
         return F.ZLIB
     if _looks_onnx(head):
         return F.ONNX
-    if head.startswith(_P0_START) or _ends_like_p0_pickle(head, size):
+    if head.startswith(_P0_START) or _ends_like_p0_pickle(head, size) or _P0_MEMO.match(head):
         return F.PICKLE
     return _text_kind(head, lower)
 

@@ -17,7 +17,6 @@ OTHER_SCANNER = (".h5", ".keras", ".pb", ".onnx", ".safetensors")
 # Known gaps, each with its reason (kept short and honest; shrinking this list is the work).
 KNOWN_GAPS = {
     "upstream/picklescan/data__malicious1.7z": "7z archives are not walked yet",
-    "upstream/picklescan/data__malicious-invalid-bytes.pkl": "sniffed as binary, not pickle",
 }
 
 
