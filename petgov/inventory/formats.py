@@ -17,6 +17,7 @@ SAVEDMODEL = "tf-savedmodel"  # saved_model.pb
 TFLITE = "tflite"
 ZIP = "zip"
 TAR = "tar"
+SEVENZIP = "7z"
 GZIP = "gzip"
 BZIP2 = "bzip2"
 XZ = "xz"
@@ -38,7 +39,7 @@ BINARY = "binary"  # raw bytes with no structure we know (tensor data, blobs)
 EMPTY = "empty"
 
 # Generic containers the target stage opens and walks as members.
-ARCHIVES = frozenset({ZIP, TAR, GZIP, BZIP2, XZ})
+ARCHIVES = frozenset({ZIP, TAR, GZIP, BZIP2, XZ, ZLIB, SEVENZIP})
 # Model containers that are also archives: walked as members too, so every pickle inside is seen.
 MODEL_ARCHIVES = frozenset({PYTORCH_ZIP, NUMPY_NPZ, KERAS_ZIP})
 # Formats that can run code when loaded: never 'clean' unless an engine examined them.

@@ -61,6 +61,8 @@ def sniff_bytes(head: bytes, name: str, size: int) -> str:
     lower = PurePosixPath(name.split("!/")[-1]).name.lower()
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         return F.ZIP
+    if head[:6] == b"7z\xbc\xaf\x27\x1c":
+        return F.SEVENZIP
     if head[:2] == b"\x1f\x8b":
         return F.GZIP
     if head[:3] == b"BZh":
@@ -89,7 +91,7 @@ def sniff_bytes(head: bytes, name: str, size: int) -> str:
         return F.PICKLE
     if _is_safetensors(head, size):
         return F.SAFETENSORS
-    if lower == "saved_model.pb":
+    if lower.endswith("saved_model.pb"):
         return F.SAVEDMODEL
     if head[:1] in (b"x",) and len(head) > 1 and (head[0] * 256 + head[1]) % 31 == 0:
         return F.ZLIB

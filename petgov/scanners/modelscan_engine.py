@@ -47,7 +47,15 @@ class ModelscanScanner(ItemScanner):
 
     # Formats petgov's own engines cover; modelscan then runs only under --cross-check.
     covered_elsewhere: ClassVar[frozenset[str]] = frozenset(
-        {F.PICKLE, F.JOBLIB, F.PYTORCH_ZIP, F.PYTORCH_LEGACY, F.NUMPY_NPY, F.NUMPY_NPZ}
+        {
+            F.PICKLE,
+            F.JOBLIB,
+            F.PYTORCH_ZIP,
+            F.PYTORCH_LEGACY,
+            F.NUMPY_NPY,
+            F.NUMPY_NPZ,
+            F.SAVEDMODEL,
+        }
     )
 
     def engine_version(self) -> str:
@@ -96,6 +104,8 @@ def _finding(issue: dict[str, Any], path: str) -> Finding:
     module = str(issue.get("module", ""))
     operator = str(issue.get("operator", ""))
     severity = _SEVERITY.get(str(issue.get("severity", "")).upper(), Severity.HIGH)
+    if operator == "Lambda" and severity < Severity.HIGH:
+        severity = Severity.HIGH  # a Keras Lambda layer runs (possibly marshalled) code on load
     return Finding(
         rule_id="PG-SER-100",
         kind="ser.modelscan",

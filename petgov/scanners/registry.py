@@ -12,6 +12,7 @@ from petgov.scanners.interface import Scanner
 
 SCANNERS: tuple[str, ...] = (
     "petgov.scanners.pickle_scanner:PickleScanner",
+    "petgov.scanners.savedmodel:SavedModelScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",
     "petgov.scanners.pii:PiiScanner",
 )

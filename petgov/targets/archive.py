@@ -11,12 +11,14 @@ import bz2
 import gzip
 import io
 import lzma
+import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from petgov.inventory import formats as F
 from petgov.model import Coverage, CoverageStatus, Finding, Origin, Severity
@@ -121,17 +123,7 @@ def expand(entry: RawEntry, fmt: str, limits: ArchiveLimits) -> Expansion:
         return out
     try:
         walker(entry, limits, out)
-    except (
-        zipfile.BadZipFile,
-        tarfile.TarError,
-        EOFError,
-        OSError,
-        ValueError,
-        lzma.LZMAError,
-        zipfile.LargeZipFile,
-        NotImplementedError,
-        RuntimeError,
-    ) as exc:
+    except Exception as exc:  # any reader error (zip, tar, lzma, zlib, py7zr) is damage
         out.findings.append(
             _finding(
                 "PG-TGT-006",
@@ -175,8 +167,84 @@ class _ZipMemberSource(Source):
 
     def open(self) -> IO[bytes]:
         fh = self.outer.open()
-        zf = zipfile.ZipFile(fh)
-        return io.BufferedReader(_Bounded(zf.open(self.info), self.limit, closers=(zf, fh)))
+        return io.BufferedReader(_Bounded(open_member_raw(fh, self.info), self.limit, (fh,)))
+
+
+class _Inflate(io.RawIOBase):
+    """Streams a raw deflate/bzip2 member body (what PyTorch's reader does: no CRC check)."""
+
+    def __init__(self, fh: IO[bytes], size: int, method: int) -> None:
+        self.fh = fh
+        self.left = size
+        self.pending = b""
+        self.dec: Any = (
+            zlib.decompressobj(-15) if method == zipfile.ZIP_DEFLATED else (bz2.BZ2Decompressor())
+        )
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self.pending:
+            if self.left <= 0:
+                return 0
+            chunk = self.fh.read(min(1 << 20, self.left))
+            if not chunk:
+                raise EOFError("member data ends early")
+            self.left -= len(chunk)
+            self.pending = self.dec.decompress(chunk)
+        n = min(len(b), len(self.pending))
+        b[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
+def open_member_raw(fh: IO[bytes], info: zipfile.ZipInfo) -> IO[bytes]:
+    """Open a member through its local header, ignoring flag bits and CRCs as torch does.
+
+    The central directory gives offset, sizes and method; the local header only gives the
+    length of its name and extra field. Encrypted data is read as-is (and then sniffs as noise).
+    """
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) != 30 or local[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return io.BufferedReader(_Slice(fh, info.compress_size))
+    if info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2):
+        return io.BufferedReader(_Inflate(fh, info.compress_size, info.compress_type))
+    raise NotImplementedError(f"compression method {info.compress_type}")
+
+
+def local_name(fh: IO[bytes], info: zipfile.ZipInfo) -> str | None:
+    """The member name its local header states (None when unreadable)."""
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) != 30 or local[:4] != b"PK\x03\x04":
+        return None
+    (name_len,) = struct.unpack("<H", local[26:28])
+    return fh.read(name_len).decode("utf-8", "replace")
+
+
+class _Slice(io.RawIOBase):
+    """``size`` bytes of ``fh`` from its current position."""
+
+    def __init__(self, fh: IO[bytes], size: int) -> None:
+        self.fh = fh
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self.left <= 0:
+            return 0
+        data = self.fh.read(min(len(b), self.left))
+        self.left -= len(data)
+        b[: len(data)] = data
+        return len(data)
 
 
 class _Bounded(io.RawIOBase):
@@ -246,6 +314,21 @@ def _walk_zip(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
             if info.is_dir():
                 continue
             member_path = f"{entry.path}!/{name}"
+            stated = local_name(fh, info)
+            if stated is not None and stated != name:
+                out.findings.append(
+                    _finding(
+                        "PG-TGT-008",
+                        "archive.name_mismatch",
+                        Severity.MEDIUM,
+                        "Archive member has two names",
+                        f"the central directory calls it {name!r}, its local header {stated!r}; "
+                        "tools disagree on which to use (a scanner-evasion technique)",
+                        member_path,
+                        member=name,
+                        local_name=stated,
+                    )
+                )
             why = unsafe_member_name(name)
             if why:
                 out.findings.append(_traversal(entry, name, why))
@@ -285,8 +368,19 @@ def _walk_zip(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
             if info.file_size <= INLINE_MEMBER_BYTES and info.file_size <= inline_budget:
                 # One pass through the shared ZipFile: reopening the archive per member is
                 # quadratic in the member count.
-                with zf.open(info) as member:
-                    data = read_bounded(member, limit)
+                try:
+                    data = read_bounded(open_member_raw(fh, info), limit)
+                except (zlib.error, EOFError, OSError, NotImplementedError, ValueError) as exc:
+                    why = "encrypted" if info.flag_bits & 0x1 else "damaged"
+                    out.coverage.append(
+                        Coverage(
+                            member_path,
+                            ENGINE,
+                            CoverageStatus.NOT_SCANNED,
+                            f"member cannot be read ({why}: {exc})"[:200],
+                        )
+                    )
+                    continue
                 inline_budget -= len(data)
                 member_source = BytesSource(data)
             else:
@@ -435,12 +529,59 @@ def _walk_stream(
     return walk
 
 
+def _walk_7z(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
+    """7-Zip archives, decompressed in memory by py7zr within the same limits."""
+    import py7zr
+    from py7zr.io import BytesIOFactory
+
+    source = _seekable(entry, limits, out)
+    if source is None:
+        return
+    with source.open() as fh, py7zr.SevenZipFile(fh) as zf:
+        infos = [i for i in zf.list() if not i.is_directory]
+        total = sum(int(i.uncompressed or 0) for i in infos)
+        if len(infos) > limits.max_members or total > limits.max_inline_bytes:
+            out.findings.append(_bomb(entry, "*", total, 0.0))
+            out.coverage.append(
+                Coverage(entry.path, ENGINE, CoverageStatus.NOT_SCANNED, "7z size/member limits")
+            )
+            return
+        for info in infos:
+            why = unsafe_member_name(info.filename)
+            if why:
+                out.findings.append(_traversal(entry, info.filename, why))
+        factory = BytesIOFactory(limits.max_inline_bytes)
+        zf.extractall(factory=factory)
+    for name in sorted(factory.products):
+        out.entries.append(_child(entry, name, BytesSource(factory.products[name].read())))
+
+
+def _walk_zlib(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
+    """A raw zlib stream (joblib's compressed format), decompressed within the bomb limits."""
+    cap = min(limits.max_inline_bytes, int(entry.source.size * limits.max_ratio) + (1 << 20))
+    dec = zlib.decompressobj()
+    buf = io.BytesIO()
+    with entry.source.open() as fh:
+        while chunk := fh.read(1 << 20):
+            buf.write(dec.decompress(chunk, cap + 1 - buf.tell()))
+            if buf.tell() > cap:
+                out.findings.append(_bomb(entry, "(zlib stream)", -1, limits.max_ratio))
+                out.coverage.append(
+                    Coverage(entry.path, ENGINE, CoverageStatus.NOT_SCANNED, "bomb guard")
+                )
+                return
+    name = PurePosixPath(entry.path.split("!/")[-1]).name + ".raw"
+    out.entries.append(_child(entry, name, BytesSource(buf.getvalue())))
+
+
 _WALKERS: dict[str, Callable[[RawEntry, ArchiveLimits, Expansion], None]] = {
     F.ZIP: _walk_zip,
     F.PYTORCH_ZIP: _walk_zip,
     F.NUMPY_NPZ: _walk_zip,
     F.KERAS_ZIP: _walk_zip,
     F.TAR: _walk_tar,
+    F.SEVENZIP: _walk_7z,
+    F.ZLIB: _walk_zlib,
     F.GZIP: _walk_stream(lambda fh: cast(IO[bytes], gzip.GzipFile(fileobj=fh))),
     F.BZIP2: _walk_stream(lambda fh: cast(IO[bytes], bz2.BZ2File(fh))),
     F.XZ: _walk_stream(lambda fh: cast(IO[bytes], lzma.LZMAFile(fh))),  # noqa: SIM115
