@@ -109,7 +109,7 @@ class _Options:
         self.nlp_model: str | None = raw.get("pii.nlp_model") or None
         self.exhaustive = bool(raw.get("pii.exhaustive", False))
         self.sample_rows = int(raw.get("pii.sample_rows", 1000))
-        self.max_values = int(raw.get("pii.max_values", 200))
+        self.max_values = int(raw.get("pii.max_values", 100))
         self.min_rate = float(raw.get("pii.min_rate", 0.3))
         self.seed = int(raw.get("pii.seed", 0))
         self.workers: int | None = raw.get("pii.workers")
