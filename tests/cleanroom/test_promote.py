@@ -130,6 +130,7 @@ def test_clean_model_is_released_and_opens_in_the_tee(tmp_path: Path) -> None:
     ("setup", "gate"),
     [
         ({"malicious": True}, "policy"),
+        ({"pii": True}, "pii"),
     ],
 )
 def test_content_gates_deny(tmp_path: Path, setup: dict[str, bool], gate: str) -> None:
@@ -141,6 +142,22 @@ def test_content_gates_deny(tmp_path: Path, setup: dict[str, bool], gate: str) -
     records = [json.loads(x) for x in room.audit_log.read_text().splitlines()]
     assert records[-1]["event"] == "promote.denied"
     assert any(g["name"] == gate and not g["passed"] for g in records[-1]["data"]["gates"])
+
+
+def test_pii_gate_names_each_entity_and_honours_the_allow_list(tmp_path: Path) -> None:
+    key = x25519.X25519PrivateKey.generate()
+    denied = _run(tmp_path / "a", _room(tmp_path / "a"), _model(_mk(tmp_path / "a"), pii=True), key)
+    reasons = _failed(denied)["pii"]
+    assert "personal data not allowed in this clean room: EMAIL_ADDRESS" in reasons
+    found = sorted(r.rsplit(": ", 1)[1] for r in reasons)
+    room = _room(tmp_path / "b", allowed_pii=found)
+    allowed = _run(tmp_path / "b", room, _model(_mk(tmp_path / "b"), pii=True), key)
+    assert "pii" not in _failed(allowed) and allowed.allowed, _failed(allowed)
+
+
+def _mk(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def test_unsigned_artifact_is_denied_when_a_signature_is_required(tmp_path: Path) -> None:
