@@ -52,7 +52,7 @@ class PickleScanner(ItemScanner):
                         out.scanned(path, ENGINE, "no object dtype: plain array data")
                         return out
                     analysis = analyze(buf, start)
-                elif fmt in (F.JOBLIB, F.ZLIB) or _wrapped(fmt, buf):
+                elif _compressed(buf) and (fmt in (F.JOBLIB, F.ZLIB) or _wrapped(fmt, buf)):
                     analysis = analyze(_inflate(bytes(buf)))
                 elif _LEGACY_MAGIC in bytes(buf[:32]):
                     fmt = F.PYTORCH_LEGACY
@@ -63,15 +63,6 @@ class PickleScanner(ItemScanner):
             out.not_scanned(path, ENGINE, f"could not read: {exc}", error=True)
             return out
         legacy = fmt == F.PYTORCH_LEGACY
-        if _joblib_inline_arrays(analysis):
-            # joblib writes raw array bytes inline after each NumpyArrayWrapper: the walk stops
-            # there, so what follows is not covered (said, not guessed).
-            analysis.problems = [p for p in analysis.problems if "malformed" not in p[1]]
-            out.findings.extend(_findings(analysis, path, legacy=legacy))
-            out.not_scanned(
-                path, ENGINE, "joblib inline array data: pickle after the first array not analyzed"
-            )
-            return out
         out.findings.extend(_findings(analysis, path, legacy=legacy))
         out.scanned(path, ENGINE)
         out.facts[path] = {"ser.pickle.globals": sorted({g.dotted for g in analysis.globals})}
@@ -100,6 +91,15 @@ def _buffer(entry: Entry) -> Iterator[memoryview | bytes]:
         return
     with entry.source.open() as src:
         yield src.read()
+
+
+_COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x78")
+
+
+def _compressed(buf: memoryview | bytes) -> bool:
+    """zlib/gzip/bz2/xz magic: only then is the whole entry inflated into memory."""
+    head = bytes(buf[:6])
+    return any(head.startswith(m) for m in _COMPRESSED)
 
 
 def _inflate(data: bytes) -> bytes:
@@ -140,12 +140,6 @@ def _has_object(descr: object) -> bool:
     if isinstance(descr, (list, tuple)):
         return any(_has_object(d) for d in descr)
     return False
-
-
-def _joblib_inline_arrays(analysis: Analysis) -> bool:
-    wrappers = {"joblib.numpy_pickle.NumpyArrayWrapper", "sklearn.externals.joblib.numpy_pickle"}
-    broke = any("unknown opcode" in m for _, m in analysis.problems)
-    return broke and any(g.dotted in wrappers for g in analysis.globals)
 
 
 def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:

@@ -6,6 +6,11 @@ are still resolved, and every call site (REDUCE, NEWOBJ, NEWOBJ_EX, BUILD, INST,
 which callable it applies. Raw data (BINBYTES, long strings) is skipped by offset, never copied
 unless it is small enough to be an embedded pickle, so cost follows the opcode count, not the
 tensor bytes.
+
+Joblib writes each NumPy array's raw bytes inline, right after the BUILD of its
+``NumpyArrayWrapper``; the VM delimits them from the wrapper's own dtype, shape and alignment
+state (exactly what joblib's reader consumes), steps over them and analyzes the rest of the
+stream. An object-dtype wrapper is followed by a whole inner pickle, which is analyzed too.
 """
 
 from __future__ import annotations
@@ -40,6 +45,22 @@ class Call:
 
     func: object
     position: int
+    args: object = None
+
+
+class _Dict:
+    """A dict literal: the first few string-keyed pairs are kept (joblib wrapper state)."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self) -> None:
+        self.pairs: dict[str, object] = {}
+
+    def add(self, items: list[object]) -> None:
+        for i in range(0, len(items) - 1, 2):
+            key = items[i]
+            if isinstance(key, str) and len(self.pairs) < 64:
+                self.pairs[key] = items[i + 1]
 
 
 class _Mark:
@@ -207,12 +228,16 @@ def _run_one(buf: memoryview | bytes, pos: int, limit: int, out: Analysis) -> in
                 arg = bytes(buf[pos : pos + n]).decode("utf-8", "replace")
             elif name in _BYTES_OPS and n <= _KEEP_BYTES:
                 arg = bytes(buf[pos : pos + n])
+            elif name in ("LONG1", "LONG4") and n <= 8:
+                arg = int.from_bytes(bytes(buf[pos : pos + n]), "little", signed=True)
             else:
                 arg = _UNKNOWN
             pos += n
         elif kind == "l":
             raw, pos = _line(buf, pos, limit)
             arg = raw.decode("latin-1")
+            if name in ("INT", "LONG"):
+                arg = _int_literal(str(arg))
             if name in ("STRING", "UNICODE"):
                 text = str(arg)
                 if name == "STRING" and len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
@@ -225,7 +250,95 @@ def _run_one(buf: memoryview | bytes, pos: int, limit: int, out: Analysis) -> in
 
         if name == "STOP":
             return pos
+        if name == "BUILD" and len(stack) >= 2:
+            target, state = stack[-2], stack[-1]
+            _step(name, arg, at, stack, memo, out)
+            if _is_joblib_wrapper(target):
+                pos = _skip_joblib_array(buf, pos, limit, state, out)
+            continue
         _step(name, arg, at, stack, memo, out)
+
+
+def _int_literal(text: str) -> object:
+    try:
+        return int(text.rstrip("L"))
+    except ValueError:
+        return _UNKNOWN
+
+
+_JOBLIB_WRAPPERS = frozenset(
+    {
+        "joblib.numpy_pickle.NumpyArrayWrapper",
+        "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
+    }
+)
+
+
+_RECONSTRUCTORS = frozenset({"copyreg._reconstructor", "copy_reg._reconstructor"})
+
+
+def _is_joblib_wrapper(target: object) -> bool:
+    """The object a BUILD completes is joblib's array wrapper (NEWOBJ or copyreg route)."""
+    if not isinstance(target, Call):
+        return False
+    cls = target.func
+    if isinstance(cls, Global) and cls.dotted in _RECONSTRUCTORS:
+        args = target.args
+        cls = args[0] if isinstance(args, tuple) and args else None
+    return isinstance(cls, Global) and cls.dotted in _JOBLIB_WRAPPERS
+
+
+def _skip_joblib_array(
+    buf: memoryview | bytes, pos: int, limit: int, state: object, out: Analysis
+) -> int:
+    """Step over the array data joblib's reader consumes after a wrapper; return where it ends.
+
+    Mirrors ``NumpyArrayWrapper.read_array``: an optional alignment pad (one length byte, then
+    that many bytes) and ``prod(shape) * itemsize`` raw bytes; an object dtype is instead a whole
+    inner pickle, analyzed here. A wrapper whose size cannot be known statically stops the walk.
+    """
+    pairs = state.pairs if isinstance(state, _Dict) else {}
+    code = _dtype_code(pairs.get("dtype"))
+    shape = pairs.get("shape")
+    if code is None or not isinstance(shape, tuple):
+        raise ValueError("joblib array wrapper without a static dtype/shape: data not delimited")
+    if code.lstrip("<>|=").startswith("O"):
+        return _run_one(buf, pos, limit, out)
+    count = 1
+    for dim in shape:
+        if not isinstance(dim, int) or dim < 0:
+            raise ValueError("joblib array wrapper with a non-static shape: data not delimited")
+        count *= dim
+    align = pairs.get("numpy_array_alignment_bytes", None)
+    if align is not None:
+        if not isinstance(align, int):
+            raise ValueError("joblib array wrapper with a non-static alignment")
+        if pos >= limit:
+            raise Truncated("joblib alignment byte cut off")
+        pos += 1 + buf[pos]
+    end = pos + count * _itemsize(code)
+    if end > limit:
+        raise Truncated(f"joblib array data of {end - pos} bytes runs past the end")
+    return end
+
+
+def _dtype_code(dtype: object) -> str | None:
+    """``'f8'`` from ``numpy.dtype('f8', False, True)`` as the pickle builds it."""
+    if not (isinstance(dtype, Call) and isinstance(dtype.func, Global)):
+        return None
+    if dtype.func.name != "dtype" or not (dtype.func.module or "").startswith("numpy"):
+        return None
+    args = dtype.args
+    return args[0] if isinstance(args, tuple) and args and isinstance(args[0], str) else None
+
+
+def _itemsize(code: str) -> int:
+    """Bytes per element of a dtype code (f8, V16, M8 in bytes; U5 in characters)."""
+    base = code.lstrip("<>|=").split("[")[0]
+    digits = base[1:]
+    if not base[:1].isalpha() or not digits.isdigit():
+        raise ValueError(f"joblib array dtype {code!r} has no static item size")
+    return int(digits) * (4 if base[0] == "U" else 1)  # U counts UCS-4 characters
 
 
 def _global(module: object, name: object, at: int, opcode: str, out: Analysis) -> Global:
@@ -282,12 +395,12 @@ def _step(
         args = _pop(stack)
         func = _pop(stack)
         _record_call(name, at, func, args, out)
-        stack.append(Call(func, at))
+        stack.append(Call(func, at, args))
     elif name == "NEWOBJ":
         args = _pop(stack)
         cls = _pop(stack)
         _record_call(name, at, cls, args, out)
-        stack.append(Call(cls, at))
+        stack.append(Call(cls, at, args))
     elif name == "NEWOBJ_EX":
         _pop(stack)
         args = _pop(stack)
@@ -327,16 +440,28 @@ def _step(
             raise ValueError(f"memo key {key} was never stored")
         stack.append(memo[key])
     elif name in ("APPEND", "SETITEM"):
-        _pop(stack)
+        value = _pop(stack)
         if name == "SETITEM":
-            _pop(stack)
+            key = _pop(stack)
+            if stack and isinstance(stack[-1], _Dict):
+                stack[-1].add([key, value])
         if not stack:
             raise ValueError(f"{name} without a container")
     elif name in ("APPENDS", "SETITEMS", "ADDITEMS"):
-        _pop_mark(stack)
+        items = _pop_mark(stack)
         if not stack:
             raise ValueError(f"{name} without a container")
-    elif name in ("TUPLE", "LIST", "DICT", "FROZENSET"):
+        if name == "SETITEMS" and isinstance(stack[-1], _Dict):
+            stack[-1].add(items)
+    elif name == "DICT":
+        d = _Dict()
+        d.add(_pop_mark(stack))
+        stack.append(d)
+    elif name == "EMPTY_DICT":
+        stack.append(_Dict())
+    elif name == "NONE":
+        stack.append(None)
+    elif name in ("TUPLE", "LIST", "FROZENSET"):
         items = _pop_mark(stack)
         stack.append(tuple(items) if name == "TUPLE" else _UNKNOWN)
     elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
@@ -356,7 +481,7 @@ def _step(
             raise ValueError("READONLY_BUFFER on an empty stack")
     else:
         # Constants and empty containers: push the decoded constant (or a placeholder).
-        stack.append(arg if isinstance(arg, (str, bytes)) else _UNKNOWN)
+        stack.append(arg if isinstance(arg, (str, bytes, int)) else _UNKNOWN)
 
 
 # Callables that deserialize their bytes argument: the inner bytes are analyzed too.
