@@ -5,16 +5,18 @@ Stages never reach back: scanners do not know about policy, policy does not know
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 import petgov
 from petgov.errors import TargetError
 from petgov.inventory import formats as F
-from petgov.inventory.hashing import sha256_many
+from petgov.inventory.hashing import BackgroundHasher, DigestMode, wants_digest
 from petgov.inventory.sniff import sniff
 from petgov.model import Coverage, CoverageStatus, Finding, Item, Report, ToolInfo
 from petgov.policy.evaluate import PolicyOptions, evaluate
@@ -41,6 +43,7 @@ class ScanOptions:
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     scanners: Sequence[str] | None = None  # None: every default-enabled scanner
     cross_check: bool = False
+    digests: DigestMode = DigestMode.TOP
     scanner_options: Mapping[str, Any] = field(default_factory=dict)
     now: dt.datetime | None = None
 
@@ -52,6 +55,27 @@ class Inventory:
     target: ResolvedTarget
     entries: list[Entry]
     result: ScanResult
+    pending: dict[int, Future[str]] = field(default_factory=dict)  # entry index -> digest
+    hasher: BackgroundHasher | None = None
+
+    def finish(self) -> list[Item]:
+        """The items with their digests, once background hashing is done; failures are said."""
+        try:
+            for i, future in self.pending.items():
+                entry = self.entries[i]
+                try:
+                    digest: str | None = future.result()
+                except Exception as exc:  # one damaged member: the rest still get digests
+                    self.result.not_scanned(
+                        entry.item.path, "petgov.inventory", f"cannot hash: {exc!r}", error=True
+                    )
+                    digest = None
+                entry.item = dataclasses.replace(entry.item, sha256=digest)
+        finally:
+            self.pending.clear()
+            if self.hasher is not None:
+                self.hasher.close()
+        return [e.item for e in self.entries]
 
 
 def resolve(target: str) -> ResolvedTarget:
@@ -62,8 +86,18 @@ def resolve(target: str) -> ResolvedTarget:
     raise TargetError(f"{target}: no resolver accepts this target")
 
 
-def inventory(target: ResolvedTarget, limits: ArchiveLimits) -> Inventory:
-    """Sniff every entry by content, walk archives within limits, then hash everything."""
+def inventory(
+    target: ResolvedTarget,
+    limits: ArchiveLimits,
+    digests: DigestMode = DigestMode.TOP,
+    *,
+    wait: bool = True,
+) -> Inventory:
+    """Sniff every entry by content, walk archives within limits, hash per ``digests``.
+
+    Hashing starts in background threads as soon as an entry is sniffed; with ``wait=False``
+    the caller scans meanwhile and calls ``Inventory.finish()`` for the digests.
+    """
     result = ScanResult(
         findings=list(target.findings),
         coverage=list(target.coverage),
@@ -71,57 +105,53 @@ def inventory(target: ResolvedTarget, limits: ArchiveLimits) -> Inventory:
     )
     queue: list[RawEntry] = list(target.entries)
     sniffed: list[tuple[RawEntry, str]] = []
-    while queue:
-        raw = queue.pop(0)
-        try:
-            fmt = sniff(raw.source, raw.path)
-        except OSError as exc:
-            if raw.depth == 0:
-                raise TargetError(f"{raw.path}: cannot read: {exc.strerror or exc}") from exc
-            result.not_scanned(
-                raw.path, "petgov.inventory", f"unreadable member: {exc}", error=True
-            )
-            continue
-        except Exception as exc:  # a member stream that is damaged or hits a bomb limit
-            result.not_scanned(
-                raw.path, "petgov.inventory", f"unreadable member: {exc!r}", error=True
-            )
-            continue
-        sniffed.append((raw, fmt))
-        if fmt in F.ARCHIVES or fmt in F.MODEL_ARCHIVES:
-            exp = expand(raw, fmt, limits)
-            result.findings.extend(exp.findings)
-            result.coverage.extend(exp.coverage)
-            queue.extend(exp.entries)
-    digests = _hash_all([raw for raw, _ in sniffed], result)
+    hasher = BackgroundHasher()
+    pending: dict[int, Future[str]] = {}
+    try:
+        while queue:
+            raw = queue.pop(0)
+            try:
+                fmt = sniff(raw.source, raw.path)
+            except OSError as exc:
+                if raw.depth == 0:
+                    raise TargetError(f"{raw.path}: cannot read: {exc.strerror or exc}") from exc
+                result.not_scanned(
+                    raw.path, "petgov.inventory", f"unreadable member: {exc}", error=True
+                )
+                continue
+            except Exception as exc:  # a member stream that is damaged or hits a bomb limit
+                result.not_scanned(
+                    raw.path, "petgov.inventory", f"unreadable member: {exc!r}", error=True
+                )
+                continue
+            if wants_digest(digests, raw.depth, fmt):
+                pending[len(sniffed)] = hasher.submit(raw.source)
+            sniffed.append((raw, fmt))
+            if fmt in F.ARCHIVES or fmt in F.MODEL_ARCHIVES:
+                exp = expand(raw, fmt, limits)
+                result.findings.extend(exp.findings)
+                result.coverage.extend(exp.coverage)
+                queue.extend(exp.entries)
+    except BaseException:
+        hasher.close()
+        raise
     entries = []
-    for (raw, fmt), digest in zip(sniffed, digests, strict=True):
+    for raw, fmt in sniffed:
         item = Item(
             path=raw.path,
             format=fmt,
             size=raw.source.size,
-            sha256=digest,
+            sha256=None,
             origin=raw.origin,
             depth=raw.depth,
             parent=raw.parent,
         )
         entries.append(Entry(item=item, source=raw.source))
-    return Inventory(target=target, entries=entries, result=result)
-
-
-def _hash_all(raws: Sequence[RawEntry], result: ScanResult) -> list[str | None]:
-    try:
-        return list(sha256_many([r.source for r in raws]))
-    except Exception:  # one damaged member: hash one by one so the rest still get digests
-        return [_hash_one(r, result) for r in raws]
-
-
-def _hash_one(raw: RawEntry, result: ScanResult) -> str | None:
-    try:
-        return sha256_many([raw.source])[0]
-    except Exception as exc:
-        result.not_scanned(raw.path, "petgov.inventory", f"cannot hash: {exc!r}", error=True)
-        return None
+    result.facts.setdefault("", {})["inventory.digests"] = digests.value
+    inv = Inventory(target=target, entries=entries, result=result, pending=pending, hasher=hasher)
+    if wait:
+        inv.finish()
+    return inv
 
 
 def run_scanners(
@@ -194,9 +224,11 @@ def scan(
     coverage: list[Coverage] = []
     facts: dict[str, dict[str, Any]] = {}
     for target in targets:
-        inv = inventory(resolve(target), options.limits)
-        res = run_scanners(inv, scanners, ctx, progress)
-        items.extend(e.item for e in inv.entries)
+        inv = inventory(resolve(target), options.limits, options.digests, wait=False)
+        try:
+            res = run_scanners(inv, scanners, ctx, progress)
+        finally:
+            items.extend(inv.finish())  # the digests, hashed while the scanners ran
         findings.extend(res.findings)
         coverage.extend(res.coverage)
         for key, value in res.facts.items():

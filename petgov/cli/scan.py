@@ -38,6 +38,12 @@ def scan(
     cross_check: bool = typer.Option(
         False, "--cross-check", help="Also run modelscan on files petgov covers itself."
     ),
+    digests: str = typer.Option(
+        "top",
+        "--digests",
+        help="sha256 for: top (files, structured members; raw tensor members are covered by "
+        "their file's digest), all, or none.",
+    ),
     nlp_model: Path | None = typer.Option(
         None, "--nlp-model", help="Local spaCy model folder for PII names/locations (no download)."
     ),
@@ -61,6 +67,10 @@ def scan(
 
     if mode not in ("enforce", "advisory"):
         raise UsageError(f"unknown mode {mode!r}", hint="use --mode enforce or --mode advisory")
+    from petgov.inventory.hashing import DigestMode
+
+    if digests not in {m.value for m in DigestMode}:
+        raise UsageError(f"unknown digests mode {digests!r}", hint="use top, all or none")
     if nlp_model is not None:
         from petgov.pii.engine import check_model_folder
 
@@ -74,6 +84,7 @@ def scan(
         ),
         scanners=scanner or None,
         cross_check=cross_check,
+        digests=DigestMode(digests),
         scanner_options={
             "pii.nlp_model": str(nlp_model) if nlp_model else None,
             "pii.exhaustive": exhaustive,

@@ -1,15 +1,45 @@
-"""Streaming sha256, large files in parallel threads (hashlib releases the GIL)."""
+"""Streaming sha256 in background threads, overlapped with the scanners (hashlib releases the GIL).
+
+Which items get their own digest is a policy (``DigestMode``), because hashing is the one step
+whose cost grows with tensor bytes:
+
+- ``top`` (default): every file the user named or a folder holds, and every archive member that
+  has structure (pickles, configs, nested models). Raw data members (``binary``: PyTorch storage
+  blobs and the like) carry ``sha256: null``: the containing file's digest already covers their
+  bytes, and hashing them again would read every tensor twice.
+- ``all``: every item, members included (the cost of reading each tensor once more).
+- ``none``: no digests at all (fast triage; a clean-room promotion needs ``top`` or ``all``).
+"""
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
+from petgov.inventory import formats as F
 from petgov.targets.interface import Source
 
 CHUNK = 1 << 20
+
+
+class DigestMode(str, enum.Enum):
+    """Which inventory items get a sha256 (see the module docstring)."""
+
+    TOP = "top"
+    ALL = "all"
+    NONE = "none"
+
+
+def wants_digest(mode: DigestMode, depth: int, fmt: str) -> bool:
+    """Whether an item at ``depth`` sniffed as ``fmt`` gets its own sha256 under ``mode``."""
+    if mode is DigestMode.NONE:
+        return False
+    if mode is DigestMode.ALL or depth == 0:
+        return True
+    return fmt != F.BINARY
 
 
 def sha256_source(source: Source) -> str:
@@ -24,10 +54,34 @@ def sha256_source(source: Source) -> str:
     return h.hexdigest()
 
 
+def _workers() -> int:
+    return min(4, os.cpu_count() or 2)
+
+
+class BackgroundHasher:
+    """Hashes submitted while the inventory is still being built; results are awaited later.
+
+    The scanners read the same files meanwhile, so the bytes come from the page cache once.
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._jobs = jobs or _workers()
+
+    def submit(self, source: Source) -> Future[str]:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self._jobs, thread_name_prefix="sha256")
+        return self._pool.submit(sha256_source, source)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 def sha256_many(sources: Sequence[Source], jobs: int | None = None) -> list[str]:
     """Hash many sources, in parallel when there are several; order is preserved."""
     if len(sources) <= 1:
         return [sha256_source(s) for s in sources]
-    workers = jobs or min(8, (os.cpu_count() or 2) + 2)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=jobs or _workers()) as pool:
         return list(pool.map(sha256_source, sources))

@@ -170,7 +170,8 @@ def parse_pack(files: Mapping[str, bytes], location: str) -> Pack:
             continue
         where = f"{location}/{rel}"
         try:
-            docs = [d for d in yaml.safe_load_all(raw) if d is not None]
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
+            docs = [d for d in yaml.load_all(raw, Loader=loader) if d is not None]
         except yaml.YAMLError as exc:
             raise PolicyError(f"rule pack {location}: {rel} is not valid YAML: {exc}") from None
         for doc in docs:
