@@ -13,6 +13,7 @@ from petgov.scanners.interface import Scanner
 SCANNERS: tuple[str, ...] = (
     "petgov.scanners.pickle_scanner:PickleScanner",
     "petgov.scanners.savedmodel:SavedModelScanner",
+    "petgov.scanners.safetensors:SafetensorsScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",
     "petgov.scanners.pii:PiiScanner",
 )

@@ -1,0 +1,51 @@
+"""safetensors: header length, offsets inside the file, tiling without overlaps or gaps.
+
+safetensors cannot run code, so a clean header is the whole verdict; a damaged one is reported
+as suspicious because a file that only *looks* like safetensors to one reader can be something
+else (a pickle, an archive) to another.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from petgov.formats import FormatError
+from petgov.formats.safetensors import read_header
+from petgov.inventory import formats as F
+from petgov.scanners.format_findings import malformed
+from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
+
+ENGINE = "petgov.safetensors"
+RULE = "PG-SER-301"
+KIND = "ser.safetensors_malformed"
+
+
+class SafetensorsScanner(ItemScanner):
+    """Checks a safetensors header against the file it describes."""
+
+    name: ClassVar[str] = ENGINE
+
+    def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
+        return entry.item.format == F.SAFETENSORS
+
+    def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
+        out = ScanResult()
+        path = entry.item.path
+        try:
+            with entry.source.open() as fh:
+                header = read_header(fh, entry.source.size)
+        except FormatError as exc:
+            out.findings.append(malformed(RULE, KIND, "safetensors", path, ENGINE, exc))
+            out.scanned(path, ENGINE, f"header unreadable: {exc.code}")
+            return out
+        except OSError as exc:
+            out.not_scanned(path, ENGINE, f"read failed: {exc}", error=True)
+            return out
+        for problem in header.problems[:20]:
+            out.findings.append(malformed(RULE, KIND, "safetensors", path, ENGINE, problem))
+        out.scanned(path, ENGINE, f"{len(header.tensors)} tensors")
+        out.facts[path] = {
+            "safetensors.tensors": len(header.tensors),
+            "safetensors.metadata_keys": sorted(header.metadata)[:50],
+        }
+        return out
