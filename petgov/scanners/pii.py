@@ -66,7 +66,9 @@ class PiiScanner(TargetScanner):
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
         out = ScanResult()
-        entries = [e for e in ctx.entries if self.wanted(e)]
+        # Members of a model container (a PyTorch zip's `version`, `byteorder`) are not datasets.
+        models = {e.item.path for e in ctx.entries if e.item.format in F.MODEL_ARCHIVES}
+        entries = [e for e in ctx.entries if self.wanted(e) and e.item.parent not in models]
         if not entries:
             return out
         opts = _Options.from_context(ctx)
