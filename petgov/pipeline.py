@@ -5,6 +5,7 @@ Stages never reach back: scanners do not know about policy, policy does not know
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -227,6 +228,7 @@ def scan(
         inv = inventory(resolve(target), options.limits, options.digests, wait=False)
         try:
             res = run_scanners(inv, scanners, ctx, progress)
+            _warm_policy_engine()
         finally:
             items.extend(inv.finish())  # the digests, hashed while the scanners ran
         findings.extend(res.findings)
@@ -247,6 +249,14 @@ def scan(
         policy=policy_info,
         facts=facts,
     )
+
+
+def _warm_policy_engine() -> None:
+    """Import the CEL engine (~0.1 s) while background digests finish: the policy needs it next."""
+    import importlib
+
+    with contextlib.suppress(ImportError):
+        importlib.import_module("cel")
 
 
 def _dedupe(coverage: Sequence[Coverage]) -> list[Coverage]:

@@ -39,13 +39,17 @@ class Global:
         return f"{self.module or '?'}.{self.name or '?'}"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Call:
-    """The result of applying ``func`` (a Global or another symbol) at ``position``."""
+    """The result of applying ``func`` (a Global or another symbol) at ``position``.
+
+    ``state`` is the last BUILD applied to it (a NumPy dtype's state can resize it).
+    """
 
     func: object
     position: int
     args: object = None
+    state: object = None
 
 
 class _Dict:
@@ -298,7 +302,8 @@ def _skip_joblib_array(
     inner pickle, analyzed here. A wrapper whose size cannot be known statically stops the walk.
     """
     pairs = state.pairs if isinstance(state, _Dict) else {}
-    code = _dtype_code(pairs.get("dtype"))
+    dtype = pairs.get("dtype")
+    code = _dtype_code(dtype)
     shape = pairs.get("shape")
     if code is None or not isinstance(shape, tuple):
         raise ValueError("joblib array wrapper without a static dtype/shape: data not delimited")
@@ -316,7 +321,8 @@ def _skip_joblib_array(
         if pos >= limit:
             raise Truncated("joblib alignment byte cut off")
         pos += 1 + buf[pos]
-    end = pos + count * _itemsize(code)
+    assert isinstance(dtype, Call)
+    end = pos + count * _itemsize(code, dtype.state)
     if end > limit:
         raise Truncated(f"joblib array data of {end - pos} bytes runs past the end")
     return end
@@ -332,13 +338,28 @@ def _dtype_code(dtype: object) -> str | None:
     return args[0] if isinstance(args, tuple) and args and isinstance(args[0], str) else None
 
 
-def _itemsize(code: str) -> int:
-    """Bytes per element of a dtype code (f8, V16, M8 in bytes; U5 in characters)."""
+_FLEXIBLE = frozenset("SUVa")  # string, unicode, void: the BUILD state's elsize sets the size
+
+
+def _itemsize(code: str, state: object) -> int:
+    """Bytes per element, as NumPy computes it for ``dtype(code)`` after ``__setstate__(state)``.
+
+    The code spells the size (f8, V16, M8 in bytes; U5 in characters), but for flexible kinds
+    the state's ``elsize`` replaces it: a forged elsize must not shift where the walk resumes.
+    """
     base = code.lstrip("<>|=").split("[")[0]
     digits = base[1:]
     if not base[:1].isalpha() or not digits.isdigit():
         raise ValueError(f"joblib array dtype {code!r} has no static item size")
-    return int(digits) * (4 if base[0] == "U" else 1)  # U counts UCS-4 characters
+    size = int(digits) * (4 if base[0] == "U" else 1)  # U counts UCS-4 characters
+    if base[0] not in _FLEXIBLE or state is None:
+        return size
+    # NumPy's state: (version, endian, subarray, names, fields, elsize, alignment, flags[, meta])
+    if isinstance(state, tuple) and len(state) in (8, 9) and isinstance(state[5], int):
+        if state[5] < 0:
+            raise ValueError(f"joblib array dtype {code!r} with a negative item size")
+        return state[5]
+    raise ValueError(f"joblib array dtype {code!r} with a non-static state: data not delimited")
 
 
 def _global(module: object, name: object, at: int, opcode: str, out: Analysis) -> Global:
@@ -420,6 +441,7 @@ def _step(
         target = stack[-1]
         if isinstance(target, Call):
             out.calls.append(("BUILD", at, target.func, None))
+            target.state = state
         else:
             out.calls.append(("BUILD", at, target, None))
             if isinstance(target, Global):

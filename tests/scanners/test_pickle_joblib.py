@@ -132,3 +132,33 @@ def test_wrapper_whose_size_is_not_static_is_reported(tmp_path: Path) -> None:
     worst, found, _ = _scan(p)
     assert worst >= Severity.MEDIUM
     assert any("not delimited" in f.message for f in found)
+
+
+def test_forged_dtype_item_size_cannot_shift_the_resume_point(tmp_path: Path) -> None:
+    """A void dtype's BUILD state sets its item size (NumPy honours it, so joblib reads that many
+    bytes): a forged elsize must move petgov's resume point exactly as it moves joblib's."""
+    n = 4096
+    obj = {"a": np.zeros(n, dtype=[("x", "<f8")]), "p": _Payload()}
+    data = _dump(tmp_path, "r.joblib", obj, protocol=4).read_bytes()
+    state = b"K\x08K\x01K\x10t"  # (..., elsize 8, alignment 1, flags 16) of dtype('V8')
+    assert data.count(state) == 1
+    forged = data.replace(state, b"K\x10K\x01K\x10t")  # elsize 16: joblib reads 2 * 8n bytes
+    run = forged.index(b"\x00" * (8 * n))
+    forged = forged[:run] + b"\x00" * (8 * n) + forged[run:]  # ... and they are there
+    p = tmp_path / "forged.joblib"
+    p.write_bytes(forged)
+    worst, found, _ = _scan(p)
+    assert worst == Severity.CRITICAL, [(f.kind, f.message) for f in found]
+    assert not [f for f in found if f.kind == "ser.malformed_stream"]
+
+
+def test_void_dtype_with_a_non_static_state_is_reported(tmp_path: Path) -> None:
+    data = _dump(tmp_path, "v.joblib", {"a": np.zeros(8, dtype=[("x", "<f8")])}, protocol=4)
+    raw = data.read_bytes()
+    state = b"K\x08K\x01K\x10t"
+    forged = raw.replace(state, b"\x8c\x01xK\x01K\x10t")  # elsize "x": not an integer
+    p = tmp_path / "v2.joblib"
+    p.write_bytes(forged)
+    worst, found, _ = _scan(p)
+    assert worst >= Severity.MEDIUM
+    assert any("not delimited" in f.message for f in found)
