@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import types
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -252,11 +253,36 @@ def scan(
 
 
 def _warm_policy_engine() -> None:
-    """Import the CEL engine (~0.1 s) while background digests finish: the policy needs it next."""
-    import importlib
+    """Import the CEL engine while background digests finish: the policy needs it next.
 
+    ``cel/__init__`` eagerly imports ``cel.cli``, its interactive REPL (prompt_toolkit, pygments:
+    0.1-0.3 s, most of petgov's start-up), which the library itself never uses. A placeholder
+    that imports the real module on first attribute access keeps ``cel.cli`` fully usable.
+    """
+    import importlib
+    import sys
+
+    if "cel" in sys.modules:
+        return
+    sys.modules.setdefault("cel.cli", _LazyModule("cel.cli"))
     with contextlib.suppress(ImportError):
         importlib.import_module("cel")
+
+
+class _LazyModule(types.ModuleType):
+    """Stands in for a module until something reads from it, then becomes the real one."""
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+        import sys
+
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        parent, _, child = self.__name__.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, real)
+        return getattr(real, attr)
 
 
 def _dedupe(coverage: Sequence[Coverage]) -> list[Coverage]:
