@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from petgov.pii.engine import GATED_ENTITIES, Hit, PiiEngine
+from petgov.pii.engine import GATED_ENTITIES, PiiEngine
 from petgov.pii.readers import to_text
 
 _NUMERIC = re.compile(
@@ -208,7 +208,9 @@ def classify(
     if len(distinct) > max_values:
         distinct = rng.sample(distinct, max_values)
     words = name_words(col.name)
-    per_value = _analyze_grouped(engine, distinct, engine.entities(extra), words, extra)
+    per_value = engine.analyze_values(
+        distinct, engine.entities(extra), words, extra, prefilter=not engine.has_ner
+    )
     tally: dict[str, list[tuple[str, float, str]]] = {}
     for value, hits in zip(distinct, per_value, strict=True):
         for entity in {h.entity for h in hits}:
@@ -243,32 +245,6 @@ def classify(
     if not engine.has_ner and not free:
         out.extend(_shape_verdicts(col, distinct, words, {v.entity for v in out}))
     return sorted(out, key=lambda v: (-v.rate, v.entity))
-
-
-def _analyze_grouped(
-    engine: PiiEngine,
-    values: list[str],
-    entities: list[str],
-    context: list[str],
-    relaxed: list[str],
-) -> list[list[Hit]]:
-    """Show each value only to recognizers that could fire on it, in chunks of 50 values."""
-    from petgov.pii.text import CHUNK, needed
-
-    prefilter = not engine.has_ner
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for i, v in enumerate(values):
-        wanted = needed(v, entities) if prefilter else tuple(entities)
-        if wanted:
-            groups.setdefault(wanted, []).append(i)
-    out: list[list[Hit]] = [[] for _ in values]
-    for ents, index in groups.items():
-        for start in range(0, len(index), CHUNK):
-            part = index[start : start + CHUNK]
-            found = engine.analyze_many([values[i] for i in part], ents, context, relaxed)
-            for i, hits in zip(part, found, strict=True):
-                out[i] = hits
-    return out
 
 
 def _shape_verdicts(

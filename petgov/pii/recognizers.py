@@ -88,8 +88,62 @@ def fixed_nlp_engine(nlp: Any) -> Any:
     return engine
 
 
+# The recognizers presidio's default English configuration enables, by entity (its
+# conf/default_recognizers.yaml); CREDIT_CARD is petgov's card recognizer instead. Building
+# only the ones a scan asks for skips the YAML/pydantic config load and ~20 regex compiles.
+PRESIDIO_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "EMAIL_ADDRESS": ("EmailRecognizer",),
+    "IBAN_CODE": ("IbanRecognizer",),
+    "IP_ADDRESS": ("IpRecognizer",),
+    "US_SSN": ("UsSsnRecognizer",),
+    "PHONE_NUMBER": ("PhoneRecognizer",),
+    "CRYPTO": ("CryptoRecognizer",),
+    "URL": ("UrlRecognizer",),
+    "MAC_ADDRESS": ("MacAddressRecognizer",),
+    "UK_NHS": ("NhsRecognizer",),
+    "MEDICAL_LICENSE": ("MedicalLicenseRecognizer",),
+    "US_DRIVER_LICENSE": ("UsLicenseRecognizer",),
+    "US_BANK_NUMBER": ("UsBankRecognizer",),
+    "US_PASSPORT": ("UsPassportRecognizer",),
+    "US_ITIN": ("UsItinRecognizer",),
+    "DATE_TIME": ("DateRecognizer",),
+    "UUID": ("UuidRecognizer",),
+    "CREDIT_CARD": (),
+}
+
+
+def build_recognizers(entity: str, regex_flags: int | None) -> list[Any]:
+    """presidio's default recognizers for ``entity`` with petgov's fixes, built on demand.
+
+    ``regex_flags``: the registry's global flags, which presidio's config loader imposes on
+    every pattern recognizer it builds (IBAN's class default lacks IGNORECASE).
+    """
+    from presidio_analyzer import predefined_recognizers as pr
+
+    out = [getattr(pr, name)(supported_language="en") for name in PRESIDIO_DEFAULTS[entity]]
+    for recognizer in out:
+        if regex_flags and hasattr(recognizer, "global_regex_flags"):
+            recognizer.global_regex_flags = regex_flags
+        _fix(recognizer)
+    return out + _petgov_recognizers(entity)
+
+
 def apply_fixes(registry: Any) -> None:
     """Swap presidio's card recognizer for ours and add the phone-shape recognizer."""
+    for recognizer in registry.recognizers:
+        _fix(recognizer)
+    registry.remove_recognizer("CreditCardRecognizer")
+    for entity in ("CREDIT_CARD", "PHONE_NUMBER"):
+        for recognizer in _petgov_recognizers(entity):
+            registry.add_recognizer(recognizer)
+
+
+def _fix(recognizer: Any) -> None:
+    if recognizer.name == "PhoneRecognizer":
+        recognizer.context = sorted(set(recognizer.context) | set(PHONE_CONTEXT))
+
+
+def _petgov_recognizers(entity: str) -> list[Any]:
     from presidio_analyzer import Pattern, PatternRecognizer
 
     class CardRecognizer(PatternRecognizer):
@@ -110,26 +164,25 @@ def apply_fixes(registry: Any) -> None:
                 return False
             return None
 
-    for recognizer in registry.recognizers:
-        if recognizer.name == "PhoneRecognizer":
-            recognizer.context = sorted(set(recognizer.context) | set(PHONE_CONTEXT))
-    registry.remove_recognizer("CreditCardRecognizer")
-    registry.add_recognizer(
-        CardRecognizer(
-            supported_entity="CREDIT_CARD",
-            name="PetgovCardRecognizer",
-            patterns=[Pattern("card 12-19 digits", _CARD_SHAPE, 0.3)],
-            context=["credit", "card", "visa", "mastercard", "amex", "jcb", "maestro", "cc"],
-        )
-    )
-    registry.add_recognizer(
-        PhoneShapeRecognizer(
-            supported_entity="PHONE_NUMBER",
-            name="PetgovPhoneShapeRecognizer",
-            patterns=[Pattern("phone shape", _PHONE_SHAPE, 0.2)],
-            context=PHONE_CONTEXT,
-        )
-    )
+    if entity == "CREDIT_CARD":
+        return [
+            CardRecognizer(
+                supported_entity="CREDIT_CARD",
+                name="PetgovCardRecognizer",
+                patterns=[Pattern("card 12-19 digits", _CARD_SHAPE, 0.3)],
+                context=["credit", "card", "visa", "mastercard", "amex", "jcb", "maestro", "cc"],
+            )
+        ]
+    if entity == "PHONE_NUMBER":
+        return [
+            PhoneShapeRecognizer(
+                supported_entity="PHONE_NUMBER",
+                name="PetgovPhoneShapeRecognizer",
+                patterns=[Pattern("phone shape", _PHONE_SHAPE, 0.2)],
+                context=PHONE_CONTEXT,
+            )
+        ]
+    return []
 
 
 def fast_enhancer(base: Any) -> Any:

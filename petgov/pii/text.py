@@ -8,48 +8,19 @@ of the per-call overhead; big inputs are spread over worker processes in chunks.
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from petgov.pii.engine import CHUNK as ENGINE_CHUNK
 from petgov.pii.engine import Hit
+from petgov.pii.prefilter import PREFILTER, needed
 
-# Every enabled pattern recognizer needs one of these; a cell without any cannot match.
-PREFILTER = re.compile(r"\d|@|://|\.[A-Za-z]{2,}|[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}")
-# Per entity, a necessary condition for presidio's (and petgov's) recognizer to match: a cell
-# is only shown to the recognizers that could possibly fire on it, so findings are unchanged.
-_NEEDS: dict[str, re.Pattern[str]] = {
-    "EMAIL_ADDRESS": re.compile(r"@"),
-    "CREDIT_CARD": re.compile(r"\d(?:[ -]?\d){11}"),
-    "IBAN_CODE": re.compile(r"[A-Za-z]{2}\d{2}"),
-    "IP_ADDRESS": re.compile(r"\d\.\d|:"),
-    "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}|\d{5}-\d{4}|\d{3}-\d{6}"),
-    "URL": re.compile(r"\.[A-Za-z]{2}|://"),
-    "CRYPTO": re.compile(r"[13][A-Za-z0-9]{25}|bc1", re.IGNORECASE),
-    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"),
-    "UK_NHS": re.compile(r"\d{3}[- ]?\d{3}[- ]?\d{4}"),
-    "MEDICAL_LICENSE": re.compile(r"[A-Za-z][A-Za-z9]\d{7}"),
-}
-_DIGIT = re.compile(r"\d")
-PHONE_MIN_DIGITS = 5
+__all__ = ["PREFILTER", "Tally", "TextScan", "needed", "scan_cells", "tally"]
 
-
-def needed(value: str, entities: Sequence[str]) -> tuple[str, ...]:
-    """The entities whose recognizers could fire on ``value`` (unknown ones always could)."""
-    out = []
-    for entity in entities:
-        if entity == "PHONE_NUMBER":
-            if len(_DIGIT.findall(value)) >= PHONE_MIN_DIGITS:
-                out.append(entity)
-        else:
-            need = _NEEDS.get(entity)
-            if need is None or need.search(value):
-                out.append(entity)
-    return tuple(out)
-
-
-CHUNK = 50  # presidio's duplicate removal is quadratic in matches per text
+CHUNK = ENGINE_CHUNK  # kept for callers: values per presidio call
+JOB = 1_000  # distinct cells per worker job: enough to group by prefilter, small enough to balance
 PARALLEL_MIN = 5_000  # candidate cells before worker processes pay off
 DEDUP_LIMIT = 500_000  # distinct cells held at once; beyond it, flush and start again
 
@@ -88,16 +59,16 @@ class TextScan:
 
 
 def _analyze_chunk(
-    args: tuple[list[str], list[int], list[str], list[str], str | None, bool],
+    args: tuple[list[str], list[int], list[str], list[str], str | None, bool, bool],
 ) -> TextScan:
     from petgov.pii.engine import get_engine
 
-    values, counts, entities, context, nlp_model, per_cell = args
+    values, counts, entities, context, nlp_model, per_cell, prefilter = args
     engine = get_engine(nlp_model)
     if per_cell:
         results = [engine.analyze(v, entities, context) for v in values]
     else:
-        results = engine.analyze_many(values, entities, context)
+        results = engine.analyze_values(values, entities, context, prefilter=prefilter)
     return tally(values, counts, results)
 
 
@@ -153,33 +124,50 @@ def _flush(
     prefilter: bool,
     per_cell: bool,
 ) -> TextScan:
-    out = TextScan(distinct=len(seen))
     values = [v for v in seen if v.strip() and (not prefilter or PREFILTER.search(v))]
-    out.candidates = len(values)
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for v in values:
-        wanted = needed(v, entities) if prefilter else tuple(entities)
-        if wanted:
-            groups.setdefault(wanted, []).append(v)
-    jobs = [
-        (chunk, [seen[v] for v in chunk], list(ents), list(context), nlp_model, per_cell)
-        for ents, group in groups.items()
-        for chunk in (group[i : i + CHUNK] for i in range(0, len(group), CHUNK))
-    ]
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    if n_workers > 1 and len(values) >= PARALLEL_MIN:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        from petgov.pii.engine import get_engine
-
-        get_engine(nlp_model)  # build once; forked workers inherit it
-        with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork")) as ex:
-            for part in ex.map(_analyze_chunk, jobs):
-                out.merge(part)
+    parallel = n_workers > 1 and len(values) >= PARALLEL_MIN
+    size = ENGINE_CHUNK if per_cell else (JOB if parallel else max(len(values), 1))
+    jobs = [
+        (
+            chunk,
+            [seen[v] for v in chunk],
+            list(entities),
+            list(context),
+            nlp_model,
+            per_cell,
+            prefilter,
+        )
+        for chunk in (values[i : i + size] for i in range(0, len(values), size))
+    ]
+    out = TextScan()
+    if parallel:
+        for part in _pool(nlp_model, n_workers, entities).map(_analyze_chunk, jobs):
+            out.merge(part)
     else:
         for job in jobs:
             out.merge(_analyze_chunk(job))
     out.distinct = len(seen)
     out.candidates = len(values)
     return out
+
+
+_POOLS: dict[tuple[str | None, int], Any] = {}
+
+
+def _pool(nlp_model: str | None, n_workers: int, entities: Sequence[str]) -> Any:
+    """Worker processes forked once per engine, after the engine is built and compiled."""
+    key = (nlp_model, n_workers)
+    pool = _POOLS.get(key)
+    if pool is None:
+        import atexit
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from petgov.pii.engine import get_engine
+
+        get_engine(nlp_model).warm(entities)  # forked workers inherit the compiled patterns
+        pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"))
+        _POOLS[key] = pool
+        atexit.register(pool.shutdown, cancel_futures=True)
+    return pool
