@@ -14,6 +14,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.pickle_scanner:PickleScanner",
     "petgov.scanners.savedmodel:SavedModelScanner",
     "petgov.scanners.safetensors:SafetensorsScanner",
+    "petgov.scanners.gguf:GGUFScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",
     "petgov.scanners.pii:PiiScanner",
 )

@@ -1,0 +1,95 @@
+"""GGUF: header and metadata bounds, tensor layout, and chat templates that reach Python.
+
+GGUF weights cannot run code, but the chat template in its metadata is rendered by the runtime;
+outside Jinja's sandbox a template that walks ``__class__``/``__globals__`` executes code
+(CVE-2024-34359). Only the header is read; scan time does not grow with tensor bytes.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from petgov.formats import FormatError
+from petgov.formats.chat_template import TemplateHit, inspect_template
+from petgov.formats.gguf import read_header
+from petgov.inventory import formats as F
+from petgov.model import Finding, Severity
+from petgov.scanners.format_findings import malformed
+from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
+
+ENGINE = "petgov.gguf"
+RULE_MALFORMED = "PG-SER-311"
+KIND_MALFORMED = "ser.gguf_malformed"
+RULE_TEMPLATE = "PG-SER-312"
+KIND_TEMPLATE = "ser.chat_template"
+
+
+def template_findings(templates: dict[str, str], path: str, engine: str) -> list[Finding]:
+    """One finding per risky construct in each named chat template (shared with other scanners)."""
+    return [
+        _template_finding(key, hit, path, engine)
+        for key, text in templates.items()
+        for hit in inspect_template(text)[:10]
+    ]
+
+
+def _template_finding(key: str, hit: TemplateHit, path: str, engine: str) -> Finding:
+    critical = hit.severity == "critical"
+    return Finding(
+        rule_id=RULE_TEMPLATE,
+        kind=KIND_TEMPLATE,
+        severity=Severity.parse(hit.severity),
+        title="Chat template reaches Python internals"
+        if critical
+        else "Chat template uses a risky Jinja construct",
+        message=f"{key}: {hit.message} (line {hit.line})",
+        path=path,
+        engine=engine,
+        location={"key": key, "line": hit.line},
+        evidence={"construct": hit.code, "name": hit.name},
+        cwe=("CWE-1336",),
+    )
+
+
+class GGUFScanner(ItemScanner):
+    """Checks a GGUF header against the file and its chat templates for Python escapes."""
+
+    name: ClassVar[str] = ENGINE
+
+    def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
+        return entry.item.format == F.GGUF
+
+    def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
+        out = ScanResult()
+        path = entry.item.path
+        try:
+            with entry.source.open() as fh:
+                header = read_header(fh, entry.source.size)
+        except FormatError as exc:
+            out.findings.append(
+                malformed(RULE_MALFORMED, KIND_MALFORMED, "GGUF", path, ENGINE, exc)
+            )
+            out.scanned(path, ENGINE, f"header unreadable: {exc.code}")
+            return out
+        except OSError as exc:
+            out.not_scanned(path, ENGINE, f"read failed: {exc}", error=True)
+            return out
+        for problem in header.problems[:20]:
+            out.findings.append(
+                malformed(RULE_MALFORMED, KIND_MALFORMED, "GGUF", path, ENGINE, problem)
+            )
+        templates = header.chat_templates()
+        out.findings.extend(template_findings(templates, path, ENGINE))
+        out.scanned(
+            path,
+            ENGINE,
+            f"GGUF v{header.version}: {len(header.metadata)} keys, {len(header.tensors)} tensors",
+        )
+        arch = header.metadata.get("general.architecture")
+        out.facts[path] = {
+            "gguf.version": header.version,
+            "gguf.tensors": len(header.tensors),
+            "gguf.architecture": arch if isinstance(arch, str) else None,
+            "gguf.chat_templates": sorted(templates),
+        }
+        return out
