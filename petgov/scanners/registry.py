@@ -15,6 +15,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.savedmodel:SavedModelScanner",
     "petgov.scanners.safetensors:SafetensorsScanner",
     "petgov.scanners.gguf:GGUFScanner",
+    "petgov.scanners.onnx:OnnxScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",
     "petgov.scanners.pii:PiiScanner",
 )

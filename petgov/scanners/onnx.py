@@ -1,0 +1,122 @@
+"""ONNX: external-data paths that leave the model folder, custom operator domains, damage.
+
+An ONNX model cannot embed Python, but a loader follows ``external_data`` locations (an
+absolute path or ``../../etc/passwd`` reads host files into tensors) and a node in a custom
+domain only runs once a native operator library is registered, which is code from outside the
+model. The protobuf is walked without the ``onnx`` package; weights are never read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import ClassVar
+
+from petgov.formats import FormatError
+from petgov.formats.onnx import OnnxModel, escapes, read_model
+from petgov.inventory import formats as F
+from petgov.model import Finding, Severity
+from petgov.scanners.format_findings import malformed
+from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
+
+ENGINE = "petgov.onnx"
+RULE_EXTERNAL, KIND_EXTERNAL = "PG-SER-321", "ser.onnx_external_data"
+RULE_CUSTOM, KIND_CUSTOM = "PG-SER-322", "ser.onnx_custom_op"
+RULE_MALFORMED, KIND_MALFORMED = "PG-SER-323", "ser.onnx_malformed"
+
+
+class OnnxScanner(ItemScanner):
+    """Reads an ONNX ModelProto's graph structure and judges what a loader would follow."""
+
+    name: ClassVar[str] = ENGINE
+
+    def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
+        return entry.item.format == F.ONNX
+
+    def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
+        out = ScanResult()
+        path = entry.item.path
+        try:
+            with entry.source.open() as fh:
+                model = read_model(fh, entry.source.size)
+        except FormatError as exc:
+            out.findings.append(
+                malformed(RULE_MALFORMED, KIND_MALFORMED, "ONNX", path, ENGINE, exc)
+            )
+            out.scanned(path, ENGINE, f"model unreadable: {exc.code}")
+            return out
+        except OSError as exc:
+            out.not_scanned(path, ENGINE, f"read failed: {exc}", error=True)
+            return out
+        for problem in model.problems[:20]:
+            out.findings.append(
+                malformed(RULE_MALFORMED, KIND_MALFORMED, "ONNX", path, ENGINE, problem)
+            )
+        local = entry.source.local_path
+        model_dir = local.parent if local is not None else None
+        out.findings.extend(_external_findings(model, model_dir, path))
+        out.findings.extend(_custom_op_findings(model, path))
+        out.scanned(
+            path,
+            ENGINE,
+            f"{len(model.nodes)} nodes, {model.initializers} initializers, "
+            f"{len(model.external)} external tensors",
+        )
+        out.facts[path] = {
+            "onnx.ir_version": model.ir_version,
+            "onnx.producer": model.producer_name,
+            "onnx.opsets": dict(sorted(model.opset_imports.items())),
+            "onnx.external_locations": sorted({e.location for e in model.external})[:50],
+            "onnx.custom_domains": sorted({d for d, _ in model.custom_ops()}),
+        }
+        return out
+
+
+def _external_findings(model: OnnxModel, model_dir: Path | None, path: str) -> list[Finding]:
+    out: list[Finding] = []
+    by_location: dict[str, list[str]] = {}
+    for ext in model.external:
+        by_location.setdefault(ext.location, []).append(ext.tensor)
+    for location, tensors in sorted(by_location.items()):
+        why = escapes(location, model_dir)
+        if why is None:
+            continue
+        out.append(
+            Finding(
+                rule_id=RULE_EXTERNAL,
+                kind=KIND_EXTERNAL,
+                severity=Severity.HIGH,
+                title="ONNX external data points outside the model folder",
+                message=f"external data location {location[:200]!r} ({why}) is read into "
+                f"{len(tensors)} tensor(s) when the model loads",
+                path=path,
+                engine=ENGINE,
+                location={"tensor": tensors[0]},
+                evidence={"location": location[:300], "why": why, "tensors": len(tensors)},
+                cwe=("CWE-22",),
+            )
+        )
+    return out
+
+
+def _custom_op_findings(model: OnnxModel, path: str) -> list[Finding]:
+    by_domain: dict[str, Counter[str]] = {}
+    for (domain, op), uses in model.custom_ops().items():
+        by_domain.setdefault(domain, Counter())[op] += uses
+    return [
+        Finding(
+            rule_id=RULE_CUSTOM,
+            kind=KIND_CUSTOM,
+            severity=Severity.MEDIUM,
+            title="ONNX model uses a custom operator domain",
+            message=f"{sum(ops.values())} node(s) in domain {domain[:100]!r} "
+            f"({', '.join(sorted(ops)[:8])}) need a native operator library registered at "
+            "load time; that library is code from outside the model",
+            path=path,
+            engine=ENGINE,
+            evidence={"domain": domain[:200], "ops": sorted(ops)[:20]},
+            cwe=("CWE-829",),
+            confidence="medium",
+        )
+        for domain, ops in sorted(by_domain.items())
+    ]
