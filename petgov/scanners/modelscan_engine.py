@@ -55,6 +55,8 @@ class ModelscanScanner(ItemScanner):
             F.NUMPY_NPY,
             F.NUMPY_NPZ,
             F.SAVEDMODEL,
+            F.HDF5,
+            F.KERAS_ZIP,
         }
     )
 

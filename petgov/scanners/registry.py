@@ -16,6 +16,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.safetensors:SafetensorsScanner",
     "petgov.scanners.gguf:GGUFScanner",
     "petgov.scanners.onnx:OnnxScanner",
+    "petgov.scanners.keras:KerasScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",
     "petgov.scanners.pii:PiiScanner",
 )

@@ -1,0 +1,106 @@
+"""Keras ``.keras`` zips and HDF5 models: Lambda layers, modules outside Keras, custom objects.
+
+The config is the loader's program: modules it imports, functions it looks up and Lambda
+bytecode it unmarshals. It is read as JSON (HDF5: the ``model_config`` attribute via h5py);
+Keras is never imported and the model never loaded.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from petgov.formats import FormatError
+from petgov.formats.keras import (
+    KerasConfig,
+    KerasHit,
+    inspect_config,
+    read_h5_config,
+    read_keras_zip,
+)
+from petgov.inventory import formats as F
+from petgov.model import Finding, Severity
+from petgov.scanners.format_findings import malformed
+from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
+
+ENGINE = "petgov.keras"
+RULES = {
+    "lambda": ("PG-SER-331", "ser.keras_lambda", "Keras Lambda layer runs code on load", "CWE-94"),
+    "module": ("PG-SER-332", "ser.keras_module", "Keras config reaches outside Keras", "CWE-502"),
+    "custom_object": (
+        "PG-SER-333",
+        "ser.keras_custom_object",
+        "Keras config needs a custom object",
+        "CWE-829",
+    ),
+}
+RULE_MALFORMED, KIND_MALFORMED = "PG-SER-334", "ser.keras_malformed"
+
+
+class KerasScanner(ItemScanner):
+    """Judges the model config a Keras loader would follow, for zips and HDF5 alike."""
+
+    name: ClassVar[str] = ENGINE
+
+    def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
+        return entry.item.format in (F.KERAS_ZIP, F.HDF5)
+
+    def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
+        out = ScanResult()
+        path = entry.item.path
+        label = "Keras" if entry.item.format == F.KERAS_ZIP else "Keras HDF5"
+        reader = read_keras_zip if entry.item.format == F.KERAS_ZIP else read_h5_config
+        cfg: KerasConfig | None
+        try:
+            with entry.source.open() as fh:
+                cfg = reader(fh)
+            hits = inspect_config(cfg) if cfg is not None else []
+        except FormatError as exc:
+            out.findings.append(malformed(RULE_MALFORMED, KIND_MALFORMED, label, path, ENGINE, exc))
+            out.scanned(path, ENGINE, f"config unreadable: {exc.code}")
+            return out
+        except OSError as exc:
+            out.not_scanned(path, ENGINE, f"read failed: {exc}", error=True)
+            return out
+        if cfg is None:
+            out.scanned(path, ENGINE, "HDF5 without a Keras model_config (weights or data only)")
+            return out
+        for problem in cfg.problems[:20]:
+            out.findings.append(
+                malformed(RULE_MALFORMED, KIND_MALFORMED, label, path, ENGINE, problem)
+            )
+        out.findings.extend(_finding(hit, path) for hit in _dedupe(hits)[:50])
+        out.scanned(path, ENGINE, f"{cfg.source} read")
+        out.facts[path] = {
+            "keras.config_source": cfg.source,
+            "keras.version": cfg.keras_version or None,
+            "keras.lambda_layers": sum(1 for h in hits if h.code == "lambda"),
+        }
+        return out
+
+
+def _dedupe(hits: list[KerasHit]) -> list[KerasHit]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for hit in hits:
+        key = (hit.code, hit.name)
+        if hit.code != "lambda" and key in seen:
+            continue
+        seen.add(key)
+        out.append(hit)
+    return out
+
+
+def _finding(hit: KerasHit, path: str) -> Finding:
+    rule_id, kind, title, cwe = RULES[hit.code]
+    return Finding(
+        rule_id=rule_id,
+        kind=kind,
+        severity=Severity.parse(hit.severity),
+        title=title,
+        message=hit.message,
+        path=path,
+        engine=ENGINE,
+        location={"json_path": hit.where[:300]},
+        evidence={"construct": hit.code, "name": hit.name[:200]},
+        cwe=(cwe,),
+    )
