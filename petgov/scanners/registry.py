@@ -19,6 +19,8 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.keras:KerasScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",
     "petgov.scanners.pii:PiiScanner",
+    "petgov.scanners.remote_code:RemoteCodeScanner",
+    "petgov.scanners.licenses:LicenseScanner",
 )
 
 

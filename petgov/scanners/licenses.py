@@ -1,0 +1,156 @@
+"""Licenses of a model or dataset repo: card metadata and LICENSE files, as SPDX facts.
+
+The card's ``license:`` wins over a LICENSE file's text (the card is what the Hub shows); a
+disagreement between them is reported. Facts ``license.*`` go to the target ('' key) so policy
+rules can read them; findings say what a reviewer must look at.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import ClassVar
+
+from petgov import licensing
+from petgov.inventory import formats as F
+from petgov.licensing import LicenseInfo
+from petgov.model import Finding, Severity
+from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
+
+ENGINE = "petgov.licenses"
+MAX_TEXT = 2 * 1024 * 1024
+LICENSE_FILE = re.compile(r"^(licen[cs]e|copying|notice)([._-].*)?$", re.IGNORECASE)
+CARD_NAMES = frozenset({"readme.md", "modelcard.md", "datasetcard.md"})
+MODEL_MARKERS = frozenset(
+    {"config.json", "tokenizer_config.json", "modules.json", "model_index.json"}
+)
+MODEL_FORMATS = F.CODE_BEARING | {F.SAFETENSORS, F.TFLITE, F.PARQUET, F.ARROW}
+
+
+def _text(entry: Entry) -> str | None:
+    if entry.item.size > MAX_TEXT:
+        return None
+    with entry.source.open() as fh:
+        return fh.read(MAX_TEXT).decode("utf-8", errors="replace")
+
+
+class LicenseScanner(TargetScanner):
+    """Reads card metadata and LICENSE files; normalizes to SPDX; reports review needs."""
+
+    name: ClassVar[str] = "licenses"
+    version: ClassVar[str] = "1"
+
+    def scan_target(self, ctx: ScanContext) -> ScanResult:
+        result = ScanResult()
+        cards: list[LicenseInfo] = []
+        files: list[LicenseInfo] = []
+        has_card = False
+        looks_like_model = False
+        for entry in ctx.entries:
+            base = posixpath.basename(entry.item.path)
+            if base in MODEL_MARKERS or entry.item.format in MODEL_FORMATS:
+                looks_like_model = True
+            is_card = base.lower() in CARD_NAMES
+            is_license = bool(LICENSE_FILE.match(base)) and entry.item.format in (
+                F.TEXT,
+                F.MARKDOWN,
+                F.EMPTY,
+            )
+            if not (is_card or is_license):
+                continue
+            text = _text(entry)
+            if text is None:
+                result.not_scanned(entry.item.path, ENGINE, "text larger than 2 MiB")
+                continue
+            result.scanned(entry.item.path, ENGINE)
+            if is_card:
+                meta = licensing.front_matter(text)
+                if meta is None:
+                    continue
+                has_card = True
+                info = licensing.from_card(meta, entry.item.path)
+                if info is not None:
+                    cards.append(info)
+                    result.facts[entry.item.path] = info.facts()
+            else:
+                found = licensing.from_text(text, entry.item.path)
+                if found is not None:
+                    files.append(found)
+                    result.facts[entry.item.path] = found.facts()
+        chosen = cards[0] if cards else (files[0] if files else None)
+        if chosen is None:
+            result.facts[""] = licensing.LicenseInfo(None, "").facts()
+            if has_card or looks_like_model:
+                result.findings.append(self._missing(ctx))
+            return result
+        result.facts[""] = chosen.facts()
+        self._flag(chosen, result)
+        if cards and files and not _same(cards[0], files[0]):
+            result.findings.append(
+                Finding(
+                    rule_id="PG-LIC-004",
+                    kind="license.mismatch",
+                    severity=Severity.LOW,
+                    title="Card license and LICENSE file disagree",
+                    message=f"card says {cards[0].expression}, {files[0].source} reads as "
+                    f"{files[0].expression}",
+                    path=files[0].source,
+                    engine=ENGINE,
+                    evidence={"card": cards[0].expression, "file": files[0].expression},
+                    confidence="medium",
+                )
+            )
+        return result
+
+    def _missing(self, ctx: ScanContext) -> Finding:
+        return Finding(
+            rule_id="PG-LIC-001",
+            kind="license.missing",
+            severity=Severity.MEDIUM,
+            title="No license found",
+            message="no license in card metadata or a LICENSE file: terms of use are unknown",
+            path=ctx.target.target if ctx.target else ".",
+            engine=ENGINE,
+        )
+
+    def _flag(self, info: LicenseInfo, result: ScanResult) -> None:
+        if info.non_commercial:
+            result.findings.append(
+                Finding(
+                    rule_id="PG-LIC-002",
+                    kind="license.non_commercial",
+                    severity=Severity.MEDIUM,
+                    title="Non-commercial license",
+                    message=f"{info.expression} forbids commercial use; do not ship to production "
+                    "without a separate agreement",
+                    path=info.source,
+                    engine=ENGINE,
+                    evidence={"license": info.expression, "raw": info.raw[:200]},
+                    facts=info.facts(),
+                )
+            )
+        if info.custom:
+            result.findings.append(
+                Finding(
+                    rule_id="PG-LIC-003",
+                    kind="license.custom",
+                    severity=Severity.LOW,
+                    title="Custom license terms",
+                    message=f"{info.expression} is not an SPDX license: its terms (use "
+                    "restrictions, user caps, attribution) need legal review",
+                    path=info.source,
+                    engine=ENGINE,
+                    evidence={
+                        "license": info.expression,
+                        "raw": info.raw[:200],
+                        "unrecognized": info.unrecognized,
+                    },
+                    facts=info.facts(),
+                )
+            )
+
+
+def _same(a: LicenseInfo, b: LicenseInfo) -> bool:
+    if a.expression is None or b.expression is None:
+        return a.expression == b.expression
+    return a.expression.lower() == b.expression.lower() or (a.custom and b.custom)

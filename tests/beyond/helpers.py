@@ -1,0 +1,42 @@
+"""Run the real pipeline with chosen scanners and return findings and facts as plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from petgov.pipeline import ScanOptions, scan
+
+NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def run(path: Path, *scanners: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The report's JSON form for ``path`` scanned by ``scanners`` only."""
+    opts = ScanOptions(scanners=list(scanners), now=NOW, scanner_options=options or {})
+    doc: dict[str, Any] = scan([str(path)], opts).to_dict()
+    return doc
+
+
+def kinds(doc: dict[str, Any]) -> list[str]:
+    return sorted(f["kind"] for f in doc["findings"])
+
+
+def by_kind(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [f for f in doc["findings"] if f["kind"] == kind]
+
+
+def target_facts(doc: dict[str, Any], path: Path) -> dict[str, Any]:
+    facts: dict[str, Any] = doc["facts"].get(str(path), {})
+    return facts
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, body in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            p.write_bytes(body)
+        else:
+            p.write_text(body)
+    return root
