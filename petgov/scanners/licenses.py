@@ -24,7 +24,6 @@ CARD_NAMES = frozenset({"readme.md", "modelcard.md", "datasetcard.md"})
 MODEL_MARKERS = frozenset(
     {"config.json", "tokenizer_config.json", "modules.json", "model_index.json"}
 )
-MODEL_FORMATS = F.CODE_BEARING | {F.SAFETENSORS, F.TFLITE, F.PARQUET, F.ARROW}
 
 
 def _text(entry: Entry) -> str | None:
@@ -48,7 +47,8 @@ class LicenseScanner(TargetScanner):
         looks_like_model = False
         for entry in ctx.entries:
             base = posixpath.basename(entry.item.path)
-            if base in MODEL_MARKERS or entry.item.format in MODEL_FORMATS:
+            # A repo (config or card), not a lone weights file, is expected to state its terms.
+            if base in MODEL_MARKERS:
                 looks_like_model = True
             is_card = base.lower() in CARD_NAMES
             is_license = bool(LICENSE_FILE.match(base)) and entry.item.format in (
