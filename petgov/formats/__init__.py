@@ -10,7 +10,12 @@ strings that did parse.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from typing import IO
+
+SPOOL_IN_MEMORY = 64 * 1024 * 1024
 
 
 class FormatError(ValueError):
@@ -29,3 +34,20 @@ class Problem:
     code: str
     message: str
     location: dict[str, str | int] = field(default_factory=dict)
+
+
+def seekable(fh: IO[bytes]) -> IO[bytes]:
+    """``fh`` itself when it can seek, else a copy spooled to memory (or a temp file when large).
+
+    Archive members over the inline size stream without seeking, but zip and HDF5 readers jump
+    around; the copy is the price of reading them at all. The caller closes what it gets.
+    """
+    try:
+        if fh.seekable():
+            return fh
+    except (OSError, ValueError):
+        pass
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    shutil.copyfileobj(fh, spool, 1 << 20)
+    spool.seek(0)
+    return spool

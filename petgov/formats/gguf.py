@@ -156,7 +156,17 @@ class _Reader:
     def skip(self, n: int, what: str) -> None:
         if n > self.left:
             raise FormatError("past_end", f"{what} needs {n} bytes at {self.pos}; {self.left} left")
-        self.fh.seek(n, 1)
+        try:
+            self.fh.seek(n, 1)
+        except (OSError, ValueError):  # a streamed archive member: read past instead
+            left = n
+            while left:
+                chunk = self.fh.read(min(left, 1 << 20))
+                if not chunk:
+                    raise FormatError(
+                        "truncated", f"{what} cut short at offset {self.pos}"
+                    ) from None
+                left -= len(chunk)
         self.pos += n
 
     def scalar(self, code: str, what: str) -> Any:

@@ -9,6 +9,7 @@ follows the graph size, not the weight bytes. External-data locations are return
 
 from __future__ import annotations
 
+import io
 import mmap
 import os
 import posixpath
@@ -110,14 +111,29 @@ def read_model(fh: IO[bytes], size: int) -> OnnxModel:
         raise FormatError("too_large", f"{size} bytes exceeds protobuf's 2 GiB message limit")
     if size == 0:
         raise FormatError("empty", "empty file")
-    try:
-        fileno = fh.fileno()
-    except (OSError, AttributeError, ValueError):
-        fileno = -1
-    if fileno >= 0:
+    fileno = _whole_file(fh, size)
+    if fileno is not None:
         with mmap.mmap(fileno, 0, access=mmap.ACCESS_READ) as mm:
-            return parse_model(mm, 0, min(size, len(mm)))
-    return parse_model(fh.read(size), 0, size)
+            return parse_model(mm, 0, size)
+    data = fh.read(size)
+    if len(data) != size:
+        raise FormatError("truncated", f"read {len(data)} of {size} bytes")
+    return parse_model(data, 0, size)
+
+
+def _whole_file(fh: IO[bytes], size: int) -> int | None:
+    """The descriptor when ``fh`` is a plain file holding exactly the model (safe to mmap);
+    None for archive members and other streams, whose descriptor may be a whole archive."""
+    raw = getattr(fh, "raw", fh)
+    if not isinstance(raw, io.FileIO):
+        return None
+    try:
+        fileno = raw.fileno()
+        if fh.tell() != 0 or os.fstat(fileno).st_size != size:
+            return None
+    except (OSError, ValueError):
+        return None
+    return fileno
 
 
 def parse_model(buf: Buffer, start: int, end: int) -> OnnxModel:

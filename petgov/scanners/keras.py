@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from petgov.formats import FormatError
+from petgov.formats import FormatError, seekable
 from petgov.formats.keras import (
     KerasConfig,
     KerasHit,
@@ -51,7 +51,7 @@ class KerasScanner(ItemScanner):
         reader = read_keras_zip if entry.item.format == F.KERAS_ZIP else read_h5_config
         cfg: KerasConfig | None
         try:
-            with entry.source.open() as fh:
+            with entry.source.open() as raw, seekable(raw) as fh:
                 cfg = reader(fh)
             hits = inspect_config(cfg) if cfg is not None else []
         except FormatError as exc:

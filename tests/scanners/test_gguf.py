@@ -206,3 +206,22 @@ def test_cli_blocks_a_template_escape(tmp_path: Any, cli: Any, validate_report: 
     assert flagged == {("model.gguf", "PG-SER-312")}
     assert {i["format"] for i in doc["items"]} == {"gguf"}
     assert not (tmp_path / "pwned").exists()
+
+
+def test_large_gguf_streamed_from_a_zip(tmp_path: Any) -> None:
+    """A member over the inline size is an unseekable stream: arrays are read past, not sought."""
+    import zipfile
+
+    from petgov.pipeline import ScanOptions
+    from petgov.pipeline import scan as scan_target
+    from petgov.targets.archive import INLINE_MEMBER_BYTES
+
+    n = INLINE_MEMBER_BYTES // 4 + 1000
+    scores = s("tokenizer.ggml.scores") + struct.pack("<IIQ", ARRAY, FLOAT32, n) + bytes(4 * n)
+    evil = kv("tokenizer.chat_template", STRING, "{{ x.__globals__ }}")
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("model.gguf", gguf([scores, evil]))
+    report = scan_target([str(tmp_path / "bundle.zip")], ScanOptions(scanners=["petgov.gguf"]))
+    assert [(d.finding.rule_id, d.finding.severity) for d in report.decisions] == [
+        ("PG-SER-312", Severity.CRITICAL)
+    ]

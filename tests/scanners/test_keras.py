@@ -192,3 +192,26 @@ def test_cli_blocks_lambda_keras(tmp_path: Path, cli: Any, validate_report: Any)
     assert {f["rule_id"] for f in doc["findings"] if f["rule_id"].startswith("PG-SER")} == {
         "PG-SER-331"
     }
+
+
+def test_large_weights_member_streamed_from_the_zip_is_read(tmp_path: Path) -> None:
+    """Members over the inline size stream without seeking; h5py and zipfile still read them."""
+    import numpy as np
+
+    from petgov.pipeline import ScanOptions
+    from petgov.pipeline import scan as scan_target
+    from petgov.targets.archive import INLINE_MEMBER_BYTES
+
+    weights = tmp_path / "w.h5"
+    with h5py.File(weights, "w") as f:
+        f.create_dataset("w", data=np.ones(INLINE_MEMBER_BYTES // 4 + 1024, dtype="float32"))
+    target = tmp_path / "model.keras"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("config.json", json.dumps(sequential(DENSE)))
+        zf.writestr("metadata.json", "{}")
+        zf.write(weights, "model.weights.h5")
+    weights.unlink()
+    report = scan_target([str(target)], ScanOptions(scanners=["petgov.keras"]))
+    assert [d.finding.message for d in report.decisions] == []
+    member = [c for c in report.coverage if c.path.endswith("model.weights.h5")]
+    assert [c.status.value for c in member] == ["scanned"], member

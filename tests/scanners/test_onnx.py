@@ -174,3 +174,20 @@ def test_corpus_model_is_clean() -> None:
 
     path = corpus_path("serialization", "generated", "benign", "add.onnx")
     assert scan(path) == []
+
+
+def test_large_onnx_streamed_from_a_zip(tmp_path: Path) -> None:
+    """An archive member is never mmap'd (its descriptor would be the whole archive)."""
+    import zipfile
+
+    from petgov.pipeline import ScanOptions
+    from petgov.pipeline import scan as scan_target
+    from petgov.targets.archive import INLINE_MEMBER_BYTES
+
+    big = tensor("w", raw=bytes(INLINE_MEMBER_BYTES + 1000))
+    data = model([node("Evil", "my.ops")], [big, tensor("x", "../../etc/passwd")])
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("padding.bin", bytes(100))
+        zf.writestr("model.onnx", data)
+    report = scan_target([str(tmp_path / "bundle.zip")], ScanOptions(scanners=["petgov.onnx"]))
+    assert sorted(d.finding.rule_id for d in report.decisions) == ["PG-SER-321", "PG-SER-322"]
