@@ -8,6 +8,7 @@ object arrays are read here; PyTorch zip and .npz are walked by the target stage
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import gzip
 import lzma
 import mmap
@@ -154,6 +155,17 @@ def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:
         if finding is not None:
             out.append(finding)
     out.extend(_override_finding(g, path) for g in analysis.overrides)
+    for g in analysis.plain_globals:
+        # Array bytes read as opcodes are mostly noise: only a deny-listed import is reported.
+        plain = _global_finding(g, path)
+        if plain is not None and plain.rule_id == "PG-SER-001":
+            out.append(
+                dataclasses.replace(
+                    plain,
+                    message=f"{plain.message} (when read with pickle.load: joblib's array "
+                    "bytes are opcodes then)",
+                )
+            )
     for at, message in analysis.problems:
         if legacy and ("trailing data" in message or "concatenated" in message):
             continue  # legacy torch files carry raw storage bytes after their pickles

@@ -86,6 +86,10 @@ class Analysis:
     overrides: list[Global] = field(default_factory=list)
     end: int = 0
     pickles: int = 0
+    inline_arrays: int = 0
+    # Imports seen only when the stream is read by plain pickle.load (joblib's array bytes are
+    # then opcodes): the same file can be handed to either loader.
+    plain_globals: list[Global] = field(default_factory=list)
 
 
 # opcode byte -> (name, kind, size) ; kinds: n (none), l (line), 2l (two lines), f (fixed), p
@@ -161,18 +165,25 @@ def _pop(stack: list[object]) -> object:
 
 
 def analyze(
-    buf: memoryview | bytes, start: int = 0, depth: int = 0, max_pickles: int = 0
+    buf: memoryview | bytes,
+    start: int = 0,
+    depth: int = 0,
+    max_pickles: int = 0,
+    *,
+    joblib: bool = True,
 ) -> Analysis:
     """Walk every pickle in ``buf`` from ``start``; record imports, calls and stream breaks.
 
-    ``max_pickles`` (legacy torch: 5) stops before the raw storage bytes that follow.
+    ``max_pickles`` (legacy torch: 5) stops before the raw storage bytes that follow. With
+    ``joblib`` the bytes after a joblib array wrapper are array data (what ``joblib.load``
+    reads); when there were any, the stream is walked again as ``pickle.load`` reads it.
     """
     out = Analysis()
     pos = start
     limit = len(buf)
     while pos < limit:
         try:
-            pos = _run_one(buf, pos, limit, out)
+            pos = _run_one(buf, pos, limit, out, joblib)
         except Truncated as exc:
             out.problems.append((limit, f"stream ends early: {exc}"))
             pos = limit
@@ -190,16 +201,24 @@ def analyze(
         out.problems.append((pos, f"{limit - pos} bytes of trailing data after STOP"))
         break
     out.end = pos
+    if joblib and out.inline_arrays:
+        plain = analyze(buf, start, depth, max_pickles, joblib=False)
+        seen = {(g.position, g.dotted) for g in out.globals}
+        out.plain_globals = [g for g in plain.globals if (g.position, g.dotted) not in seen]
     if depth < MAX_NESTING:
         for at, inner in out.nested:
             sub = analyze(inner, 0, depth + 1)
             for g in sub.globals:
                 out.globals.append(Global(g.module, g.name, at, f"nested:{g.opcode}"))
+            for g in sub.plain_globals:
+                out.plain_globals.append(Global(g.module, g.name, at, f"nested:{g.opcode}"))
             out.problems.extend((at, f"nested pickle: {msg}") for _, msg in sub.problems)
     return out
 
 
-def _run_one(buf: memoryview | bytes, pos: int, limit: int, out: Analysis) -> int:
+def _run_one(
+    buf: memoryview | bytes, pos: int, limit: int, out: Analysis, joblib: bool = False
+) -> int:
     stack: list[object] = []
     memo: dict[int, object] = {}
     while True:
@@ -257,7 +276,8 @@ def _run_one(buf: memoryview | bytes, pos: int, limit: int, out: Analysis) -> in
         if name == "BUILD" and len(stack) >= 2:
             target, state = stack[-2], stack[-1]
             _step(name, arg, at, stack, memo, out)
-            if _is_joblib_wrapper(target):
+            if joblib and _is_joblib_wrapper(target):
+                out.inline_arrays += 1
                 pos = _skip_joblib_array(buf, pos, limit, state, out)
             continue
         _step(name, arg, at, stack, memo, out)
@@ -308,7 +328,7 @@ def _skip_joblib_array(
     if code is None or not isinstance(shape, tuple):
         raise ValueError("joblib array wrapper without a static dtype/shape: data not delimited")
     if code.lstrip("<>|=").startswith("O"):
-        return _run_one(buf, pos, limit, out)
+        return _run_one(buf, pos, limit, out)  # a plain Unpickler: no inline arrays inside
     count = 1
     for dim in shape:
         if not isinstance(dim, int) or dim < 0:

@@ -7,6 +7,7 @@ Fixtures are real ``joblib.dump`` outputs (never loaded); the malicious object i
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ def _arrays() -> dict[str, Any]:
         "record": np.zeros(3, dtype=[("a", "<f4"), ("b", "i8")]),
         "when": np.array(["2020-01-01"], dtype="M8[ns]"),
         "flags": np.array([True, False]),
+        "noise": np.random.default_rng(7).integers(0, 256, 1 << 16, dtype=np.uint8),
         "objects": np.array([1, "x", None], dtype=object),
     }
 
@@ -162,3 +164,32 @@ def test_void_dtype_with_a_non_static_state_is_reported(tmp_path: Path) -> None:
     worst, found, _ = _scan(p)
     assert worst >= Severity.MEDIUM
     assert any("not delimited" in f.message for f in found)
+
+
+def _bare_wrapper() -> Any:
+    from joblib.numpy_pickle import NumpyArrayWrapper
+
+    return NumpyArrayWrapper(
+        np.ndarray, (16,), "C", np.dtype("f8"), allow_mmap=False, numpy_array_alignment_bytes=None
+    )
+
+
+def test_wrapper_in_a_plain_pickle_does_not_hide_what_pickle_load_runs(tmp_path: Path) -> None:
+    """pickle.load reads no array bytes after a wrapper: the payload there runs, so it is found."""
+    p = tmp_path / "plain.pkl"
+    p.write_bytes(pickle.dumps([_bare_wrapper(), _Payload()], protocol=2))
+    worst, found, _ = _scan(p)
+    assert worst == Severity.CRITICAL, [(f.kind, f.message) for f in found]
+    assert any("pickle.load" in f.message for f in found if f.kind == "ser.dangerous_global")
+
+
+def test_wrapper_inside_an_object_array_pickle_is_not_an_inline_array(tmp_path: Path) -> None:
+    """joblib reads an object array with a plain Unpickler: no array bytes follow a wrapper."""
+    arr = np.empty(2, dtype=object)
+    arr[0], arr[1] = _bare_wrapper(), _Payload()
+    path = _dump(tmp_path, "inner.joblib", {"o": arr}, protocol=4)
+    analysis = analyze(path.read_bytes())
+    assert "posix.system" in {g.dotted for g in analysis.globals} or "nt.system" in {
+        g.dotted for g in analysis.globals
+    }
+    assert analysis.problems == []
