@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.cleanroom",
     "petgov.cli.attest",
     "petgov.cli.rules",
+    "petgov.cli.db",
 )
 
 _state = {"debug": False}

@@ -21,6 +21,8 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.pii:PiiScanner",
     "petgov.scanners.remote_code:RemoteCodeScanner",
     "petgov.scanners.licenses:LicenseScanner",
+    "petgov.scanners.secrets:SecretsScanner",
+    "petgov.scanners.dependencies:DependencyScanner",
 )
 
 

@@ -1,0 +1,151 @@
+"""Dependencies of a model or code repo, and their known vulnerabilities from the offline OSV store.
+
+Every manifest (requirements*.txt, pyproject.toml, lock files) becomes components in the facts
+(``dependencies.components``) for the AI-BOM. With no OSV store imported the scanner says so as
+``skipped`` coverage on each manifest: a missing database never looks like a clean result.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Any, ClassVar
+
+from petgov.deps import manifests
+from petgov.deps.manifests import Dependency
+from petgov.model import Coverage, CoverageStatus, Finding, Severity
+from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner
+
+ENGINE = "petgov.dependencies"
+MAX_MANIFEST = 8 * 1024 * 1024
+
+
+class DependencyScanner(TargetScanner):
+    """Parses manifests and matches pinned versions against the OSV store."""
+
+    name: ClassVar[str] = "dependencies"
+    version: ClassVar[str] = "1"
+
+    def scan_target(self, ctx: ScanContext) -> ScanResult:
+        from petgov.deps.osv import OsvStore
+
+        result = ScanResult()
+        deps: list[Dependency] = []
+        manifests_seen: list[str] = []
+        for entry in ctx.entries:
+            base = posixpath.basename(entry.item.path)
+            if not manifests.is_manifest(base):
+                continue
+            if entry.item.size > MAX_MANIFEST:
+                result.not_scanned(entry.item.path, ENGINE, "manifest larger than 8 MiB")
+                continue
+            with entry.source.open() as fh:
+                text = fh.read(MAX_MANIFEST).decode("utf-8", errors="replace")
+            try:
+                found = manifests.parse(base, text, entry.item.path)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                result.not_scanned(
+                    entry.item.path, ENGINE, f"manifest does not parse: {exc}"[:200], error=True
+                )
+                continue
+            deps.extend(found)
+            manifests_seen.append(entry.item.path)
+        if ctx.options.get("deps_environment"):
+            deps.extend(manifests.environment())
+            manifests_seen.append("<env>")
+        if not manifests_seen:
+            return result
+        db_option = ctx.options.get("osv_db")
+        store = OsvStore.open_default(Path(db_option) if db_option else None)
+        vulns: list[dict[str, Any]] = []
+        if store is None:
+            for path in manifests_seen:
+                result.coverage.append(
+                    Coverage(
+                        path,
+                        ENGINE,
+                        CoverageStatus.SKIPPED,
+                        "no OSV database: vulnerabilities not checked "
+                        "(run petgov db import FILE.zip)",
+                    )
+                )
+        else:
+            try:
+                self._match(deps, store, result, vulns)
+            finally:
+                store.close()
+            for path in manifests_seen:
+                result.scanned(path, ENGINE, f"OSV store of {store.meta.get('imported_at', '?')}")
+        result.facts[""] = {
+            "dependencies.components": [d.to_dict() for d in _unique(deps)],
+            "dependencies.vulnerabilities": vulns,
+            "dependencies.osv_db": str(store.path) if store else None,
+        }
+        return result
+
+    def _match(
+        self, deps: list[Dependency], store: Any, result: ScanResult, vulns: list[dict[str, Any]]
+    ) -> None:
+        for dep in _unique(deps):
+            for v in store.matches(dep.name, dep.version):
+                vulns.append(
+                    {
+                        "id": v.id,
+                        "package": dep.name,
+                        "version": dep.version,
+                        "aliases": list(v.aliases),
+                        "severity": v.severity,
+                        "fixed": list(v.fixed),
+                        "source": dep.source,
+                    }
+                )
+                result.findings.append(_finding(dep, v))
+
+
+def _finding(dep: Dependency, v: Any) -> Finding:
+    at = f"{dep.name}=={dep.version}" if dep.version else f"{dep.name} ({dep.specifier or 'any'})"
+    if v.malicious:
+        return Finding(
+            rule_id="PG-DEP-001",
+            kind="dependency.malicious",
+            severity=Severity.CRITICAL,
+            title="Known malicious package",
+            message=f"{at} is a known malicious package ({v.id}): {v.summary}",
+            path=dep.source,
+            engine=ENGINE,
+            location={"line": dep.line} if dep.line else {},
+            evidence={
+                "id": v.id,
+                "package": dep.name,
+                "version": dep.version,
+                "aliases": list(v.aliases),
+            },
+            cwe=["CWE-506"],
+        )
+    fix = f"; fixed in {', '.join(v.fixed[:3])}" if v.fixed else "; no fixed version"
+    return Finding(
+        rule_id="PG-DEP-002",
+        kind="dependency.vulnerable",
+        severity=Severity.parse(v.severity),
+        title="Dependency with a known vulnerability",
+        message=f"{at} is affected by {v.id} ({', '.join(v.aliases[:2]) or 'no alias'}): "
+        f"{v.summary}{fix}",
+        path=dep.source,
+        engine=ENGINE,
+        location={"line": dep.line} if dep.line else {},
+        evidence={
+            "id": v.id,
+            "package": dep.name,
+            "version": dep.version,
+            "aliases": list(v.aliases),
+            "fixed": list(v.fixed),
+        },
+        cwe=["CWE-1395"],
+    )
+
+
+def _unique(deps: list[Dependency]) -> list[Dependency]:
+    seen: dict[tuple[str, str | None, str], Dependency] = {}
+    for d in deps:
+        seen.setdefault((d.name, d.version, d.source), d)
+    return list(seen.values())

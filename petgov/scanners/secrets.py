@@ -1,0 +1,309 @@
+"""Secrets in configs, notebooks (outputs too), cards, dataset text and model-file metadata.
+
+Detection uses Yelp's detect-secrets plugins as a library (their patterns and validation, run
+over whole texts), plus petgov's own patterns for AI providers and Hugging Face that the plugin
+set lacks. Model headers (safetensors ``__metadata__``, GGUF key-values, ONNX
+``metadata_props``) are read by :mod:`petgov.formats` readers, never by a framework. A report
+holds only a redacted form and a fingerprint, never the value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from petgov.inventory import formats as F
+from petgov.model import Finding, Severity
+from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
+
+ENGINE = "petgov.secrets"
+MAX_TEXT = 32 * 1024 * 1024
+TEXT_FORMATS = frozenset(
+    {F.JSON, F.YAML, F.TOML, F.TEXT, F.MARKDOWN, F.PYTHON, F.CSV, F.TSV, F.JSONL}
+)
+HEADER_READERS = {
+    F.SAFETENSORS: "petgov.formats.safetensors",
+    F.GGUF: "petgov.formats.gguf",
+    F.ONNX: "petgov.formats.onnx",
+}
+
+
+@dataclass(frozen=True)
+class Category:
+    """A finding kind for a family of secrets."""
+
+    kind: str
+    rule_id: str
+    severity: Severity
+    title: str
+
+
+CLOUD = Category("secret.cloud_key", "PG-SEC-001", Severity.HIGH, "Cloud credential")
+HF = Category("secret.hf_token", "PG-SEC-002", Severity.HIGH, "Hugging Face token")
+VCS = Category("secret.vcs_token", "PG-SEC-003", Severity.HIGH, "Source-hosting token")
+AI = Category("secret.ai_api_key", "PG-SEC-004", Severity.HIGH, "AI provider API key")
+PRIVATE_KEY = Category("secret.private_key", "PG-SEC-005", Severity.HIGH, "Private key")
+JWT = Category("secret.jwt", "PG-SEC-006", Severity.MEDIUM, "JSON Web Token")
+OTHER = Category("secret.other", "PG-SEC-007", Severity.MEDIUM, "Service credential")
+
+# detect-secrets plugin class -> category (the plugins petgov runs; noisy ones left out).
+PLUGINS: dict[str, Category] = {
+    "aws.AWSKeyDetector": CLOUD,
+    "azure_storage_key.AzureStorageKeyDetector": CLOUD,
+    "ibm_cloud_iam.IbmCloudIamDetector": CLOUD,
+    "ibm_cos_hmac.IbmCosHmacDetector": CLOUD,
+    "softlayer.SoftlayerDetector": CLOUD,
+    "github_token.GitHubTokenDetector": VCS,
+    "gitlab_token.GitLabTokenDetector": VCS,
+    "openai.OpenAIDetector": AI,
+    "private_key.PrivateKeyDetector": PRIVATE_KEY,
+    "jwt.JwtTokenDetector": JWT,
+    "artifactory.ArtifactoryDetector": OTHER,
+    "basic_auth.BasicAuthDetector": OTHER,
+    "cloudant.CloudantDetector": OTHER,
+    "discord.DiscordBotTokenDetector": OTHER,
+    "mailchimp.MailchimpDetector": OTHER,
+    "npm.NpmDetector": OTHER,
+    "pypi_token.PypiTokenDetector": OTHER,
+    "sendgrid.SendGridDetector": OTHER,
+    "slack.SlackDetector": OTHER,
+    "square_oauth.SquareOAuthDetector": OTHER,
+    "stripe.StripeDetector": OTHER,
+    "telegram_token.TelegramBotTokenDetector": OTHER,
+    "twilio.TwilioKeyDetector": OTHER,
+}
+# Slow keyword-assignment plugins run only when a lower-cased trigger occurs in the text.
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "ibm_cloud_iam.IbmCloudIamDetector": ("ibm", "cloud_iam", "cloud-iam", "cloudiam"),
+    "ibm_cos_hmac.IbmCosHmacDetector": ("ibm", "hmac", "cos_", "cos-"),
+    "softlayer.SoftlayerDetector": ("softlayer", "sl_", "sl-"),
+    "artifactory.ArtifactoryDetector": ("artifactory", "akc", "jfrog"),
+    "cloudant.CloudantDetector": ("cloudant", "clou"),
+    "mailchimp.MailchimpDetector": ("-us",),
+}
+# petgov's own patterns: (name, category, regex).
+OWN: tuple[tuple[str, Category, re.Pattern[str]], ...] = (
+    ("Hugging Face Token", HF, re.compile(r"hf_[A-Za-z]{34}\b")),
+    ("Hugging Face Org Token", HF, re.compile(r"api_org_[A-Za-z]{34}\b")),
+    ("Anthropic API Key", AI, re.compile(r"sk-ant-[a-z]{3,6}\d{2}-[A-Za-z0-9_\-]{80,}")),
+    ("OpenAI Project Key", AI, re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}")),
+    ("Google API Key", AI, re.compile(r"AIza[0-9A-Za-z_\-]{35}\b")),
+    ("Groq API Key", AI, re.compile(r"gsk_[A-Za-z0-9]{52}\b")),
+    ("Replicate API Token", AI, re.compile(r"r8_[A-Za-z0-9]{37}\b")),
+    ("xAI API Key", AI, re.compile(r"xai-[A-Za-z0-9]{80}\b")),
+    ("GitHub Fine-grained Token", VCS, re.compile(r"github_pat_[A-Za-z0-9_]{82}\b")),
+)
+PLACEHOLDER = re.compile(r"example|x{6,}|\*{4,}|your[_-]|<[^>]*>|\.\.\.|0{16,}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """One detected secret: never stored raw outside this process."""
+
+    type: str
+    category: Category
+    value: str
+    line: int
+
+    def redacted(self) -> str:
+        v = self.value
+        if self.category is PRIVATE_KEY:
+            return "-----BEGIN … PRIVATE KEY-----"
+        keep = 4 if len(v) >= 16 else 1
+        return f"{v[:keep]}…{'*' * 4}({len(v)} chars)"
+
+    def fingerprint(self) -> str:
+        return "sha256:" + hashlib.sha256(self.value.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def _plugins() -> list[tuple[Any, Category, tuple[str, ...]]]:
+    out: list[tuple[Any, Category, tuple[str, ...]]] = []
+    for path, cat in PLUGINS.items():
+        module, _, cls = path.partition(".")
+        try:
+            plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)()
+        except (ImportError, AttributeError):  # plugin renamed in another detect-secrets
+            continue
+        out.append((plugin, cat, TRIGGERS.get(path, ())))
+    return out
+
+
+def find_secrets(text: str) -> list[Secret]:
+    """Every secret in ``text``, with its 1-based line, deduplicated by value and type."""
+    found: dict[tuple[str, str], Secret] = {}
+
+    def add(kind: str, cat: Category, value: str) -> None:
+        if len(value) < 8 or PLACEHOLDER.search(value) or (kind, value) in found:
+            return
+        pos = text.find(value)
+        line = text.count("\n", 0, pos) + 1 if pos >= 0 else 0
+        found[(kind, value)] = Secret(kind, cat, value, line)
+
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    lowered = text.lower()
+    lines: list[str] | None = None
+    for plugin, cat, triggers in _plugins():
+        subject = text
+        if triggers:
+            if not any(t in lowered for t in triggers):
+                continue
+            lines = lines if lines is not None else text.splitlines()
+            subject = "\n".join(x for x in lines if any(t in x.lower() for t in triggers))
+        kind = str(plugin.secret_type)
+        if type(plugin).analyze_string is not RegexBasedDetector.analyze_string:
+            for value in plugin.analyze_string(subject):  # the plugin validates its matches
+                add(kind, cat, str(value))
+            continue
+        for regex in plugin.denylist:
+            for m in regex.finditer(subject):
+                add(kind, cat, _secret_part(m))
+    for name, cat, pattern in OWN:
+        for m in pattern.finditer(text):  # literal-prefix patterns: check the start by hand
+            if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
+                add(name, cat, m.group(0))
+    # detect-secrets' JWT pattern also matches inside longer tokens; keep a JWT only if alone.
+    values = [s.value for s in found.values() if s.category is not JWT]
+    return [
+        s
+        for s in found.values()
+        if not (s.category is JWT and any(s.value in v and s.value != v for v in values))
+    ]
+
+
+def _secret_part(m: re.Match[str]) -> str:
+    """The captured value when a pattern captures one (``user:PASS@``), else the whole match."""
+    groups = [g for g in m.groups() if g]
+    best = max(groups, key=len, default="")
+    return best if len(best) >= 8 else m.group(0)
+
+
+def notebook_parts(doc: Any) -> Iterator[tuple[dict[str, Any], str]]:
+    """(location, text) for each cell's source and each of its outputs."""
+    cells = doc.get("cells") if isinstance(doc, dict) else None
+    if not isinstance(cells, list):
+        return
+    for i, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            continue
+        yield {"cell": i, "part": "source"}, _join(cell.get("source"))
+        outputs = cell.get("outputs")
+        if not isinstance(outputs, list):
+            continue
+        for j, out in enumerate(outputs):
+            if not isinstance(out, dict):
+                continue
+            texts = [_join(out.get("text")), _join(out.get("traceback"))]
+            data = out.get("data")
+            if isinstance(data, dict):
+                texts += [_join(v) for k, v in data.items() if not str(k).startswith("image/")]
+            yield {"cell": i, "part": "output", "output": j}, "\n".join(t for t in texts if t)
+
+
+def _join(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(v for v in value if isinstance(v, str))
+    if isinstance(value, dict | int | float):
+        return json.dumps(value)
+    return ""
+
+
+class SecretsScanner(ItemScanner):
+    """Finds credentials in text files, notebooks and model-header metadata."""
+
+    name: ClassVar[str] = "secrets"
+    version: ClassVar[str] = "1"
+
+    def engine_version(self) -> str:
+        from importlib.metadata import version
+
+        return f"{self.version} (detect-secrets {version('detect-secrets')})"
+
+    def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
+        fmt = entry.item.format
+        return fmt in TEXT_FORMATS or fmt == F.NOTEBOOK or fmt in HEADER_READERS
+
+    def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
+        result = ScanResult()
+        item = entry.item
+        if item.format in HEADER_READERS:
+            self._scan_header(entry, result)
+            return result
+        if item.size > MAX_TEXT:
+            result.not_scanned(item.path, ENGINE, "text larger than 32 MiB")
+            return result
+        with entry.source.open() as fh:
+            text = fh.read(MAX_TEXT).decode("utf-8", errors="replace")
+        if item.format == F.NOTEBOOK:
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                doc = None
+            if doc is not None:
+                for where, part in notebook_parts(doc):
+                    self._report(item.path, find_secrets(part), where, result)
+                result.scanned(item.path, ENGINE)
+                return result
+        self._report(item.path, find_secrets(text), {}, result)
+        result.scanned(item.path, ENGINE)
+        return result
+
+    def _scan_header(self, entry: Entry, result: ScanResult) -> None:
+        item = entry.item
+        try:
+            module = importlib.import_module(HEADER_READERS[item.format])
+        except ImportError:
+            result.not_scanned(item.path, ENGINE, f"no {item.format} header reader in this build")
+            return
+        try:
+            with entry.source.open() as fh:
+                header = module.read_header(fh, item.size)
+        except ValueError as exc:  # FormatError: the format scanner reports the damage
+            result.not_scanned(item.path, ENGINE, f"header unreadable: {exc}", error=True)
+            return
+        for key, value in header.strings():
+            if isinstance(value, str):
+                self._report(item.path, find_secrets(value), {"metadata_key": key}, result)
+        result.scanned(item.path, ENGINE, "header metadata strings")
+
+    def _report(
+        self, path: str, secrets: list[Secret], where: dict[str, Any], result: ScanResult
+    ) -> None:
+        for s in secrets:
+            location = dict(where)
+            if "metadata_key" not in where:
+                location["line"] = s.line
+            place = ""
+            if where.get("part") == "output":
+                place = f" in the output of cell {where['cell']}"
+            elif "cell" in where:
+                place = f" in cell {where['cell']}"
+            elif "metadata_key" in where:
+                place = f" in model metadata {where['metadata_key']}"
+            result.findings.append(
+                Finding(
+                    rule_id=s.category.rule_id,
+                    kind=s.category.kind,
+                    severity=s.category.severity,
+                    title=f"{s.category.title} exposed",
+                    message=f"{s.type} {s.redacted()}{place}; revoke it and remove it",
+                    path=path,
+                    engine=ENGINE,
+                    location=location,
+                    evidence={
+                        "type": s.type,
+                        "redacted": s.redacted(),
+                        "fingerprint": s.fingerprint(),
+                    },
+                    cwe=["CWE-798"],
+                )
+            )

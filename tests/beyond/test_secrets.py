@@ -1,0 +1,92 @@
+"""Secrets: detect-secrets plugins plus petgov's patterns; notebooks, cards, datasets, headers."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+from petgov.scanners.secrets import find_secrets
+from tests.beyond.helpers import by_kind, kinds, run, write
+
+# Built at run time so no scanner flags this test file as a leak.
+HF_TOKEN = "hf_" + "QwErTyUiOpAsDfGhJkLzXcVbNmQwErTyUi"
+AWS_KEY = "AKIA" + "Z7QWERTYUIOPASDF"
+GH_TOKEN = "ghp_" + "0123456789abcdefghijABCDEFGHIJ012345"
+OPENAI = "sk-proj-" + "Ab3dEf6hIj9lMn2pQr5tUv8xYz1BcD4fGh7jKl0nOp3rSt6v"
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----\n"
+
+
+def _safetensors(meta: dict[str, str]) -> bytes:
+    header = {"__metadata__": meta, "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    return struct.pack("<Q", len(raw)) + raw + bytes(8)
+
+
+def _notebook() -> str:
+    cells = [
+        {
+            "cell_type": "code",
+            "source": ["import os\n", "print(os.environ['K'])\n"],
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": [OPENAI + "\n"]}],
+        },
+        {"cell_type": "code", "source": [f"token = '{GH_TOKEN}'\n"], "outputs": []},
+        {"cell_type": "markdown", "source": "nothing here"},
+    ]
+    return json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {}})
+
+
+def test_patterns() -> None:
+    text = f"a={AWS_KEY}\nb={HF_TOKEN}\n{PEM}c = 'AKIAIOSFODNN7EXAMPLE'\n"
+    got = {(s.category.kind, s.line) for s in find_secrets(text)}
+    assert got == {("secret.cloud_key", 1), ("secret.hf_token", 2), ("secret.private_key", 3)}
+    assert find_secrets("just prose, hf_short and sk-not-a-key") == []
+
+
+def test_repo_of_configs_notebooks_cards_datasets(tmp_path: Path) -> None:
+    repo = write(
+        tmp_path / "repo",
+        {
+            "config.json": json.dumps({"model_type": "x", "hub_token": HF_TOKEN}),
+            "train.ipynb": _notebook(),
+            "README.md": f"---\nlicense: mit\n---\nUse key {AWS_KEY} to download.\n",
+            "data/train.csv": f"id,text\n1,hello\n2,my key is {PEM.splitlines()[0]}\n",
+            "model.safetensors": _safetensors({"format": "pt", "uploader": HF_TOKEN}),
+            "clean.yaml": "lr: 0.1\n",
+        },
+    )
+    doc = run(repo, "secrets")
+    found = sorted((Path(f["path"]).name, f["kind"]) for f in doc["findings"])
+    assert found == [
+        ("README.md", "secret.cloud_key"),
+        ("config.json", "secret.hf_token"),
+        ("model.safetensors", "secret.hf_token"),
+        ("train.csv", "secret.private_key"),
+        ("train.ipynb", "secret.ai_api_key"),
+        ("train.ipynb", "secret.vcs_token"),
+    ]
+    out = next(f for f in by_kind(doc, "secret.ai_api_key"))
+    assert out["location"] == {"cell": 0, "part": "output", "output": 0, "line": 1}
+    assert "output of cell 0" in out["message"]
+    meta = next(f for f in by_kind(doc, "secret.hf_token") if f["path"].endswith("safetensors"))
+    assert meta["location"] == {"metadata_key": "__metadata__.uploader"}
+    assert all(f["action"] == "block" for f in doc["findings"])
+    blob = json.dumps(doc)
+    for raw in (HF_TOKEN, AWS_KEY, GH_TOKEN, OPENAI, "MIIEowIBAAKCAQEA7"):
+        assert raw not in blob
+    fps = {f["evidence"]["fingerprint"] for f in by_kind(doc, "secret.hf_token")}
+    assert len(fps) == 1  # same token in config and metadata: same fingerprint
+    scanned = {Path(c["path"]).name for c in doc["coverage"] if c["status"] == "scanned"}
+    assert {"clean.yaml", "model.safetensors", "train.ipynb"} <= scanned
+
+
+def test_broken_header_is_coverage_not_crash(tmp_path: Path) -> None:
+    bad = struct.pack("<Q", 10**6) + b"{"
+    repo = write(tmp_path / "m", {"model.safetensors": bad + bytes(64)})
+    doc = run(repo, "secrets")
+    assert kinds(doc) == []
+    assert [c["status"] for c in doc["coverage"] if c["engine"] == "petgov.secrets"] in (
+        ["error"],
+        [],
+    )
