@@ -15,16 +15,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from petgov.errors import VerificationError
+from petgov.provenance.keybundle import pae  # the one DSSE implementation
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 PREDICATE_TYPE = "https://petgov.dev/attestation/cleanroom-release/v1"
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
-
-
-def pae(payload_type: str, payload: bytes) -> bytes:
-    """DSSE pre-authentication encoding (DSSEv1)."""
-    t = payload_type.encode()
-    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(payload), payload)
 
 
 def statement(manifest: Mapping[str, Any]) -> dict[str, Any]:

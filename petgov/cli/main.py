@@ -21,6 +21,8 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.scan",
     "petgov.cli.info",
     "petgov.cli.cleanroom",
+    "petgov.cli.sign",
+    "petgov.cli.verify",
     "petgov.cli.attest",
     "petgov.cli.rules",
     "petgov.cli.db",

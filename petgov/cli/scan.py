@@ -53,6 +53,21 @@ def scan(
     include_waived: bool = typer.Option(
         False, "--sarif-include-waived", help="SARIF: keep waived results as suppressions."
     ),
+    verify_key: Path | None = typer.Option(
+        None, "--verify-key", help="Provenance: trust signatures made with this public key."
+    ),
+    verify_cert_chain: list[Path] = typer.Option(
+        [], "--verify-cert-chain", help="Provenance: trust signatures chaining to these CAs."
+    ),
+    verify_identity: str | None = typer.Option(
+        None, "--verify-identity", help="Provenance: trusted Sigstore signer identity."
+    ),
+    verify_issuer: str | None = typer.Option(
+        None, "--verify-issuer", help="Provenance: OIDC issuer of --verify-identity."
+    ),
+    trust_root: Path | None = typer.Option(
+        None, "--trust-root", help="Provenance: trusted_root.json (never fetched online)."
+    ),
     progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Show a progress bar on stderr for long scans."
     ),
@@ -88,6 +103,11 @@ def scan(
         scanner_options={
             "pii.nlp_model": str(nlp_model) if nlp_model else None,
             "pii.exhaustive": exhaustive,
+            "provenance.key": str(verify_key) if verify_key else None,
+            "provenance.cert_chain": [str(c) for c in verify_cert_chain],
+            "provenance.identity": verify_identity,
+            "provenance.issuer": verify_issuer,
+            "provenance.trust_root": str(trust_root) if trust_root else None,
         },
     )
     with _Progress(enabled=progress) as bar:

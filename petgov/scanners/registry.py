@@ -23,6 +23,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.licenses:LicenseScanner",
     "petgov.scanners.secrets:SecretsScanner",
     "petgov.scanners.dependencies:DependencyScanner",
+    "petgov.scanners.provenance:ProvenanceScanner",
 )
 
 

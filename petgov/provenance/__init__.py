@@ -1,0 +1,1 @@
+"""Provenance: sign and verify models, datasets and rule packs offline."""

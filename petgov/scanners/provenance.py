@@ -1,0 +1,207 @@
+"""Provenance as a scanner: is each model and dataset signed, and does the signature hold?
+
+A ``model.sig`` (OpenSSF model-signing) at a folder root covers the folder; ``FILE.sig`` or
+``FILE.sigstore.json`` covers one file. What petgov trusts comes from scanner options
+(``provenance.key``, ``provenance.cert_chain``, ``provenance.identity``/``issuer``/
+``trust_root``); without trust material a signature is reported as present but unverified,
+never as verified.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from petgov.errors import PetgovError
+from petgov.inventory import formats as F
+from petgov.model import Finding, Severity
+from petgov.provenance.interface import TrustMaterial, Verified
+from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner
+
+ENGINE = "provenance"
+SIGNED_KINDS = (
+    F.MODEL_ARCHIVES
+    | F.TABULAR
+    | {
+        F.PICKLE,
+        F.JOBLIB,
+        F.PYTORCH_LEGACY,
+        F.NUMPY_NPY,
+        F.SAFETENSORS,
+        F.GGUF,
+        F.ONNX,
+        F.SAVEDMODEL,
+        F.TFLITE,
+    }
+)
+SIG_SUFFIXES = (".sig", ".sigstore.json", ".sigstore")
+
+
+def trust_from_options(options: Any) -> TrustMaterial:
+    """Trust material named in scanner options (paths as strings)."""
+
+    def p(key: str) -> Path | None:
+        value = options.get(key)
+        return Path(value) if value else None
+
+    chain = options.get("provenance.cert_chain") or ()
+    return TrustMaterial(
+        key=p("provenance.key"),
+        cert_chain=tuple(Path(c) for c in ([chain] if isinstance(chain, str) else chain)),
+        identity=options.get("provenance.identity") or None,
+        issuer=options.get("provenance.issuer") or None,
+        trust_root=p("provenance.trust_root"),
+    )
+
+
+class ProvenanceScanner(TargetScanner):
+    """Signature presence and validity over a whole target."""
+
+    name = "provenance"
+    version = "1"
+
+    def scan_target(self, ctx: ScanContext) -> ScanResult:
+        out = ScanResult()
+        root = ctx.root
+        if root is None or not ctx.entries:
+            return out
+        trust = trust_from_options(ctx.options)
+        paths = {e.item.path: e for e in ctx.entries}
+        covered: set[str] = set()
+        folder_sig = root / "model.sig" if root.is_dir() else None
+        if folder_sig is not None and folder_sig.is_file():
+            covered |= self._check(root, folder_sig, str(folder_sig), trust, paths, out, ctx)
+        for path in list(paths):
+            if path in covered or _is_signature(path):
+                continue
+            for suffix in SIG_SUFFIXES:
+                sig = Path(path + suffix)
+                if sig.is_file():
+                    covered |= self._check(Path(path), sig, str(sig), trust, paths, out, ctx)
+                    break
+        for path, entry in paths.items():
+            if _is_signature(path):
+                continue
+            if path not in covered and entry.item.format in SIGNED_KINDS:
+                out.findings.append(
+                    _finding(
+                        "PG-PROV-001",
+                        "provenance.unsigned",
+                        Severity.MEDIUM,
+                        "No signature covers this model or dataset",
+                        f"{entry.item.format} file without model.sig or a Sigstore bundle",
+                        path,
+                        cwe="CWE-345",
+                    )
+                )
+                out.facts.setdefault(path, {})["provenance.verified"] = False
+            out.scanned(path, ENGINE)
+        return out
+
+    def _check(
+        self,
+        artifact: Path,
+        sig: Path,
+        sig_display: str,
+        trust: TrustMaterial,
+        paths: dict[str, Any],
+        out: ScanResult,
+        ctx: ScanContext,
+    ) -> set[str]:
+        """Verify one signature; returns the item paths it covers (verified or not)."""
+        from petgov.provenance import modelsig, sigbundle
+
+        covered = {str(artifact)} if artifact.is_file() else set()
+        is_bundle_file = sig.name.endswith((".sigstore.json", ".sigstore"))
+        try:
+            manifest = None if is_bundle_file else modelsig.read_manifest(sig)
+        except PetgovError:
+            manifest = None
+            is_bundle_file = True  # FILE.sig that is not model-signing: try as a bundle
+        if manifest is not None and artifact.is_dir():
+            for name in manifest.files:
+                covered.add(str(artifact / name))
+        covered.add(sig_display)
+        if trust.method is None:
+            out.findings.append(
+                _finding(
+                    "PG-PROV-004",
+                    "provenance.unverified",
+                    Severity.LOW,
+                    "Signature present but not verified",
+                    "no trust material given (--verify-key, --verify-cert-chain or "
+                    "--verify-identity/--verify-issuer/--trust-root)",
+                    sig_display,
+                )
+            )
+            for p in covered | {str(artifact)}:
+                out.facts.setdefault(p, {})["provenance.verified"] = False
+            return covered
+        try:
+            if is_bundle_file:
+                result: Verified = sigbundle.verify_file(artifact, sig, trust)
+            else:
+                result = modelsig.verify_model(artifact, sig, trust, allow_unsigned=True)
+        except PetgovError as exc:
+            out.findings.append(
+                _finding(
+                    "PG-PROV-002",
+                    "provenance.signature_invalid",
+                    Severity.CRITICAL,
+                    "Signature does not verify",
+                    str(exc)[:400],
+                    sig_display,
+                    cwe="CWE-347",
+                )
+            )
+            for p in covered | {str(artifact)}:
+                out.facts.setdefault(p, {}).update(
+                    {"provenance.verified": False, "provenance.method": trust.method}
+                )
+            return covered
+        for extra in result.detail.get("unsigned_files", ()):
+            path = str(artifact / extra)
+            out.findings.append(
+                _finding(
+                    "PG-PROV-003",
+                    "provenance.unsigned_file",
+                    Severity.HIGH,
+                    "File not covered by the signature",
+                    f"{extra} sits in a signed folder but is not in the signed manifest",
+                    path,
+                    cwe="CWE-345",
+                )
+            )
+            out.facts.setdefault(path, {})["provenance.verified"] = False
+            covered.add(path)
+        facts = result.facts()
+        for p in covered - {str(artifact / e) for e in result.detail.get("unsigned_files", ())}:
+            out.facts.setdefault(p, {}).update(facts)
+        out.facts.setdefault(str(artifact), {}).update(facts)
+        out.scanned(sig_display, ENGINE, f"verified ({result.method}: {result.identity})")
+        return covered
+
+
+def _is_signature(path: str) -> bool:
+    return path.endswith(SIG_SUFFIXES) or Path(path).name == "model.sig"
+
+
+def _finding(
+    rule_id: str,
+    kind: str,
+    severity: Severity,
+    title: str,
+    message: str,
+    path: str,
+    cwe: str = "CWE-345",
+) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        kind=kind,
+        severity=severity,
+        title=title,
+        message=message,
+        path=path,
+        engine=ENGINE,
+        cwe=(cwe,),
+    )

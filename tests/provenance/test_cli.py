@@ -1,0 +1,75 @@
+"""`petgov sign` / `petgov verify` end to end, including clean-room style receipts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from petgov.provenance.keybundle import sign_dsse
+from tests.conftest import corpus_path
+from tests.provenance.helpers import write_keypair, write_model
+
+
+def test_sign_then_verify(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    priv, pub = write_keypair(tmp_path)
+    model = write_model(tmp_path / "m")
+    assert cli("sign", str(model), "--key", str(priv)).code == 0
+    assert (model / "model.sig").is_file()
+    res = cli("verify", str(model), "--key", str(pub), "--json")
+    assert res.code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["provenance.verified"] is True
+    assert sorted(out["provenance.files"]) == ["README.md", "config.json", "weights.bin"]
+    (model / "config.json").write_text("{}")
+    res = cli("verify", str(model), "--key", str(pub))
+    assert res.code == 2
+    assert "Traceback" not in res.stderr
+    # refuses to overwrite an existing signature
+    assert cli("sign", str(model), "--key", str(priv)).code == 2
+
+
+def test_verify_receipt_style_bundle(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    priv, pub = write_keypair(tmp_path, "operator")
+    artifact = tmp_path / "model.safetensors"
+    artifact.write_bytes(b"weights" * 1000)
+    stmt = {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "model", "digest": {"sha256": hashlib.sha256(artifact.read_bytes()).hexdigest()}}],
+        "predicateType": "https://petgov.dev/attestation/cleanroom-release/v1",
+        "predicate": {},
+    }  # fmt: skip
+    key = load_pem_private_key(priv.read_bytes(), None)
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(json.dumps(sign_dsse(json.dumps(stmt).encode(), key)))
+    res = cli("verify", str(artifact), "--signature", str(receipt), "--key", str(pub))
+    assert res.code == 0, res.stderr
+    artifact.write_bytes(b"other")
+    res = cli("verify", str(artifact), "--signature", str(receipt), "--key", str(pub))
+    assert res.code == 2 and "different artifact" in res.stderr
+
+
+def test_verify_conformance_bundle_cli(cli: Callable[..., Any]) -> None:
+    case = corpus_path("provenance", "sigstore-conformance", "bundle-verify", "happy-path-v0.3")
+    root = corpus_path("provenance", "trust", "production_trusted_root.json")
+    res = cli(
+        "verify", str(case.parent.parent / "a.txt"),
+        "--signature", str(case / "bundle.sigstore.json"),
+        "--identity", "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+        ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main",
+        "--issuer", "https://token.actions.githubusercontent.com",
+        "--trust-root", str(root),
+    )  # fmt: skip
+    assert res.code == 0, res.stderr
+
+
+def test_verify_without_trust_is_a_usage_error(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    model = write_model(tmp_path / "m")
+    priv, _ = write_keypair(tmp_path)
+    cli("sign", str(model), "--key", str(priv))
+    res = cli("verify", str(model))
+    assert res.code == 2 and "trust" in res.stderr
