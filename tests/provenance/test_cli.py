@@ -37,9 +37,10 @@ def test_verify_receipt_style_bundle(tmp_path: Path, cli: Callable[..., Any]) ->
     priv, pub = write_keypair(tmp_path, "operator")
     artifact = tmp_path / "model.safetensors"
     artifact.write_bytes(b"weights" * 1000)
+    digest = hashlib.sha256(artifact.read_bytes()).hexdigest()
     stmt = {
         "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "model", "digest": {"sha256": hashlib.sha256(artifact.read_bytes()).hexdigest()}}],
+        "subject": [{"name": "model", "digest": {"sha256": digest}}],
         "predicateType": "https://petgov.dev/attestation/cleanroom-release/v1",
         "predicate": {},
     }  # fmt: skip
