@@ -27,6 +27,13 @@ sys.path.insert(0, str(ROOT))
 from tests.pii.datagen import EXPECTED, make_csv  # noqa: E402
 
 SUBSET = 300
+IMPORTS = "import petgov.cli.main, pyarrow.csv, spacy, presidio_analyzer"
+
+
+def _timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=False, capture_output=True)
+    return time.perf_counter() - t0
 
 
 def stock_engine():  # type: ignore[no-untyped-def]
@@ -92,38 +99,53 @@ def main() -> None:
         f = d.finding
         if f.kind == "pii.column":
             ours.setdefault(str(f.location["column"]), set()).add(str(f.facts["entity"]))
-    t0 = time.perf_counter()
-    subprocess.run(
-        [
-            str(ROOT / ".venv/bin/petgov"),
-            "scan",
-            str(data),
-            "-f",
-            "json",
-            "-o",
-            str(tmp / "r.json"),
-        ],
-        check=False,
+    cli_s = min(
+        _timed(
+            [
+                str(ROOT / ".venv/bin/petgov"),
+                "scan",
+                str(data),
+                "-f",
+                "json",
+                "-o",
+                str(tmp / "r.json"),
+            ]
+        )
+        for _ in range(3)
     )
-    cli_s = time.perf_counter() - t0
+    floor_s = min(_timed([sys.executable, "-c", IMPORTS]) for _ in range(3))
     print(
         f"petgov column mode: {col_s:.2f} s in process ({rows_n / col_s:,.0f} rows/s), "
-        f"{cli_s:.2f} s as `petgov scan` incl. imports; "
+        f"{cli_s:.2f} s as `petgov scan` incl. imports (best of 3); "
         f"{stock_full / col_s:,.0f}x vs stock in process, {stock_full / cli_s:,.0f}x CLI"
     )
-    agree = disagree = 0
+    print(
+        f"  of the CLI run, {floor_s:.2f} s is only importing petgov's CLI, pyarrow, spaCy "
+        f"and presidio (best of 3): the floor for any in-process presidio engine"
+    )
+    agree = fixed = disagree = 0
     for c in cols:
         s = stock_verdict[c]
         o = ours.get(c, set()) & (s | set(EXPECTED.values()))
         if s == o:
             agree += 1
+        elif s - o == {"URL"} and "EMAIL_ADDRESS" in o:
+            fixed += 1  # stock reports the domain inside every e-mail address as a URL
+            print(
+                f"  {c!r}: stock {sorted(s)}, petgov {sorted(o)} -- intended: petgov drops "
+                "URL spans inside e-mail addresses (stock's false positive)"
+            )
         else:
             disagree += 1
             print(
                 f"  verdict differs on {c!r}: stock {sorted(s)} petgov {sorted(ours.get(c, set()))}"
             )
     extra = {c: sorted(v - stock_verdict[c]) for c, v in ours.items() if v - stock_verdict[c]}
-    print(f"  column verdicts: {agree}/{len(cols)} same as stock; petgov additions: {extra}")
+    print(
+        f"  column verdicts: {agree}/{len(cols)} same as stock, {fixed} stock false positive(s) "
+        f"fixed, {disagree} other difference(s); petgov additions (NER-free name/location "
+        f"evidence, gated entities): {extra}"
+    )
 
     # --- petgov text mode: every cell; findings on the subset equal petgov's per-cell engine
     from petgov.pii.text import scan_cells

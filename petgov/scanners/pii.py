@@ -43,6 +43,7 @@ _NOT_DATA = re.compile(
     re.IGNORECASE,
 )
 TEXT_FORMATS = frozenset({F.TEXT})
+KEEP_BYTES = 64 << 20  # decoded batches up to this size are kept for the text-mode pass
 
 
 class PiiScanner(TargetScanner):
@@ -129,7 +130,8 @@ def _scan_entry(entry: Entry, engine: Any, opts: _Options, out: ScanResult) -> s
     fmt = entry.item.format
     ragged = RaggedRows()
     try:
-        sample = sample_table(iter_batches(entry.source, fmt, ragged), opts.sample_rows, opts.seed)
+        kept = _KeptBatches(iter_batches(entry.source, fmt, ragged))
+        sample = sample_table(kept, opts.sample_rows, opts.seed)
     except ReadError as exc:
         out.not_scanned(path, ENGINE, str(exc), error=True)
         return set()
@@ -157,7 +159,13 @@ def _scan_entry(entry: Entry, engine: Any, opts: _Options, out: ScanResult) -> s
         try:
             for name in text_fields:
                 scan = _text_scan(
-                    entry, fmt, name, engine, opts, name_words(name) if not is_text else []
+                    entry,
+                    fmt,
+                    name,
+                    engine,
+                    opts,
+                    name_words(name) if not is_text else [],
+                    kept.batches,
                 )
                 for entity, tally in scan.tallies.items():
                     entities.add(entity)
@@ -189,14 +197,40 @@ def _scan_entry(entry: Entry, engine: Any, opts: _Options, out: ScanResult) -> s
     return entities
 
 
+class _KeptBatches:
+    """Passes batches through and keeps them while they total under KEEP_BYTES, so a small
+    dataset's text-mode pass reuses the sample pass's read instead of parsing the file again."""
+
+    def __init__(self, batches: Iterator[Any]) -> None:
+        self._source = batches
+        self.batches: list[Any] | None = []
+        self._bytes = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for batch in self._source:
+            if self.batches is not None:
+                self._bytes += batch.nbytes
+                if self._bytes > KEEP_BYTES:
+                    self.batches = None
+                else:
+                    self.batches.append(batch)
+            yield batch
+
+
 def _text_scan(
-    entry: Entry, fmt: str, name: str, engine: Any, opts: _Options, context: list[str]
+    entry: Entry,
+    fmt: str,
+    name: str,
+    engine: Any,
+    opts: _Options,
+    context: list[str],
+    kept: list[Any] | None = None,
 ) -> Any:
     from petgov.pii.readers import iter_batches, to_text
     from petgov.pii.text import scan_cells
 
     def cells() -> Iterator[str]:
-        for batch in iter_batches(entry.source, fmt):
+        for batch in kept if kept is not None else iter_batches(entry.source, fmt):
             if name not in batch.schema.names:
                 continue
             for value in batch.column(name).to_pylist():
