@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.attest",
     "petgov.cli.rules",
     "petgov.cli.db",
+    "petgov.cli.bom",
 )
 
 _state = {"debug": False}

@@ -17,6 +17,7 @@ class OutputFormat(str, enum.Enum):
     TABLE = "table"
     JSON = "json"
     SARIF = "sarif"
+    CYCLONEDX = "cyclonedx"
 
     def reporter(self, *, color: bool = False, include_waived: bool = False) -> Reporter:
         """The reporter for this choice (imported lazily)."""
@@ -32,4 +33,8 @@ class OutputFormat(str, enum.Enum):
             from petgov.reporters.sarif import SarifReporter
 
             return SarifReporter(include_waived=include_waived)
+        if self is OutputFormat.CYCLONEDX:
+            from petgov.reporters.cyclonedx import CycloneDxReporter
+
+            return CycloneDxReporter()
         assert_never(self)

@@ -24,6 +24,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.secrets:SecretsScanner",
     "petgov.scanners.dependencies:DependencyScanner",
     "petgov.scanners.provenance:ProvenanceScanner",
+    "petgov.bom.scanner:BomScanner",
 )
 
 

@@ -1,0 +1,138 @@
+"""The ``bom`` target scanner: model-card facts, BOM completeness and what a BOM would lack.
+
+It reads only the small metadata files at the top of a model folder (README.md, config.json,
+...) and the first bytes of small files (to spot Git-LFS pointers standing in for weights). The
+facts it records (``modelcard.*``, ``config.*``, ``bom.completeness``) let policy rules gate on
+BOM completeness; ``petgov.bom.api`` builds the BOM itself from the same Report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from petgov import modelcard
+from petgov.bom.completeness import score
+from petgov.bom.info import gather, relative
+from petgov.model import Finding, Severity
+from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
+
+ENGINE = "petgov.bom"
+DEFAULT_MIN_COMPLETENESS = 50
+LFS_POINTER_MAX = 1024  # real pointers are ~130 bytes
+
+
+class BomScanner(TargetScanner):
+    """Model-card facts and the completeness score of the target's AI-BOM."""
+
+    name = "bom"
+    version = "1"
+
+    def scan_target(self, ctx: ScanContext) -> ScanResult:
+        out = ScanResult()
+        if ctx.target is None:
+            return out
+        target = ctx.target.target
+        files: dict[str, bytes] = {}
+        lfs: list[str] = []
+        for entry in ctx.entries:
+            rel = relative(entry.item.path, target)
+            if entry.item.depth == 0 and modelcard.metadata_name(rel):
+                files[rel] = _read(entry, modelcard.MAX_CARD_BYTES)
+                out.scanned(entry.item.path, ENGINE, "model metadata")
+            elif entry.item.size <= LFS_POINTER_MAX and modelcard.is_lfs_pointer(_read(entry, 64)):
+                lfs.append(rel)
+        facts: dict[str, Any] = modelcard.card_facts(files)
+        if lfs:
+            facts["bom.lfs_pointers"] = sorted(lfs)
+        info = gather(target, [e.item for e in ctx.entries], {"": facts})
+        result = score(info)
+        facts["bom.completeness"] = result.value
+        facts["bom.missing"] = result.missing
+        out.facts[""] = facts
+        out.findings.extend(_findings(target, facts, result.value, result.missing, ctx))
+        return out
+
+
+def _read(entry: Entry, limit: int) -> bytes:
+    with entry.source.open() as fh:
+        return fh.read(limit)
+
+
+def _findings(
+    target: str, facts: dict[str, Any], value: int, missing: list[str], ctx: ScanContext
+) -> list[Finding]:
+    found: list[Finding] = []
+    if "license" in missing:
+        found.append(
+            _finding(
+                "PG-BOM-001",
+                "bom.license_missing",
+                Severity.LOW,
+                "No license declared",
+                "the model card declares no license and no license was detected; "
+                "the AI-BOM has no license for this model",
+                target,
+            )
+        )
+    floor = ctx.options.get("bom.min_completeness", DEFAULT_MIN_COMPLETENESS)
+    floor = floor if isinstance(floor, int) else DEFAULT_MIN_COMPLETENESS
+    if value < floor:
+        found.append(
+            _finding(
+                "PG-BOM-002",
+                "bom.completeness_low",
+                Severity.LOW,
+                "AI-BOM completeness below threshold",
+                f"AI-BOM completeness {value}/100 is below {floor}; missing: {', '.join(missing)}",
+                target,
+                evidence={"completeness": value, "threshold": floor, "missing": missing},
+            )
+        )
+    found.extend(
+        _finding(
+            "PG-BOM-003",
+            "bom.lfs_pointer",
+            Severity.MEDIUM,
+            "Git-LFS pointer instead of weights",
+            f"{rel} is a Git-LFS pointer, not the file it names; the weights were never "
+            "fetched, so neither they nor their hash are in the AI-BOM",
+            target.rstrip("/") + "/" + rel,
+        )
+        for rel in facts.get("bom.lfs_pointers", [])
+    )
+    error = facts.get("modelcard.error")
+    if isinstance(error, str):
+        found.append(
+            _finding(
+                "PG-BOM-004",
+                "bom.card_invalid",
+                Severity.LOW,
+                "Model card metadata does not parse",
+                f"the README.md YAML front-matter could not be read: {error}",
+                target,
+            )
+        )
+    return found
+
+
+def _finding(
+    rule_id: str,
+    kind: str,
+    severity: Severity,
+    title: str,
+    message: str,
+    path: str,
+    evidence: dict[str, Any] | None = None,
+) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        kind=kind,
+        severity=severity,
+        title=title,
+        message=message,
+        path=path,
+        engine=ENGINE,
+        evidence=evidence or {},
+        cwe=("CWE-1104",) if kind == "bom.lfs_pointer" else (),
+        confidence="high",
+    )
