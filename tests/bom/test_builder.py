@@ -1,4 +1,4 @@
-"""ML-BOMs of the real corpus model folders: valid under 1.6 and 1.7, holding what the inputs hold."""
+"""ML-BOMs of the corpus model folders: valid under 1.6 and 1.7, holding what the inputs hold."""
 
 from __future__ import annotations
 
