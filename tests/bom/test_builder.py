@@ -121,3 +121,20 @@ def test_completeness_orders_cards_by_what_they_document() -> None:
         for name in ("all-MiniLM-L6-v2", "flowertune-tinyllama-peft-adapter")
     }
     assert scores["all-MiniLM-L6-v2"] > scores["flowertune-tinyllama-peft-adapter"]
+
+
+def test_license_finding_only_for_targets_that_present_as_models(tmp_path: Any) -> None:
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "weights.bin").write_bytes(b"\x00\x01" * 64)
+    report = scan_card(bare)
+    assert not [d for d in report.decisions if d.finding.kind.startswith("bom.")]
+    (facts,) = [f for f in report.facts.values() if "bom.completeness" in f]
+    assert facts["bom.completeness"] < 50
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text(
+        '{"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2"}'
+    )
+    kinds = {d.finding.kind for d in scan_card(model).decisions}
+    assert {"bom.license_missing", "bom.completeness_low"} <= kinds
