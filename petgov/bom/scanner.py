@@ -62,23 +62,12 @@ def _findings(
     target: str, facts: dict[str, Any], value: int, missing: list[str], ctx: ScanContext
 ) -> list[Finding]:
     found: list[Finding] = []
-    # License and completeness findings only for targets that present themselves as a model
+    # A missing license is the license scanner's finding (PG-LIC-001); it still lowers the score.
+    # Completeness findings only for targets that present themselves as a model
     # (a model card or a transformers config): a lone pickle or a dataset is not asked for a card.
     is_model = any(
         facts.get(k) for k in ("modelcard.present", "config.model_type", "config.architectures")
     ) or bool(facts.get("adapter.base_model"))
-    if is_model and "license" in missing:
-        found.append(
-            _finding(
-                "PG-BOM-001",
-                "bom.license_missing",
-                Severity.LOW,
-                "No license declared",
-                "the model card declares no license and no license was detected; "
-                "the AI-BOM has no license for this model",
-                target,
-            )
-        )
     floor = ctx.options.get("bom.min_completeness", DEFAULT_MIN_COMPLETENESS)
     floor = floor if isinstance(floor, int) else DEFAULT_MIN_COMPLETENESS
     if is_model and value < floor:
