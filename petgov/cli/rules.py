@@ -21,6 +21,8 @@ def register(app: typer.Typer) -> None:
     rules.command("pack")(pack_tarball)
     rules.command("docs")(write_rule_docs)
     rules.command("init")(init_rule_pack)
+    rules.command("sign")(sign_pack)
+    rules.command("verify")(verify_pack)
     app.add_typer(rules, name="rules")
 
 
@@ -141,4 +143,30 @@ def init_rule_pack(
         raise PolicyError("rule-pack template not found", hint="run from a petgov source checkout")
     out = init_pack(name, dest or Path(name.replace("/", "-")), template)
     typer.echo(f"created {out}; next: petgov rules lint {out} && petgov rules test {out}")
+    return ExitCode.OK
+
+
+def sign_pack(
+    pack: Path = typer.Argument(..., help="Pack folder or tarball."),
+    key: Path = typer.Option(..., "--key", help="EC private key (PEM)."),
+) -> int:
+    """Sign a pack (PACK/model.sig or PACK.tar.gz.sig); trust it with pack_keys in config."""
+    from petgov.provenance.packs import sign_pack as sign
+
+    typer.echo(f"signed {pack} -> {sign(pack, key)}")
+    return ExitCode.OK
+
+
+def verify_pack(
+    pack: Path = typer.Argument(..., help="Pack folder or tarball."),
+    key: list[Path] = typer.Option(..., "--key", help="Trusted public key(s) (PEM)."),
+) -> int:
+    """Verify a pack's signature offline; exit 2 when unsigned or broken."""
+    from petgov.errors import PolicyError
+    from petgov.provenance.packs import verify_pack as check
+
+    signer = check(pack, key)
+    if signer is None:
+        raise PolicyError(f"rule pack {pack} is not signed", hint="petgov rules sign PACK --key")
+    typer.echo(f"verified {pack}: {signer}")
     return ExitCode.OK

@@ -37,6 +37,7 @@ class PolicyConfig:
     overrides: list[Override] = field(default_factory=list)
     fail_on: Severity | None = None
     require_signature: bool = False
+    pack_keys: list[Path] = field(default_factory=list)  # public keys trusted to sign packs
     waivers: str | None = None
     base: Path = field(default_factory=Path.cwd)
     origin: str = "defaults"
@@ -87,6 +88,7 @@ def parse_config(doc: Any, where: Path) -> PolicyConfig:
     if doc.get("fail_on"):
         cfg.fail_on = Severity.parse(str(doc["fail_on"]))
     cfg.require_signature = bool(doc.get("require_signature", False))
+    cfg.pack_keys = [cfg.base / str(k) for k in doc.get("pack_keys", []) or []]
     if doc.get("waivers"):
         cfg.waivers = str(doc["waivers"])
     return cfg

@@ -44,6 +44,10 @@ def load_rules(
     """Every pack in order, later rule ids replacing earlier ones, then overrides applied."""
     by_id: dict[str, Rule] = {}
     packs: list[Pack] = []
+    if verify is None and cfg.pack_keys:
+        from petgov.provenance.packs import pack_signature_hook
+
+        verify = pack_signature_hook(cfg.pack_keys)
     for ref in cfg.packs:
         if ref.source == "builtin":
             path = builtin_pack_dir()
