@@ -107,6 +107,7 @@ class LicenseInfo:
     non_commercial: bool = False
     copyleft: bool = False
     unrecognized: list[str] = field(default_factory=list)
+    url: str | None = None
 
     def facts(self) -> dict[str, Any]:
         return {
@@ -116,6 +117,7 @@ class LicenseInfo:
             "license.copyleft": self.copyleft,
             "license.missing": self.expression is None,
             "license.source": self.source,
+            "license.url": self.url,
         }
 
 
@@ -214,4 +216,7 @@ def from_card(meta: dict[str, Any], source: str) -> LicenseInfo | None:
         lowered = name.lower()
         if "research" in lowered or "non-commercial" in lowered or "noncommercial" in lowered:
             info.non_commercial = True
+    link = meta.get("license_link")
+    if isinstance(link, str) and link.strip():
+        info.url = link.strip()
     return info

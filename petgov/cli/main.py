@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.rules",
     "petgov.cli.db",
     "petgov.cli.bom",
+    "petgov.cli.shadow",
 )
 
 _state = {"debug": False}

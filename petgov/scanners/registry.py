@@ -25,6 +25,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.dependencies:DependencyScanner",
     "petgov.scanners.provenance:ProvenanceScanner",
     "petgov.bom.scanner:BomScanner",
+    "petgov.scanners.shadow_ai:ShadowAiScanner",
 )
 
 

@@ -95,3 +95,9 @@ def test_real_hub_cards(folder: str, expected: str | None) -> None:
     assert facts["license.id"] == expected
     assert facts["license.missing"] is (expected is None)
     assert ("license.missing" in kinds(doc)) is (expected is None)
+
+
+def test_license_link_becomes_url_fact() -> None:
+    path = corpus_path("aibom", "hf-model-cards", "Qwen2.5-0.5B-Instruct-GGUF")
+    facts = target_facts(run(path, "licenses"), path)
+    assert str(facts["license.url"]).startswith("https://")

@@ -1,0 +1,156 @@
+"""Shadow AI: models and AI services a codebase uses, checked against the sanctioned list.
+
+The inventory (``shadow_ai.models`` fact) is always recorded for the AI-BOM; findings need a
+``[shadow_ai]`` list in petgov.toml (option ``shadow_config``, else the working directory, else
+the target root). Without one, coverage says that nothing was judged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from petgov.inventory import formats as F
+from petgov.model import Coverage, CoverageStatus, Finding, Severity
+from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner
+from petgov.shadow import policy
+from petgov.shadow.detect import ModelUse, find_uses, notebook_uses
+
+ENGINE = "petgov.shadow_ai"
+MAX_SOURCE = 4 * 1024 * 1024
+
+
+class ShadowAiScanner(TargetScanner):
+    """Lists model uses in .py files and notebooks; judges them against the sanctioned list."""
+
+    name: ClassVar[str] = "shadow-ai"
+    version: ClassVar[str] = "1"
+
+    def scan_target(self, ctx: ScanContext) -> ScanResult:
+        result = ScanResult()
+        uses: list[ModelUse] = []
+        for entry in ctx.entries:
+            fmt = entry.item.format
+            if fmt not in (F.PYTHON, F.NOTEBOOK) and not entry.item.path.endswith(".py"):
+                continue
+            if entry.item.size > MAX_SOURCE:
+                result.not_scanned(entry.item.path, ENGINE, "source larger than 4 MiB")
+                continue
+            with entry.source.open() as fh:
+                text = fh.read(MAX_SOURCE).decode("utf-8", errors="replace")
+            try:
+                if fmt == F.NOTEBOOK:
+                    found, bad = notebook_uses(text, entry.item.path)
+                    if bad:
+                        result.not_scanned(
+                            entry.item.path, ENGINE, f"{bad} code cell(s) not parsable"
+                        )
+                else:
+                    found = find_uses(text, entry.item.path)
+            except (SyntaxError, ValueError, RecursionError) as exc:
+                result.not_scanned(
+                    entry.item.path, ENGINE, f"not parsable ({type(exc).__name__})", error=True
+                )
+                continue
+            uses.extend(found)
+            result.scanned(entry.item.path, ENGINE)
+        roots = [Path.cwd()] + (
+            [ctx.root if ctx.root.is_dir() else ctx.root.parent] if ctx.root else []
+        )
+        allowed = policy.find(ctx.options.get("shadow_config"), roots)
+        rows = []
+        for use in uses:
+            row = use.to_dict()
+            row["sanctioned"] = _verdict(use, allowed) if allowed else None
+            rows.append(row)
+        result.facts[""] = {
+            "shadow_ai.models": rows,
+            "shadow_ai.policy": allowed.source if allowed else None,
+        }
+        if uses and allowed is None:
+            result.coverage.append(
+                Coverage(
+                    uses[0].path,
+                    ENGINE,
+                    CoverageStatus.SKIPPED,
+                    f"{len(uses)} model use(s) listed but not judged: no [shadow_ai] "
+                    "sanctioned list in petgov.toml",
+                )
+            )
+        if allowed:
+            for use in uses:
+                result.findings.extend(_findings(use, allowed))
+        return result
+
+
+def _verdict(use: ModelUse, allowed: policy.SanctionedList) -> bool:
+    return not _findings(use, allowed)
+
+
+def _findings(use: ModelUse, allowed: policy.SanctionedList) -> list[Finding]:
+    out: list[Finding] = []
+    loc = {"line": use.line}
+    ev: dict[str, Any] = {
+        "model": use.id,
+        "provider": use.provider,
+        "call": use.call,
+        "revision": use.revision,
+    }
+    label = use.id or "a model chosen at run time"
+    if use.kind == "hf_model":
+        if use.id is None or not allowed.model_allowed(use.id):
+            out.append(
+                Finding(
+                    rule_id="PG-SHA-001",
+                    kind="shadow_ai.unsanctioned_model",
+                    severity=Severity.MEDIUM,
+                    title="Model not on the sanctioned list",
+                    message=f"{use.call}({label!s}) loads a model that is not sanctioned "
+                    f"({allowed.source})",
+                    path=use.path,
+                    engine=ENGINE,
+                    location=loc,
+                    evidence=ev,
+                    confidence="high" if use.id else "medium",
+                )
+            )
+        elif not allowed.revision_allowed(use.id, use.revision) or (
+            allowed.require_pinned and not use.pinned
+        ):
+            why = (
+                f"revision {use.revision!r} is not a commit sha"
+                if use.revision
+                else "no revision: it follows whatever the repo's main branch holds"
+            )
+            if use.revision and use.pinned:
+                why = f"revision {use.revision[:12]} is not an allowed revision"
+            out.append(
+                Finding(
+                    rule_id="PG-SHA-002",
+                    kind="shadow_ai.unpinned_revision",
+                    severity=Severity.LOW,
+                    title="Sanctioned model used at an unreviewed revision",
+                    message=f"{use.call}({label}): {why}",
+                    path=use.path,
+                    engine=ENGINE,
+                    location=loc,
+                    evidence=ev,
+                )
+            )
+    elif not allowed.provider_allowed(use):
+        out.append(
+            Finding(
+                rule_id="PG-SHA-003",
+                kind="shadow_ai.unsanctioned_provider",
+                severity=Severity.MEDIUM,
+                title="AI service not on the sanctioned list",
+                message=f"{use.call} uses {use.provider}"
+                + (f" model {use.id}" if use.id else "")
+                + f", which is not sanctioned ({allowed.source})",
+                path=use.path,
+                engine=ENGINE,
+                location=loc,
+                evidence=ev,
+            )
+        )
+    return out
