@@ -27,10 +27,11 @@ MAX_TEXT = 32 * 1024 * 1024
 TEXT_FORMATS = frozenset(
     {F.JSON, F.YAML, F.TOML, F.TEXT, F.MARKDOWN, F.PYTHON, F.CSV, F.TSV, F.JSONL}
 )
+# format -> (reader module, function(fh, size) returning an object with .strings())
 HEADER_READERS = {
-    F.SAFETENSORS: "petgov.formats.safetensors",
-    F.GGUF: "petgov.formats.gguf",
-    F.ONNX: "petgov.formats.onnx",
+    F.SAFETENSORS: ("petgov.formats.safetensors", "read_header"),
+    F.GGUF: ("petgov.formats.gguf", "read_header"),
+    F.ONNX: ("petgov.formats.onnx", "read_model"),
 }
 
 
@@ -259,14 +260,15 @@ class SecretsScanner(ItemScanner):
 
     def _scan_header(self, entry: Entry, result: ScanResult) -> None:
         item = entry.item
+        module_name, func = HEADER_READERS[item.format]
         try:
-            module = importlib.import_module(HEADER_READERS[item.format])
-        except ImportError:
+            reader = getattr(importlib.import_module(module_name), func)
+        except (ImportError, AttributeError):
             result.not_scanned(item.path, ENGINE, f"no {item.format} header reader in this build")
             return
         try:
             with entry.source.open() as fh:
-                header = module.read_header(fh, item.size)
+                header = reader(fh, item.size)
         except ValueError as exc:  # FormatError: the format scanner reports the damage
             result.not_scanned(item.path, ENGINE, f"header unreadable: {exc}", error=True)
             return

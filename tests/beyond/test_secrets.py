@@ -90,3 +90,21 @@ def test_broken_header_is_coverage_not_crash(tmp_path: Path) -> None:
         ["error"],
         [],
     )
+
+
+def test_gguf_key_value_secret(tmp_path: Path) -> None:
+    from tests.scanners import test_gguf as g
+
+    data = g.gguf(
+        [
+            g.kv("general.architecture", g.STRING, "llama"),
+            g.kv("general.source.url", g.STRING, f"https://x.invalid/?t={HF_TOKEN}"),
+        ],
+        [g.tensor("w", (8,), 0, 0)],
+        bytes(32),
+    )
+    repo = write(tmp_path / "m", {"model.gguf": data})
+    doc = run(repo, "secrets")
+    assert kinds(doc) == ["secret.hf_token"]
+    assert doc["findings"][0]["location"] == {"metadata_key": "general.source.url"}
+    assert HF_TOKEN not in json.dumps(doc)
