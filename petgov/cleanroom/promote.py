@@ -26,6 +26,7 @@ from petgov.cleanroom.envelope import EnvelopeWriter, Recipient, encrypt_stream
 from petgov.errors import PetgovError
 from petgov.inventory import formats as F
 from petgov.model import Action, CoverageStatus, Report
+from petgov.scanners.pii import ENGINE as PII_ENGINE
 from petgov.util.clock import iso
 
 
@@ -145,7 +146,16 @@ def pii_gate(report: Report, room: CleanRoom) -> Gate:
         found.update(str(e) for e in f.get("pii.entities", ()) or ())
     extra = sorted(found - set(room.allowed_pii))
     reasons = [f"personal data not allowed in this clean room: {e}" for e in extra]
-    return Gate("pii", not extra, reasons)
+    # A dataset the PII engine could not read has no verdict; a clean room fails closed on it.
+    unread = sorted(
+        {
+            f"{c.path}: not checked for personal data: {c.reason}"
+            for c in report.coverage
+            if c.engine == PII_ENGINE and c.status is CoverageStatus.ERROR
+        }
+    )
+    reasons += unread
+    return Gate("pii", not reasons, reasons)
 
 
 def bom_gate(score: int | None, room: CleanRoom) -> Gate:

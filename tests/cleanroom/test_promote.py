@@ -155,6 +155,16 @@ def test_pii_gate_names_each_entity_and_honours_the_allow_list(tmp_path: Path) -
     assert "pii" not in _failed(allowed) and allowed.allowed, _failed(allowed)
 
 
+def test_pii_gate_fails_closed_on_a_dataset_it_could_not_read(tmp_path: Path) -> None:
+    key = x25519.X25519PrivateKey.generate()
+    artifact = _model(tmp_path)
+    (artifact / "train.parquet").write_bytes(b"PAR1" + b"not a parquet body" * 4 + b"PAR1")
+    result = _run(tmp_path, _room(tmp_path), artifact, key)
+    reasons = _failed(result)["pii"]
+    assert len(reasons) == 1 and "train.parquet: not checked for personal data" in reasons[0]
+    assert not result.allowed
+
+
 def _mk(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
