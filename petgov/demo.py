@@ -99,11 +99,37 @@ def write_demo(out: Path) -> list[Path]:
     return sorted(files)
 
 
+def write_demo_key(out: Path) -> tuple[Path, Path]:
+    """An EC P-256 key pair for the demo's sign/verify step (demo only: unencrypted)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = out / "keys" / "demo-signing.pem"
+    public = out / "keys" / "demo-signing.pub.pem"
+    private.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(
+        private,
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+    write_bytes_atomic(
+        public,
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+    )
+    return private, public
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m petgov.demo [OUT]`` (default: demo-artifacts)."""
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0] if args else "demo-artifacts")
-    for path in write_demo(out):
+    for path in [*write_demo(out), *write_demo_key(out)]:
         print(f"wrote {path}")
     return 0
 
