@@ -138,7 +138,7 @@ def inventory(
         hasher.close()
         raise
     entries = []
-    for raw, fmt in sniffed:
+    for index, (raw, fmt) in enumerate(sniffed):
         item = Item(
             path=raw.path,
             format=fmt,
@@ -148,7 +148,7 @@ def inventory(
             depth=raw.depth,
             parent=raw.parent,
         )
-        entries.append(Entry(item=item, source=raw.source))
+        entries.append(Entry(item=item, source=raw.source, digest_pending=index in pending))
     result.facts.setdefault("", {})["inventory.digests"] = digests.value
     inv = Inventory(target=target, entries=entries, result=result, pending=pending, hasher=hasher)
     if wait:

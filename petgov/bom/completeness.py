@@ -38,7 +38,7 @@ class Score:
 
 def _hashes(info: ModelInfo) -> bool:
     """Every file hashed, and at least one real weight file (not an LFS pointer) among them."""
-    hashed = bool(info.files) and all(f.sha256 for f in info.files)
+    hashed = bool(info.files) and all(f.sha256 or f.digest_pending for f in info.files)
     real_weights = any(not f.lfs_pointer for f in info.weights)
     return hashed and real_weights
 

@@ -46,6 +46,7 @@ class FileInfo:
     size: int
     format: str
     lfs_pointer: bool = False
+    digest_pending: bool = False  # hashed in the background while a scan runs
 
     @property
     def is_weights(self) -> bool:

@@ -8,6 +8,7 @@ BOM completeness; ``petgov.bom.api`` builds the BOM itself from the same Report.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from petgov import modelcard
@@ -45,6 +46,9 @@ class BomScanner(TargetScanner):
         if lfs:
             facts["bom.lfs_pointers"] = sorted(lfs)
         info = gather(target, [e.item for e in ctx.entries], {"": facts})
+        # Digests still being computed in the background count, as `petgov bom` will see them.
+        pending = {e.item.path for e in ctx.entries if e.digest_pending}
+        info.files = [dataclasses.replace(f, digest_pending=f.path in pending) for f in info.files]
         result = score(info)
         facts["bom.completeness"] = result.value
         facts["bom.missing"] = result.missing

@@ -26,6 +26,7 @@ class Entry:
 
     item: Item
     source: Source
+    digest_pending: bool = False  # its sha256 is being computed in the background
 
 
 @dataclass

@@ -46,3 +46,20 @@ def test_bom_on_missing_target_is_one_line(cli: Callable[..., Any], tmp_path: Pa
     res = cli("bom", str(tmp_path / "nope"))
     assert res.code == 2
     assert "Traceback" not in res.stderr
+
+
+def test_scan_completeness_fact_matches_the_bom_command(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Digests hashed in the background during a scan count, as they do in `petgov bom`."""
+    from petgov.demo import write_demo
+
+    write_demo(tmp_path)
+    model = str(tmp_path / "model")
+    scanned = cli("scan", model, "-f", "json", "--scanner", "bom").json()
+    bom = cli("bom", model, "-o", str(tmp_path / "bom.json"), "--scanner", "bom")
+    assert bom.code == 0, bom.stderr
+    value = scanned["facts"][model]["bom.completeness"]
+    assert f"completeness {value}/100" in bom.stderr
+    unhashed = cli("scan", model, "-f", "json", "--scanner", "bom", "--digests", "none").json()
+    assert unhashed["facts"][model]["bom.completeness"] < value  # no digests: hashes missing
