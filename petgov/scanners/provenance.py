@@ -79,23 +79,15 @@ class ProvenanceScanner(TargetScanner):
                 if sig.is_file():
                     covered |= self._check(Path(path), sig, str(sig), trust, paths, out, ctx)
                     break
+        unsigned: dict[str, list[str]] = {}
         for path, entry in paths.items():
             if _is_signature(path):
                 continue
             if path not in covered and entry.item.format in SIGNED_KINDS:
-                out.findings.append(
-                    _finding(
-                        "PG-PROV-001",
-                        "provenance.unsigned",
-                        Severity.MEDIUM,
-                        "No signature covers this model or dataset",
-                        f"{entry.item.format} file without model.sig or a Sigstore bundle",
-                        path,
-                        cwe="CWE-345",
-                    )
-                )
+                unsigned.setdefault(str(Path(path).parent), []).append(path)
                 out.facts.setdefault(path, {})["provenance.verified"] = False
             out.scanned(path, ENGINE)
+        out.findings += [_unsigned(folder, files, paths) for folder, files in unsigned.items()]
         return out
 
     def _check(
@@ -184,6 +176,25 @@ class ProvenanceScanner(TargetScanner):
 
 def _is_signature(path: str) -> bool:
     return path.endswith(SIG_SUFFIXES) or Path(path).name == "model.sig"
+
+
+def _unsigned(folder: str, files: list[str], paths: dict[str, Any]) -> Finding:
+    """One finding per folder: a 50-shard dataset is one unsigned artifact, not 50 findings."""
+    if len(files) == 1:
+        (path,) = files
+        what = f"{paths[path].item.format} file without model.sig or a Sigstore bundle"
+    else:
+        names = sorted(Path(f).name for f in files)
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        path, what = folder, f"{len(names)} files without model.sig or a Sigstore bundle: {shown}"
+    return _finding(
+        "PG-PROV-001",
+        "provenance.unsigned",
+        Severity.MEDIUM,
+        "No signature covers this model or dataset",
+        what,
+        path,
+    )
 
 
 def _finding(

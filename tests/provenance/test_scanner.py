@@ -70,7 +70,17 @@ def test_unsigned_and_unverified(tmp_path: Path, cli: Callable[..., Any]) -> Non
     assert _prov(res.json()) == [("PG-PROV-004", "model.sig")]
     (model / "model.sig").unlink()
     res = cli("scan", str(model), "-f", "json", "--scanner", "provenance")
-    assert ("PG-PROV-001", "model.safetensors") in _prov(res.json())
+    report = res.json()
+    unsigned = [f for f in report["findings"] if f["rule_id"] == "PG-PROV-001"]
+    files = sorted(
+        p for p in report["facts"] if report["facts"][p].get("provenance.verified") is False
+    )
+    assert len(files) >= 2  # several unsigned files: one finding for their folder
+    assert [(f["path"], f["message"].split(":")[0]) for f in unsigned] == [
+        (str(model), f"{len(files)} files without model.sig or a Sigstore bundle")
+    ]
+    single = cli("scan", files[0], "-f", "json", "--scanner", "provenance").json()
+    assert [f["path"] for f in single["findings"] if f["rule_id"] == "PG-PROV-001"] == [files[0]]
 
 
 def test_upstream_keyless_model_offline(tmp_path: Path, cli: Callable[..., Any]) -> None:
