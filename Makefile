@@ -13,13 +13,13 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) -m petgov.demo demo-artifacts
-	@echo "--- petgov scan demo-artifacts (exit 1 is expected: the demo pickle fails the gate)"
-	$(PETGOV) scan demo-artifacts; status=$$?; echo "petgov exit code: $$status"; test $$status -le 1
+	@echo "--- petgov scan demo-artifacts/model demo-artifacts/data (exit 1 is expected: the demo pickle fails the gate)"
+	$(PETGOV) scan demo-artifacts/model demo-artifacts/data; status=$$?; echo "petgov exit code: $$status"; test $$status -le 1
 	@echo "--- petgov bom: a validated CycloneDX 1.6 ML-BOM of the demo model"
-	$(PETGOV) bom demo-artifacts/model -o demo-artifacts/model.cdx.json
+	$(PETGOV) bom demo-artifacts/model -o demo-artifacts/out/model.cdx.json
 	@echo "--- petgov sign / verify (a signature proves origin and integrity, not safety)"
-	$(PETGOV) sign demo-artifacts/model --key demo-artifacts/keys/demo-signing.pem -o demo-artifacts/model.sig
-	$(PETGOV) verify demo-artifacts/model --signature demo-artifacts/model.sig --key demo-artifacts/keys/demo-signing.pub.pem
+	$(PETGOV) sign demo-artifacts/model --key demo-artifacts/keys/demo-signing.pem -o demo-artifacts/out/model.sig
+	$(PETGOV) verify demo-artifacts/model --signature demo-artifacts/out/model.sig --key demo-artifacts/keys/demo-signing.pub.pem
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check petgov tests benchmarks

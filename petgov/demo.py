@@ -85,6 +85,7 @@ def write_demo(out: Path) -> list[Path]:
     data = out / "data"
     model.mkdir(parents=True, exist_ok=True)
     data.mkdir(parents=True, exist_ok=True)
+    (out / "out").mkdir(exist_ok=True)  # where `make demo` writes the BOM and the signature
     files = {
         model / "model.safetensors": safetensors_bytes(),
         model / "config.json": json.dumps(
