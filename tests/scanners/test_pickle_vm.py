@@ -109,13 +109,41 @@ def test_tricky_benign_pickles_stay_below_medium(tmp_path: Path, name: str, prot
     assert worst < Severity.MEDIUM, kinds
 
 
-def test_sklearn_model_is_clean(tmp_path: Path) -> None:
-    sklearn = pytest.importorskip("sklearn.linear_model")
+def _sklearn_models() -> dict[str, Any]:
+    """Fitted scikit-learn estimators of the kinds users ship (trees, pipelines, text, clusters)."""
     import numpy as np
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.svm import SVC
 
-    model = sklearn.LogisticRegression().fit(np.array([[0.0], [1.0]]), [0, 1])
-    worst, kinds = _worst(_write(tmp_path, "m.pkl", pickle.dumps(model, protocol=4)))
-    assert worst < Severity.MEDIUM, kinds
+    x = np.random.default_rng(0).normal(size=(40, 3))
+    y = (x[:, 0] > 0).astype(int)
+    return {
+        "logreg": LogisticRegression().fit(x, y),
+        "forest": RandomForestClassifier(n_estimators=3, random_state=0).fit(x, y),
+        "boosting": GradientBoostingClassifier(n_estimators=3, random_state=0).fit(x, y),
+        "pipeline": Pipeline([("scale", StandardScaler()), ("svc", SVC())]).fit(x, y),
+        "tfidf": TfidfVectorizer().fit(["alpha beta gamma", "beta gamma delta"]),
+        "kmeans": KMeans(n_clusters=2, n_init=1, random_state=0).fit(x),
+        "pca": PCA(2).fit(x),
+        "onehot": OneHotEncoder().fit([["a"], ["b"]]),
+    }
+
+
+def test_sklearn_models_are_clean_as_pickle_and_joblib(tmp_path: Path) -> None:
+    import joblib
+
+    for name, model in _sklearn_models().items():
+        pkl = _write(tmp_path, f"{name}.pkl", pickle.dumps(model, protocol=4))
+        joblib.dump(model, tmp_path / f"{name}.joblib")
+        for path in (pkl, tmp_path / f"{name}.joblib"):
+            worst, kinds = _worst(path)
+            assert worst < Severity.MEDIUM, (path.name, kinds)
 
 
 def test_large_raw_data_is_skipped_not_copied(tmp_path: Path) -> None:
