@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _fair import installed_tool_conditions
+
 from petgov.pipeline import ScanOptions, scan
 
 
@@ -72,4 +74,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    installed_tool_conditions()
     main()

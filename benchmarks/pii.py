@@ -21,6 +21,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _fair import installed_tool_conditions
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -195,4 +197,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    installed_tool_conditions()
     main()

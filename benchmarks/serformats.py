@@ -27,6 +27,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from _fair import installed_tool_conditions
+
 from petgov.inventory import formats as F
 from petgov.model import Item
 from petgov.scanners.gguf import GGUFScanner
@@ -216,4 +218,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    installed_tool_conditions()
     main()

@@ -28,6 +28,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from _fair import installed_tool_conditions
+
 SIZE = 500 << 20
 
 
@@ -135,4 +137,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    installed_tool_conditions()
     main()

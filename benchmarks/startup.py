@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from _fair import installed_tool_conditions
+
 RUNS = 15
 
 
@@ -50,4 +52,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    installed_tool_conditions()
     main()
