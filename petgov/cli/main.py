@@ -32,6 +32,14 @@ COMMANDS: tuple[str, ...] = (
 
 _state = {"debug": False}
 
+# typer >= 0.29 vendors click: its usage errors, Exit and Abort are not click's classes.
+_USAGE_ERRORS: tuple[type[Exception], ...] = (
+    click.ClickException,
+    getattr(typer, "TyperException", click.ClickException),
+)
+_EXITS: tuple[type[Exception], ...] = (click.exceptions.Exit, typer.Exit)
+_ABORTS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
+
 
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
@@ -82,14 +90,18 @@ def run(argv: Sequence[str] | None = None) -> None:
             raise
         error_line(_escape(exc.one_line()))
         code = ExitCode.USAGE_OR_INPUT
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
+    except _EXITS as exc:
+        code = int(getattr(exc, "exit_code", ExitCode.OK))
+    except _USAGE_ERRORS as exc:
         if debug:
             raise
-        error_line(_escape(exc.format_message()) + " (hint: run with --help)")
+        message = str(getattr(exc, "format_message", exc.__str__)())
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `petgov` or a bare group: help
+            print(message, file=sys.stderr)
+        else:
+            error_line(_escape(message) + " (hint: run with --help)")
         code = ExitCode.USAGE_OR_INPUT
-    except click.exceptions.Abort:
+    except _ABORTS:
         error_line("aborted")
         code = ExitCode.USAGE_OR_INPUT
     except KeyboardInterrupt:

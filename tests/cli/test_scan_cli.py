@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from petgov.demo import harmless_payload_pickle, safetensors_bytes, write_demo
 
 
@@ -79,6 +81,40 @@ def test_bad_flag_value_is_exit_2(tmp_path: Path, cli) -> None:
 def test_unknown_format_choice_is_exit_2(tmp_path: Path, cli) -> None:
     res = cli("scan", str(tmp_path), "--format", "pdf")
     assert res.code == 2 and "Traceback" not in res.stderr
+    assert "Invalid value for '--format'" in res.stderr and "internal error" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("scan",), "Missing argument"),
+        (("scan", ".", "--bogus"), "No such option: --bogus"),
+        (("nocmd",), "No such command 'nocmd'"),
+        (("cleanroom", "promote", "x"), "Missing option '--to'"),
+    ],
+)
+def test_usage_errors_are_one_line_not_internal_errors(
+    cli, args: tuple[str, ...], says: str
+) -> None:
+    res = cli(*args)
+    assert res.code == 2
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith("error: ")
+    assert says in res.stderr and "internal error" not in res.stderr
+
+
+def test_bare_command_shows_usage(cli) -> None:
+    res = cli()
+    assert res.code == 2 and res.stderr.startswith("Usage: petgov")
+    assert "error" not in res.stderr.splitlines()[0]
+
+
+def test_a_command_exit_code_passes_through(tmp_path: Path, cli) -> None:
+    """`shadow --strict` exits 1 on an unsanctioned model (typer.Exit, not an internal error)."""
+    (tmp_path / "use.py").write_text('from_pretrained("org/unsanctioned")\n')
+    (tmp_path / "petgov.toml").write_text('[shadow_ai]\nsanctioned_models = ["org/other"]\n')
+    res = cli("shadow", str(tmp_path), "--strict", cwd=tmp_path)
+    assert res.code == 1, res.stderr
+    assert "internal error" not in res.stderr
 
 
 def test_version_and_help(cli) -> None:
