@@ -259,17 +259,26 @@ def sign_model(
         with contextlib.suppress(ValueError):
             ignores.append(signature.resolve().relative_to(model.resolve()).as_posix())
     h = h.set_ignored_paths(paths=ignores, ignore_git_paths=True)
-    cfg = signing.Config()
-    if sigstore:
-        cfg = cfg.use_sigstore_signer()
-    elif key is not None and signing_cert is not None:
-        cfg = cfg.use_certificate_signer(
-            private_key=key, signing_certificate=signing_cert, certificate_chain=list(cert_chain)
-        )
-    elif key is not None:
-        cfg = cfg.use_elliptic_key_signer(private_key=key)
-    else:
+    if not sigstore and key is None:
         raise UsageError("say how to sign: --key KEY.pem [--cert ...] or --sigstore")
+    cfg = signing.Config()
+    try:  # model-signing reads the key and certificates here
+        if sigstore:
+            cfg = cfg.use_sigstore_signer()
+        elif key is not None and signing_cert is not None:
+            cfg = cfg.use_certificate_signer(
+                private_key=key,
+                signing_certificate=signing_cert,
+                certificate_chain=list(cert_chain),
+            )
+        elif key is not None:
+            cfg = cfg.use_elliptic_key_signer(private_key=key)
+    except (ValueError, TypeError, OSError) as exc:
+        names = ", ".join(str(p) for p in (key, signing_cert, *cert_chain) if p is not None)
+        raise UsageError(
+            f"cannot use the signing material ({names}): {_short(exc)}",
+            hint="pass an unencrypted EC private key in PEM (and PEM certificates)",
+        ) from exc
     try:
         cfg.set_hashing_config(h).sign(model, signature)
     except (ValueError, TypeError, OSError) as exc:

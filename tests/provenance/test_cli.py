@@ -33,6 +33,18 @@ def test_sign_then_verify(tmp_path: Path, cli: Callable[..., Any]) -> None:
     assert cli("sign", str(model), "--key", str(priv)).code == 2
 
 
+def test_unusable_signing_key_is_a_one_line_usage_error(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    model = write_model(tmp_path / "m")
+    _, pub = write_keypair(tmp_path)
+    res = cli("sign", str(model), "--key", str(pub))  # a public key cannot sign
+    assert res.code == 2
+    assert res.stderr.startswith("error: cannot use the signing material")
+    assert "internal error" not in res.stderr and res.stderr.count("\n") == 1
+    assert not (model / "model.sig").exists()
+
+
 def test_verify_receipt_style_bundle(tmp_path: Path, cli: Callable[..., Any]) -> None:
     priv, pub = write_keypair(tmp_path, "operator")
     artifact = tmp_path / "model.safetensors"
