@@ -44,6 +44,14 @@ def all_scanners(names: Sequence[str] | None = None) -> list[Scanner]:
     loaded = [load(p) for p in SCANNERS]
     if names:
         wanted = set(names)
+        unknown = sorted(wanted - {s.name for s in loaded})
+        if unknown:
+            from petgov.errors import UsageError
+
+            raise UsageError(
+                f"unknown scanner {', '.join(unknown)}",
+                hint=f"choose from {', '.join(s.name for s in loaded)}",
+            )
         return [s for s in loaded if s.name in wanted]
     return [s for s in loaded if s.default_enabled]
 

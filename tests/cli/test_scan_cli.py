@@ -91,6 +91,7 @@ def test_unknown_format_choice_is_exit_2(tmp_path: Path, cli) -> None:
         (("scan", ".", "--bogus"), "No such option: --bogus"),
         (("nocmd",), "No such command 'nocmd'"),
         (("cleanroom", "promote", "x"), "Missing option '--to'"),
+        (("scan", ".", "--scanner", "nosuch"), "unknown scanner nosuch"),
     ],
 )
 def test_usage_errors_are_one_line_not_internal_errors(
