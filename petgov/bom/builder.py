@@ -3,8 +3,10 @@
 One machine-learning-model component per target (the first is ``metadata.component``), every
 file as a nested ``file`` component with its sha256, datasets named on the card as ``data``
 components, ``base_model`` as ``pedigree.ancestors``, findings as ``vulnerabilities`` and the
-tool, engine and rule-pack versions under ``metadata``. Fields the library lacks are added by
-``petgov.bom.extras``. The dict is validated by ``petgov.bom.validate`` before anyone writes it.
+tool, engine and rule-pack versions under ``metadata``. Python packages, hub models and AI
+services the target's code uses, and OSV vulnerabilities, come from ``petgov.bom.software``.
+Fields the library lacks are added by ``petgov.bom.extras``. The dict is validated by
+``petgov.bom.validate`` before anyone writes it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from petgov.bom import extras
+from petgov.bom import extras, software
 from petgov.bom.completeness import score
 from petgov.bom.info import LicenseInfo, ModelInfo, gather
 from petgov.model import Decision, Report, Severity
@@ -75,6 +77,7 @@ def build(report: Report, options: BuildOptions | None = None) -> Built:
         card = extras.model_card(info, refs.new("model-card", info.name), dataset_refs)
         if card is not None:
             cards[str(component.bom_ref)] = card
+    soft = software.collect(infos, refs.new)
     bom = Bom(
         serial_number=_serial(infos, options),
         metadata=BomMetaData(
@@ -83,11 +86,16 @@ def build(report: Report, options: BuildOptions | None = None) -> Built:
             component=models[0] if models else None,
             properties=_metadata_properties(report),
         ),
-        components=[*models[1:], *datasets.values()],
-        vulnerabilities=_vulnerabilities(report.decisions, infos, models, refs),
+        components=[*models[1:], *datasets.values(), *soft.components],
+        services=soft.services,
+        vulnerabilities=[
+            *_vulnerabilities(report.decisions, infos, models, refs),
+            *soft.vulnerabilities,
+        ],
     )
     for info, component in zip(infos, models, strict=True):
         deps = [datasets[name] for name in dict.fromkeys(info.datasets)]
+        deps += soft.depends.get(info.target, [])
         bom.register_dependency(component, deps)
         for dep in deps:
             bom.register_dependency(dep, [])
@@ -173,6 +181,7 @@ def _model_properties(info: ModelInfo, completeness: int) -> list[tuple[str, str
     for key, value in sorted(info.provenance.items()):
         props.append((key, _text(value)))
     props.extend(("lfs-pointer", f.rel) for f in info.files if f.lfs_pointer)
+    props.extend(software.target_properties(info))
     return props
 
 

@@ -28,6 +28,9 @@ class Dependency:
     specifier: str
     source: str  # file path it came from
     line: int = 0
+    # CycloneDX scope: "optional" for extras, dev groups and Pipfile's develop section, which a
+    # deployment need not install; everything else is "required".
+    scope: str = "required"
 
     @property
     def purl(self) -> str:
@@ -41,6 +44,7 @@ class Dependency:
             "specifier": self.specifier,
             "source": self.source,
             "purl": self.purl,
+            "scope": self.scope,
         }
 
 
@@ -51,14 +55,16 @@ def is_manifest(basename: str) -> bool:
     )
 
 
-def _from_requirement(text: str, source: str, line: int) -> Dependency | None:
+def _from_requirement(
+    text: str, source: str, line: int, scope: str = "required"
+) -> Dependency | None:
     try:
         req = Requirement(text)
     except InvalidRequirement:
         return None
     pinned = [s.version for s in req.specifier if s.operator in ("==", "===")]
     version = pinned[0] if len(pinned) == 1 and "*" not in pinned[0] else None
-    return Dependency(canonicalize_name(req.name), version, str(req.specifier), source, line)
+    return Dependency(canonicalize_name(req.name), version, str(req.specifier), source, line, scope)
 
 
 def parse_requirements(text: str, source: str) -> list[Dependency]:
@@ -85,16 +91,17 @@ def _toml(text: str) -> dict[str, Any]:
 def parse_pyproject(text: str, source: str) -> list[Dependency]:
     """PEP 621 dependencies and optional dependencies, plus Poetry's tables."""
     doc = _toml(text)
-    reqs: list[str] = []
+    reqs: list[tuple[str, str]] = []
     project = doc.get("project", {})
-    reqs += [r for r in project.get("dependencies", []) if isinstance(r, str)]
+    reqs += [(r, "required") for r in project.get("dependencies", []) if isinstance(r, str)]
     for group in project.get("optional-dependencies", {}).values():
-        reqs += [r for r in group if isinstance(r, str)]
-    out = [d for d in (_from_requirement(r, source, 0) for r in reqs) if d]
+        reqs += [(r, "optional") for r in group if isinstance(r, str)]
+    out = [d for d in (_from_requirement(r, source, 0, scope) for r, scope in reqs) if d]
     poetry = doc.get("tool", {}).get("poetry", {})
-    for table in [poetry.get("dependencies", {})] + [
-        g.get("dependencies", {}) for g in poetry.get("group", {}).values()
-    ]:
+    tables = [(poetry.get("dependencies", {}), "required")] + [
+        (g.get("dependencies", {}), "optional") for g in poetry.get("group", {}).values()
+    ]
+    for table, scope in tables:
         for name, spec in table.items():
             if name.lower() == "python":
                 continue
@@ -103,7 +110,11 @@ def parse_pyproject(text: str, source: str) -> list[Dependency]:
             exact = version if re.fullmatch(r"=?=?\d[\w.!+-]*", version) else None
             out.append(
                 Dependency(
-                    canonicalize_name(name), exact.lstrip("=") if exact else None, version, source
+                    canonicalize_name(name),
+                    exact.lstrip("=") if exact else None,
+                    version,
+                    source,
+                    scope=scope,
                 )
             )
     return out
@@ -118,7 +129,8 @@ def parse_lock(text: str, basename: str, source: str) -> list[Dependency]:
             for name, spec in (doc.get(section) or {}).items():
                 version = str(spec.get("version", "")) if isinstance(spec, dict) else ""
                 exact = version.lstrip("=") or None
-                out.append(Dependency(canonicalize_name(name), exact, version, source))
+                scope = "optional" if section == "develop" else "required"
+                out.append(Dependency(canonicalize_name(name), exact, version, source, scope=scope))
         return out
     doc = _toml(text)
     packages: Iterable[Any] = doc.get("package", []) or doc.get("packages", [])

@@ -97,6 +97,7 @@ class DependencyScanner(TargetScanner):
                         "severity": v.severity,
                         "fixed": list(v.fixed),
                         "source": dep.source,
+                        "summary": v.summary,
                     }
                 )
                 result.findings.append(_finding(dep, v))

@@ -1,0 +1,168 @@
+"""The AI-BOM lists packages, OSV vulnerabilities, hub models and AI services of a code repo.
+
+Every document built here goes through petgov's validator (CycloneDX strict schema plus
+bom-ref integrity) before anything is asserted about it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from petgov.bom import validate
+from petgov.bom.builder import BuildOptions, build
+from petgov.deps.osv import import_zip
+from petgov.pipeline import ScanOptions, scan
+from tests.beyond.helpers import write
+from tests.beyond.osvfixture import build_zip
+from tests.beyond.test_shadow import APP, POLICY, SHA
+
+NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+REQS = "torch==2.5.1\nrequests>=2.31\nhuggingface-clii\n"
+PYPROJECT = """\
+[project]
+name = "app"
+dependencies = ["transformers==4.37.2"]
+[project.optional-dependencies]
+dev = ["requests==2.30.0"]
+"""
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    db = tmp_path / "osv.sqlite"
+    import_zip(build_zip(tmp_path / "all.zip"), db)
+    return db
+
+
+def bom_of(path: Path, **options: Any) -> dict[str, Any]:
+    """Scan ``path`` with the dependency and shadow-AI scanners; return a validated BOM."""
+    opts = ScanOptions(
+        scanners=["dependencies", "shadow-ai", "bom"], now=NOW, scanner_options=options
+    )
+    report = scan([str(path)], opts)
+    doc = build(report, BuildOptions(reproducible=True)).document
+    for spec in validate.SPECS:
+        validate.check(doc, spec)
+    return doc
+
+
+def components(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["bom-ref"]: c for c in doc.get("components", [])}
+
+
+def props(obj: dict[str, Any], name: str) -> list[str]:
+    return [p["value"] for p in obj.get("properties", []) if p["name"] == f"petgov:{name}"]
+
+
+def test_packages_and_osv_in_bom(tmp_path: Path, store: Path) -> None:
+    repo = write(tmp_path / "repo", {"requirements.txt": REQS, "pyproject.toml": PYPROJECT})
+    doc = bom_of(repo, osv_db=str(store))
+    libs = {c["name"]: c for c in components(doc).values() if c["type"] == "library"}
+    assert set(libs) == {"torch", "requests", "huggingface-clii", "transformers"}
+    assert libs["torch"]["purl"] == "pkg:pypi/torch@2.5.1"
+    assert libs["torch"]["scope"] == "required"
+    # requests appears twice: unpinned (required) and pinned in an optional extra
+    reqs = [c for c in components(doc).values() if c["name"] == "requests"]
+    assert sorted((c.get("version", ""), c["scope"]) for c in reqs) == [
+        ("", "required"),
+        ("2.30.0", "optional"),
+    ]
+    unpinned = next(c for c in reqs if "version" not in c)
+    assert unpinned["purl"] == "pkg:pypi/requests" and props(unpinned, "specifier") == [">=2.31"]
+    osv = {v["id"]: v for v in doc["vulnerabilities"] if v["source"]["name"] == "OSV"}
+    assert set(osv) == {
+        "GHSA-aaaa-bbbb-cccc",
+        "PYSEC-2024-1",
+        "GHSA-dddd-eeee-ffff",
+        "MAL-2025-100",
+    }
+    mal = osv["MAL-2025-100"]
+    assert mal["ratings"][0]["severity"] == "critical" and props(mal, "malicious") == ["true"]
+    assert [a["ref"] for a in mal["affects"]] == [libs["huggingface-clii"]["bom-ref"]]
+    torch = osv["GHSA-aaaa-bbbb-cccc"]
+    assert torch["affects"] == [
+        {
+            "ref": libs["torch"]["bom-ref"],
+            "versions": [{"version": "2.5.1", "status": "affected"}],
+        }
+    ]
+    assert torch["references"][0]["id"] == "CVE-2025-32434"
+    assert torch["recommendation"] == "upgrade to 2.6.0"
+    # the model component (the repo) depends on every package
+    root = doc["metadata"]["component"]["bom-ref"]
+    graph = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
+    assert {c["bom-ref"] for c in reqs} <= set(graph[root])
+    assert props(doc["metadata"]["component"], "dependencies-osv-db") == [str(store)]
+    # the petgov findings are there too, with their policy action
+    rules = {v["id"] for v in doc["vulnerabilities"] if v["source"]["name"] == "petgov"}
+    assert {"PG-DEP-001", "PG-DEP-002"} <= rules
+
+
+def test_no_database_is_said_in_bom(tmp_path: Path) -> None:
+    repo = write(tmp_path / "repo", {"requirements.txt": REQS})
+    doc = bom_of(repo, osv_db=str(tmp_path / "none.sqlite"))
+    assert len([c for c in components(doc).values() if c["type"] == "library"]) == 3
+    assert "vulnerabilities" not in doc or not [
+        v for v in doc["vulnerabilities"] if v["source"]["name"] == "OSV"
+    ]
+    assert props(doc["metadata"]["component"], "dependencies-osv-db") == ["none: not checked"]
+
+
+def test_shadow_ai_models_and_services_in_bom(tmp_path: Path) -> None:
+    repo = write(tmp_path / "code", {"app.py": APP})
+    cfg = write(tmp_path, {"petgov.toml": POLICY}) / "petgov.toml"
+    doc = bom_of(repo, shadow_config=str(cfg))
+    hub = {
+        (c.get("group"), c["name"], c.get("version")): c
+        for c in components(doc).values()
+        if c["type"] == "machine-learning-model"
+    }
+    pinned = hub[("sentence-transformers", "all-MiniLM-L6-v2", SHA)]
+    assert pinned["purl"] == f"pkg:huggingface/sentence-transformers/all-minilm-l6-v2@{SHA}"
+    assert props(pinned, "sanctioned") == ["true"]
+    unpinned = hub[("sentence-transformers", "all-MiniLM-L6-v2", None)]
+    assert unpinned["purl"] == "pkg:huggingface/sentence-transformers/all-minilm-l6-v2"
+    assert props(unpinned, "sanctioned") == ["false"]  # not an allowed revision
+    assert props(hub[("someone", "uncleared-model", None)], "sanctioned") == ["false"]
+    guard = hub[("meta-llama", "Llama-Guard-3-8B", "main")]
+    assert "@" not in guard["purl"] and props(guard, "revision-pinned") == ["false"]
+    services = {s["name"]: s for s in doc["services"]}
+    assert set(services) == {"openai", "anthropic"}
+    assert props(services["openai"], "model") == ["gpt-3.5-turbo", "gpt-4o-mini"]
+    assert props(services["openai"], "sanctioned") == ["false"]  # gpt-3.5 is not allowed
+    assert props(services["anthropic"], "sanctioned") == ["false"]
+    assert props(doc["metadata"]["component"], "shadow-ai-unresolved-models") == ["1"]
+    root = doc["metadata"]["component"]["bom-ref"]
+    graph = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
+    assert services["openai"]["bom-ref"] in graph[root]
+
+
+def test_not_judged_without_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    repo = write(tmp_path / "code", {"app.py": APP})
+    doc = bom_of(repo)
+    verdicts = {v for s in doc["services"] for v in props(s, "sanctioned")}
+    assert verdicts == {"not-judged"}
+
+
+def test_same_package_in_two_targets_is_one_component(tmp_path: Path, store: Path) -> None:
+    a = write(tmp_path / "a", {"requirements.txt": "torch==2.5.1\n"})
+    b = write(tmp_path / "b", {"requirements.txt": "torch==2.5.1\n"})
+    opts = ScanOptions(
+        scanners=["dependencies", "bom"], now=NOW, scanner_options={"osv_db": str(store)}
+    )
+    report = scan([str(a), str(b)], opts)
+    doc = build(report, BuildOptions(reproducible=True)).document
+    validate.check(doc, "1.6")
+    torch = [c for c in doc["components"] if c.get("name") == "torch"]
+    assert len(torch) == 1
+    assert sorted(props(torch[0], "source")) == [
+        str(a / "requirements.txt"),
+        str(b / "requirements.txt"),
+    ]
+    osv = [v for v in doc["vulnerabilities"] if v["id"] == "GHSA-aaaa-bbbb-cccc"]
+    assert len(osv) == 1 and len(osv[0]["affects"]) == 1
