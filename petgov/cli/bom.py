@@ -44,15 +44,28 @@ def bom(
     scanner: list[str] = typer.Option(
         [], "--scanner", help="Run only these scanners (the bom scanner always runs)."
     ),
+    deps_environment: bool = typer.Option(
+        False,
+        "--deps-environment",
+        help="List the running Python environment's installed distributions as components "
+        "and match them against the OSV store.",
+    ),
+    osv_db: Path | None = typer.Option(
+        None, "--osv-db", help="OSV store made by petgov db import (default: the cache path)."
+    ),
 ) -> int:
     """Write an AI-BOM with hashes, model card, datasets, lineage, provenance and findings."""
     from petgov.bom import api
     from petgov.bom.builder import BuildOptions
     from petgov.cli.output import emit
+    from petgov.errors import UsageError
     from petgov.pipeline import ScanOptions, scan
 
+    if osv_db is not None and not osv_db.is_file():
+        raise UsageError(f"--osv-db {osv_db}: no such file", hint="run petgov db import FILE.zip")
     scanners = sorted({*scanner, "bom"}) if scanner else None
-    report = scan(targets, ScanOptions(scanners=scanners))
+    options = {"deps_environment": deps_environment, "osv_db": str(osv_db) if osv_db else None}
+    report = scan(targets, ScanOptions(scanners=scanners, scanner_options=options))
     start = time.perf_counter()
     built = api.document(report, BuildOptions(spec=spec.value, reproducible=reproducible))
     elapsed = time.perf_counter() - start

@@ -68,6 +68,15 @@ def scan(
     trust_root: Path | None = typer.Option(
         None, "--trust-root", help="Provenance: trusted_root.json (never fetched online)."
     ),
+    deps_environment: bool = typer.Option(
+        False,
+        "--deps-environment",
+        help="Dependencies: also list the running Python environment's installed "
+        "distributions and match them against the OSV store.",
+    ),
+    osv_db: Path | None = typer.Option(
+        None, "--osv-db", help="Dependencies: OSV store made by petgov db import (default cache)."
+    ),
     progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Show a progress bar on stderr for long scans."
     ),
@@ -86,6 +95,8 @@ def scan(
 
     if digests not in {m.value for m in DigestMode}:
         raise UsageError(f"unknown digests mode {digests!r}", hint="use top, all or none")
+    if osv_db is not None and not osv_db.is_file():
+        raise UsageError(f"--osv-db {osv_db}: no such file", hint="run petgov db import FILE.zip")
     if nlp_model is not None:
         from petgov.pii.engine import check_model_folder
 
@@ -108,6 +119,8 @@ def scan(
             "provenance.identity": verify_identity,
             "provenance.issuer": verify_issuer,
             "provenance.trust_root": str(trust_root) if trust_root else None,
+            "deps_environment": deps_environment,
+            "osv_db": str(osv_db) if osv_db else None,
         },
     )
     with _Progress(enabled=progress) as bar:

@@ -7,6 +7,7 @@ bom-ref integrity) before anything is asserted about it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +167,43 @@ def test_same_package_in_two_targets_is_one_component(tmp_path: Path, store: Pat
     ]
     osv = [v for v in doc["vulnerabilities"] if v["id"] == "GHSA-aaaa-bbbb-cccc"]
     assert len(osv) == 1 and len(osv[0]["affects"]) == 1
+
+
+def test_environment_packages_matched_against_osv(tmp_path: Path) -> None:
+    """--deps-environment: installed distributions become components and are matched."""
+    from importlib.metadata import version
+
+    from tests.beyond.osvfixture import record
+
+    installed = version("packaging")
+    rec = record("GHSA-pack-pack-pack", "packaging", [{"introduced": "0"}], severity="LOW")
+    db = tmp_path / "osv.sqlite"
+    import_zip(build_zip(tmp_path / "all.zip", [rec]), db)
+    repo = write(tmp_path / "repo", {"app.py": "print('no manifest here')\n"})
+    doc = bom_of(repo, osv_db=str(db), deps_environment=True)
+    libs = {c["name"]: c for c in components(doc).values() if c["type"] == "library"}
+    assert libs["packaging"]["purl"] == f"pkg:pypi/packaging@{installed}"
+    assert props(libs["packaging"], "source") == ["python-environment"]
+    assert "cyclonedx-python-lib" in libs  # what petgov itself runs on
+    hit = next(v for v in doc["vulnerabilities"] if v["id"] == "GHSA-pack-pack-pack")
+    assert hit["affects"][0]["ref"] == libs["packaging"]["bom-ref"]
+    assert hit["ratings"][0]["severity"] == "low"
+
+
+def test_cli_bom_and_scan_take_environment_flag(tmp_path: Path, store: Path, cli: Any) -> None:
+    repo = write(tmp_path / "repo", {"requirements.txt": REQS})
+    out = tmp_path / "bom.json"
+    res = cli("bom", str(repo), "--deps-environment", "--osv-db", str(store), "-o", str(out))
+    assert res.code == 0, res.stderr
+    doc = json.loads(out.read_text())
+    validate.check(doc, "1.6")
+    names = {c["name"] for c in doc["components"] if c["type"] == "library"}
+    assert {"torch", "huggingface-clii", "packaging"} <= names
+    res = cli("scan", str(repo), "--format", "cyclonedx", "--osv-db", str(store), "--no-progress")
+    assert res.code == 1  # the malicious package blocks
+    doc = json.loads(res.stdout)
+    validate.check(doc, "1.6")
+    assert "MAL-2025-100" in {v["id"] for v in doc["vulnerabilities"]}
+    assert "packaging" not in {c["name"] for c in doc["components"]}  # no flag, no environment
+    res = cli("bom", str(repo), "--osv-db", str(tmp_path / "missing.sqlite"))
+    assert res.code == 2 and "no such file" in res.stderr and "Traceback" not in res.stderr

@@ -144,3 +144,22 @@ def test_db_cli(tmp_path: Path, cli: Any) -> None:
     repo = write(tmp_path / "r", {"requirements.txt": "torch==2.5.1\n"})
     res = cli("scan", str(repo), "--format", "json", env=env)
     assert res.code == 1 and "GHSA-aaaa-bbbb-cccc" in res.stdout
+
+
+def test_scope_marks_extras_and_dev_groups_optional() -> None:
+    poetry = """\
+[tool.poetry.dependencies]
+python = "^3.11"
+torch = "2.5.1"
+[tool.poetry.group.dev.dependencies]
+pytest = "8.0.0"
+"""
+    got = {(d.name, d.scope) for d in manifests.parse("pyproject.toml", poetry, "p")}
+    assert got == {("torch", "required"), ("pytest", "optional")}
+    pipfile = (
+        '{"default": {"torch": {"version": "==2.5.1"}}, "develop": {"ruff": {"version": "==0.5"}}}'
+    )
+    got = {(d.name, d.scope) for d in manifests.parse("Pipfile.lock", pipfile, "p")}
+    assert got == {("torch", "required"), ("ruff", "optional")}
+    py = manifests.parse("pyproject.toml", PYPROJECT, "pyproject.toml")
+    assert {d.name: d.scope for d in py}["torch"] == "optional"
