@@ -3,6 +3,9 @@
 Plain pickles, joblib and compressed wrappers, PyTorch legacy sequential pickles and NumPy
 object arrays are read here; PyTorch zip and .npz are walked by the target stage so each member
 (any ``*.pkl`` in any folder, each ``.npy``) comes back as its own entry.
+
+String constants the VM meets are handed to the secrets detector, so a token pickled into a
+model is a PG-SEC finding (redacted) without the file ever being unpickled.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 from petgov.inventory import formats as F
-from petgov.model import Finding, Severity
+from petgov.model import Coverage, CoverageStatus, Finding, Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 from petgov.scanners.pickle_globals import judge
 from petgov.scanners.pickle_vm import Analysis, Global, analyze
+from petgov.scanners.secrets import ENGINE as SECRETS_ENGINE
+from petgov.scanners.secrets import pickle_string_findings
 
 ENGINE = "petgov-pickle"
 FORMATS = frozenset(
@@ -65,6 +70,17 @@ class PickleScanner(ItemScanner):
             return out
         legacy = fmt == F.PYTORCH_LEGACY
         out.findings.extend(_findings(analysis, path, legacy=legacy))
+        out.findings.extend(pickle_string_findings(path, analysis.strings))
+        if analysis.strings_dropped:
+            out.coverage.append(
+                Coverage(
+                    path,
+                    SECRETS_ENGINE,
+                    CoverageStatus.SKIPPED,
+                    f"secrets: {analysis.strings_dropped} string constant(s) past the 16 MiB "
+                    "budget were not checked",
+                )
+            )
         out.scanned(path, ENGINE)
         out.facts[path] = {"ser.pickle.globals": sorted({g.dotted for g in analysis.globals})}
         return out

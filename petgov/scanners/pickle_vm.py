@@ -23,6 +23,12 @@ from dataclasses import dataclass, field
 _KEEP_BYTES = 1 << 20
 _KEEP_STR = 4096
 MAX_NESTING = 4
+# String constants are also collected (by offset) for the secrets detector: long enough to hold
+# a credential (8+ chars), short enough (64 KiB each, 16 MiB in all) that a string table cannot
+# exhaust memory.
+SECRET_MIN = 8
+SECRET_MAX = 64 * 1024
+SECRET_BUDGET = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,20 @@ class Analysis:
     # Imports seen only when the stream is read by plain pickle.load (joblib's array bytes are
     # then opcodes): the same file can be handed to either loader.
     plain_globals: list[Global] = field(default_factory=list)
+    # (byte offset, text) of string constants, for the secrets detector; never executed.
+    strings: list[tuple[int, str]] = field(default_factory=list)
+    strings_dropped: int = 0
+    _string_chars: int = 0
+
+    def keep_string(self, at: int, text: str) -> None:
+        """Record a string constant unless it is too short to be a secret or over budget."""
+        if len(text) < SECRET_MIN:
+            return
+        if self._string_chars + len(text) > SECRET_BUDGET:
+            self.strings_dropped += 1
+            return
+        self._string_chars += len(text)
+        self.strings.append((at, text))
 
 
 # opcode byte -> (name, kind, size) ; kinds: n (none), l (line), 2l (two lines), f (fixed), p
@@ -213,6 +233,8 @@ def analyze(
             for g in sub.plain_globals:
                 out.plain_globals.append(Global(g.module, g.name, at, f"nested:{g.opcode}"))
             out.problems.extend((at, f"nested pickle: {msg}") for _, msg in sub.problems)
+            for _, text in sub.strings:
+                out.keep_string(at, text)
     return out
 
 
@@ -247,8 +269,10 @@ def _run_one(
             pos += size
             if n < 0 or pos + n > limit:
                 raise Truncated(f"{name} of {n} bytes runs past the end")
-            if name in _STR_OPS and n <= _KEEP_STR:
-                arg = bytes(buf[pos : pos + n]).decode("utf-8", "replace")
+            if name in _STR_OPS and n <= SECRET_MAX:
+                text = bytes(buf[pos : pos + n]).decode("utf-8", "replace")
+                out.keep_string(at, text)
+                arg = text if n <= _KEEP_STR else _UNKNOWN
             elif name in _BYTES_OPS and n <= _KEEP_BYTES:
                 arg = bytes(buf[pos : pos + n])
             elif name in ("LONG1", "LONG4") and n <= 8:
@@ -265,6 +289,7 @@ def _run_one(
                 text = str(arg)
                 if name == "STRING" and len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
                     text = text[1:-1]
+                out.keep_string(at, text)
                 arg = text
         elif kind == "2l":
             mod, pos = _line(buf, pos, limit)

@@ -3,17 +3,20 @@
 Detection uses Yelp's detect-secrets plugins as a library (their patterns and validation, run
 over whole texts), plus petgov's own patterns for AI providers and Hugging Face that the plugin
 set lacks. Model headers (safetensors ``__metadata__``, GGUF key-values, ONNX
-``metadata_props``) are read by :mod:`petgov.formats` readers, never by a framework. A report
-holds only a redacted form and a fingerprint, never the value.
+``metadata_props``) are read by :mod:`petgov.formats` readers, never by a framework; string
+constants inside pickles come from the pickle scanner's static VM
+(:func:`pickle_string_findings`). A report holds only a redacted form and a fingerprint, never
+the value.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import importlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -280,32 +283,58 @@ class SecretsScanner(ItemScanner):
     def _report(
         self, path: str, secrets: list[Secret], where: dict[str, Any], result: ScanResult
     ) -> None:
-        for s in secrets:
-            location = dict(where)
-            if "metadata_key" not in where:
-                location["line"] = s.line
-            place = ""
-            if where.get("part") == "output":
-                place = f" in the output of cell {where['cell']}"
-            elif "cell" in where:
-                place = f" in cell {where['cell']}"
-            elif "metadata_key" in where:
-                place = f" in model metadata {where['metadata_key']}"
-            result.findings.append(
-                Finding(
-                    rule_id=s.category.rule_id,
-                    kind=s.category.kind,
-                    severity=s.category.severity,
-                    title=f"{s.category.title} exposed",
-                    message=f"{s.type} {s.redacted()}{place}; revoke it and remove it",
-                    path=path,
-                    engine=ENGINE,
-                    location=location,
-                    evidence={
-                        "type": s.type,
-                        "redacted": s.redacted(),
-                        "fingerprint": s.fingerprint(),
-                    },
-                    cwe=["CWE-798"],
-                )
-            )
+        result.findings.extend(secret_finding(s, path, where) for s in secrets)
+
+
+def secret_finding(s: Secret, path: str, where: Mapping[str, Any]) -> Finding:
+    """The PG-SEC finding of one secret: redacted form and fingerprint only, never the value."""
+    location = dict(where)
+    if "metadata_key" not in where and "offset" not in where:
+        location["line"] = s.line
+    place = ""
+    if where.get("part") == "output":
+        place = f" in the output of cell {where['cell']}"
+    elif "cell" in where:
+        place = f" in cell {where['cell']}"
+    elif "metadata_key" in where:
+        place = f" in model metadata {where['metadata_key']}"
+    elif "offset" in where:
+        place = f" in a pickle string at byte {where['offset']}"
+    return Finding(
+        rule_id=s.category.rule_id,
+        kind=s.category.kind,
+        severity=s.category.severity,
+        title=f"{s.category.title} exposed",
+        message=f"{s.type} {s.redacted()}{place}; revoke it and remove it",
+        path=path,
+        engine=ENGINE,
+        location=location,
+        evidence={
+            "type": s.type,
+            "redacted": s.redacted(),
+            "fingerprint": s.fingerprint(),
+        },
+        cwe=["CWE-798"],
+    )
+
+
+def pickle_string_findings(path: str, strings: Sequence[tuple[int, str]]) -> list[Finding]:
+    """Secrets among the string constants the static pickle VM collected (never unpickled).
+
+    The strings are joined one per line and run through :func:`find_secrets` once (one pass of
+    every detector, not one per string); each hit is located at the byte offset of the string
+    holding it. The pickle scanner calls this, since it already walks the opcodes.
+    """
+    if not strings:
+        return []
+    starts: list[int] = []  # first line (0-based) of each string in the joined text
+    line = 0
+    for _, text in strings:
+        starts.append(line)
+        line += text.count("\n") + 1
+    joined = "\n".join(text for _, text in strings)
+    out = []
+    for secret in find_secrets(joined):
+        index = max(bisect.bisect_right(starts, secret.line - 1) - 1, 0)
+        out.append(secret_finding(secret, path, {"offset": strings[index][0]}))
+    return out
