@@ -53,6 +53,12 @@ def bom(
     osv_db: Path | None = typer.Option(
         None, "--osv-db", help="OSV store made by petgov db import (default: the cache path)."
     ),
+    vex: Path | None = typer.Option(
+        None,
+        "--vex",
+        help="Also write a CycloneDX VEX document of the OSV vulnerabilities here, "
+        "linked to this BOM's serial number.",
+    ),
 ) -> int:
     """Write an AI-BOM with hashes, model card, datasets, lineage, provenance and findings."""
     from petgov.bom import api
@@ -71,6 +77,12 @@ def bom(
     elapsed = time.perf_counter() - start
     emit(api.render(built.document), output)
     _summary(built, spec.value, output, elapsed)
+    if vex is not None:
+        from petgov.bom import vex as vex_doc
+
+        written = vex_doc.write(built.document, vex, reproducible=reproducible)
+        count = len(written["vulnerabilities"])
+        sys.stderr.write(f"valid CycloneDX {spec.value} VEX -> {vex} ({count} vulnerabilities)\n")
     return ExitCode.OK
 
 

@@ -207,3 +207,55 @@ def test_cli_bom_and_scan_take_environment_flag(tmp_path: Path, store: Path, cli
     assert "packaging" not in {c["name"] for c in doc["components"]}  # no flag, no environment
     res = cli("bom", str(repo), "--osv-db", str(tmp_path / "missing.sqlite"))
     assert res.code == 2 and "no such file" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_vex_links_to_bom_components(tmp_path: Path, store: Path, cli: Any) -> None:
+    from urllib.parse import unquote
+
+    repo = write(tmp_path / "repo", {"requirements.txt": REQS})
+    out, vex_path = tmp_path / "bom.json", tmp_path / "vex.json"
+    res = cli(
+        "bom",
+        str(repo),
+        "--osv-db",
+        str(store),
+        "-o",
+        str(out),
+        "--vex",
+        str(vex_path),
+        "--reproducible",
+    )
+    assert res.code == 0, res.stderr
+    assert "VEX" in res.stderr
+    bom, vex = json.loads(out.read_text()), json.loads(vex_path.read_text())
+    validate.check(vex, "1.6")
+    assert vex["serialNumber"] != bom["serialNumber"]
+    serial = bom["serialNumber"].removeprefix("urn:uuid:")
+    refs = {c["bom-ref"] for c in bom["components"]}
+    states = {}
+    for v in vex["vulnerabilities"]:
+        for target in v["affects"]:
+            link, _, fragment = target["ref"].partition("#")
+            assert link == f"urn:cdx:{serial}/1" and unquote(fragment) in refs
+        states[v["id"]] = v["analysis"]["state"]
+    assert states == {"MAL-2025-100": "exploitable", "GHSA-aaaa-bbbb-cccc": "in_triage"}
+    again = tmp_path / "vex2.json"
+    cli(
+        "bom",
+        str(repo),
+        "--osv-db",
+        str(store),
+        "-o",
+        str(out),
+        "--vex",
+        str(again),
+        "--reproducible",
+    )
+    assert again.read_bytes() == vex_path.read_bytes()  # reproducible VEX too
+
+
+def test_bom_link_escapes_what_a_fragment_cannot_hold() -> None:
+    from petgov.bom.vex import bom_link
+
+    link = bom_link("urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79", 1, "pypi:torch@2.5.1#2")
+    assert link == "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#pypi:torch@2.5.1%232"
