@@ -81,6 +81,8 @@ class PickleScanner(ItemScanner):
                     "budget were not checked",
                 )
             )
+        else:
+            out.scanned(path, SECRETS_ENGINE, "pickle string constants (static VM)")
         out.scanned(path, ENGINE)
         out.facts[path] = {"ser.pickle.globals": sorted({g.dotted for g in analysis.globals})}
         return out

@@ -30,6 +30,8 @@ def test_token_in_pickle_is_a_redacted_finding(tmp_path: Path, protocol: int) ->
     assert "pickle string at byte" in hit["message"]
     assert HF_TOKEN not in json.dumps(doc)  # only the redacted form and fingerprint
     assert hit["evidence"]["redacted"].startswith("hf_Q") and hit["evidence"]["fingerprint"]
+    cov = [c["status"] for c in doc["coverage"] if c["engine"] == "petgov.secrets"]
+    assert cov == ["scanned"]
     data = (repo / "model.pkl").read_bytes()
     at = hit["location"]["offset"]
     assert data.find(HF_TOKEN.encode(), at) - at < 12  # the offset is that string's opcode
