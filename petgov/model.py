@@ -97,12 +97,13 @@ class Origin:
     kind: str = "local"  # local | archive | hf
     source: str = ""  # the target as the user gave it
     repo: str | None = None
-    revision: str | None = None
-    etag: str | None = None
+    revision: str | None = None  # as the user asked for it (a branch, tag or commit)
+    etag: str | None = None  # hub blob id: LFS sha256 or git blob sha1
+    commit: str | None = None  # the commit a hub revision resolved to
 
     def to_dict(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {"kind": self.kind, "source": self.source}
-        for key in ("repo", "revision", "etag"):
+        for key in ("repo", "revision", "etag", "commit"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value

@@ -199,10 +199,11 @@ def _identity(info: ModelInfo, items: Sequence[Item], facts: Mapping[str, Any]) 
             namespace, _, name = origin.repo.rpartition("/")
             info.group = namespace or None
             info.supplier = namespace or None
-            info.version = origin.revision
+            version = origin.commit or origin.revision  # the commit: a branch name moves
+            info.version = version
             purl = f"pkg:huggingface/{origin.repo}".lower() if namespace else None
-            if purl and origin.revision:
-                purl += f"@{origin.revision.lower()}"
+            if purl and version:
+                purl += f"@{version.lower()}"
             info.purl = purl
             return
     revision = _str(facts.get("provenance.revision")) or _str(facts.get("hf.revision"))

@@ -43,6 +43,26 @@ def wants_digest(mode: DigestMode, depth: int, fmt: str) -> bool:
 
 
 def sha256_source(source: Source) -> str:
+    """sha256 of a source, streamed; kept in the source's memo when it has one."""
+    memo = source.digest_memo()
+    if memo is None:
+        return _sha256(source)
+    with memo.lock:  # a second caller waits for the first read instead of reading again
+        if "sha256" not in memo.values:
+            memo.values["sha256"] = _sha256(source)
+        return memo.values["sha256"]
+
+
+def git_blob_sha1(source: Source) -> str:
+    """The git blob id of a source: how the hub names files that are not in LFS."""
+    h = hashlib.sha1(f"blob {source.size}\0".encode(), usedforsecurity=False)
+    with source.open() as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sha256(source: Source) -> str:
     """sha256 of a source, streamed; a local file goes through ``hashlib.file_digest``."""
     path = source.local_path
     h = hashlib.sha256()

@@ -146,6 +146,7 @@ def _child(entry: RawEntry, name: str, source: Source) -> RawEntry:
         source=entry.origin.source,
         repo=entry.origin.repo,
         revision=entry.origin.revision,
+        commit=entry.origin.commit,
     )
     return RawEntry(
         path=f"{entry.path}!/{name}",

@@ -9,6 +9,7 @@ returned beside the entries so they reach the report.
 from __future__ import annotations
 
 import io
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,10 +33,22 @@ class Source(ABC):
         """The file on disk holding exactly these bytes, when there is one."""
         return None
 
+    def digest_memo(self) -> DigestMemo | None:
+        """Where digests of these bytes are kept once computed (None: not kept)."""
+        return None
+
     def read_head(self, n: int) -> bytes:
         """The first ``n`` bytes (fewer for a short item)."""
         with self.open() as fh:
             return fh.read(n)
+
+
+class DigestMemo:
+    """Digests of one source, computed once per run however many stages ask for them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: dict[str, str] = {}
 
 
 class FileSource(Source):
@@ -101,9 +114,7 @@ class TargetResolver(ABC):
 
 def resolvers() -> Sequence[TargetResolver]:
     """Every resolver, most specific first; the local one accepts anything left."""
+    from petgov.targets.hf import HfResolver
     from petgov.targets.local import LocalResolver
 
-    found: list[TargetResolver] = []
-    # hf:// (the provenance issue) registers here, before the catch-all local resolver.
-    found.append(LocalResolver())
-    return found
+    return [HfResolver(), LocalResolver()]
