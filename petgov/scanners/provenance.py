@@ -9,6 +9,7 @@ never as verified.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,27 @@ class ProvenanceScanner(TargetScanner):
     version = "1"
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
+        shown = _hub_paths(ctx)
+        out = self._signatures(ctx, shown)
+        if shown and ctx.target is not None:
+            from petgov.provenance import hub
+            from petgov.provenance.hublock import find_lock
+
+            try:
+                out.extend(hub.check(ctx.target, find_lock(ctx.options.get("provenance.lock"))))
+            except OSError as exc:
+                out.not_scanned(ctx.target.target, ENGINE, f"cannot hash: {exc}", error=True)
+        return out
+
+    def _signatures(self, ctx: ScanContext, shown: dict[str, str]) -> ScanResult:
+        """Signature checks over local paths; hub items are checked at their snapshot path."""
         out = ScanResult()
         root = ctx.root
         if root is None or not ctx.entries:
             return out
         trust = trust_from_options(ctx.options)
-        paths = {e.item.path: e for e in ctx.entries}
+        local = {v: k for k, v in shown.items()}
+        paths = {local.get(e.item.path, e.item.path): e for e in ctx.entries}
         covered: set[str] = set()
         folder_sig = root / "model.sig" if root.is_dir() else None
         if folder_sig is not None and folder_sig.is_file():
@@ -88,7 +104,7 @@ class ProvenanceScanner(TargetScanner):
                 out.facts.setdefault(path, {})["provenance.verified"] = False
             out.scanned(path, ENGINE)
         out.findings += [_unsigned(folder, files, paths) for folder, files in unsigned.items()]
-        return out
+        return _relabel(out, str(root), ctx.target.target) if shown and ctx.target else out
 
     def _check(
         self,
@@ -172,6 +188,40 @@ class ProvenanceScanner(TargetScanner):
         out.facts.setdefault(str(artifact), {}).update(facts)
         out.scanned(sig_display, ENGINE, f"verified ({result.method}: {result.identity})")
         return covered
+
+
+def _hub_paths(ctx: ScanContext) -> dict[str, str]:
+    """Snapshot path -> hf:// path shown, for the files of a hub target ({} otherwise)."""
+    target = ctx.target
+    if target is None or target.root is None or "hf.commit" not in target.facts.get("", {}):
+        return {}
+    prefix = target.target.rstrip("/") + "/"
+    return {
+        str(target.root / e.item.path[len(prefix) :]): e.item.path
+        for e in ctx.entries
+        if e.item.depth == 0 and e.item.path.startswith(prefix)
+    }
+
+
+def _relabel(out: ScanResult, root: str, target: str) -> ScanResult:
+    """Findings, coverage and facts about snapshot paths, renamed to the hf:// paths shown.
+
+    The snapshot folder itself is the target: its facts become target facts (key '').
+    """
+
+    def name(path: str) -> str:
+        if path == root:
+            return target
+        if path.startswith(root + "/"):
+            return target.rstrip("/") + path[len(root) :]
+        return path
+
+    res = ScanResult()
+    res.findings = [dataclasses.replace(f, path=name(f.path)) for f in out.findings]
+    res.coverage = [dataclasses.replace(c, path=name(c.path)) for c in out.coverage]
+    for key, value in out.facts.items():
+        res.facts.setdefault("" if key == root else name(key), {}).update(value)
+    return res
 
 
 def _is_signature(path: str) -> bool:
