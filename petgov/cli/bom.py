@@ -31,7 +31,9 @@ def register(app: typer.Typer) -> None:
 
 
 def bom(
-    targets: list[str] = typer.Argument(..., help="Model folders, files or archives."),
+    targets: list[str] = typer.Argument(
+        ..., help="Model folders, files, archives or hf://org/repo@rev."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the BOM here."),
     spec: Spec = typer.Option(Spec.V1_6, "--spec", help="CycloneDX specification version."),
     fmt: BomFormat = typer.Option(BomFormat.CYCLONEDX_JSON, "--format", "-f", help="Format."),
@@ -59,18 +61,29 @@ def bom(
         help="Also write a CycloneDX VEX document of the OSV vulnerabilities here, "
         "linked to this BOM's serial number.",
     ),
+    lock: Path | None = typer.Option(
+        None,
+        "--lock",
+        help="hf:// targets: verify the cache against this lock (default: ./petgov.lock).",
+    ),
 ) -> int:
     """Write an AI-BOM with hashes, model card, datasets, lineage, provenance and findings."""
     from petgov.bom import api
     from petgov.bom.builder import BuildOptions
     from petgov.cli.output import emit
+    from petgov.cli.scan import checked_lock
     from petgov.errors import UsageError
     from petgov.pipeline import ScanOptions, scan
 
     if osv_db is not None and not osv_db.is_file():
         raise UsageError(f"--osv-db {osv_db}: no such file", hint="run petgov db import FILE.zip")
     scanners = sorted({*scanner, "bom"}) if scanner else None
-    options = {"deps_environment": deps_environment, "osv_db": str(osv_db) if osv_db else None}
+    lock_file = checked_lock(lock)
+    options = {
+        "deps_environment": deps_environment,
+        "osv_db": str(osv_db) if osv_db else None,
+        "provenance.lock": str(lock_file) if lock_file else None,
+    }
     report = scan(targets, ScanOptions(scanners=scanners, scanner_options=options))
     start = time.perf_counter()
     built = api.document(report, BuildOptions(spec=spec.value, reproducible=reproducible))

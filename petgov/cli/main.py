@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.cleanroom",
     "petgov.cli.sign",
     "petgov.cli.verify",
+    "petgov.cli.lock",
     "petgov.cli.attest",
     "petgov.cli.rules",
     "petgov.cli.db",

@@ -77,6 +77,11 @@ def scan(
     osv_db: Path | None = typer.Option(
         None, "--osv-db", help="Dependencies: OSV store made by petgov db import (default cache)."
     ),
+    lock: Path | None = typer.Option(
+        None,
+        "--lock",
+        help="hf:// targets: verify the cache against this lock (default: ./petgov.lock).",
+    ),
     progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Show a progress bar on stderr for long scans."
     ),
@@ -101,6 +106,7 @@ def scan(
         from petgov.pii.engine import check_model_folder
 
         check_model_folder(nlp_model)
+    lock_file = checked_lock(lock)
     options = ScanOptions(
         policy=PolicyOptions(
             mode=mode,
@@ -121,6 +127,7 @@ def scan(
             "provenance.trust_root": str(trust_root) if trust_root else None,
             "deps_environment": deps_environment,
             "osv_db": str(osv_db) if osv_db else None,
+            "provenance.lock": str(lock_file) if lock_file else None,
         },
     )
     with _Progress(enabled=progress) as bar:
@@ -128,6 +135,16 @@ def scan(
     color = output is None and stdout_is_terminal()
     emit(fmt.reporter(color=color, include_waived=include_waived).render(report), output)
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
+
+
+def checked_lock(explicit: Path | None) -> Path | None:
+    """The lock to use (``--lock``, else ./petgov.lock), read once so a bad one is exit 2."""
+    from petgov.provenance.hublock import find_lock, read_lock
+
+    path = find_lock(explicit)
+    if path is not None:
+        read_lock(path)
+    return path
 
 
 class _Progress:
