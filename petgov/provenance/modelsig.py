@@ -88,12 +88,14 @@ def unsigned_files(
     return [f for f in _on_disk(model) if f not in signed and not _ignored(f, ignores)]
 
 
-def _hashing_config(manifest: SignedManifest, ignores: Sequence[str]) -> Any:
+def _hashing_config(
+    manifest: SignedManifest, ignores: Sequence[str], follow_symlinks: bool = False
+) -> Any:
     hashing: Any = importlib.import_module("model_signing.hashing")
 
     ser = manifest.serialization
     algo = str(ser.get("hash_type", "sha256"))
-    symlinks = bool(ser.get("allow_symlinks", False))
+    symlinks = follow_symlinks or bool(ser.get("allow_symlinks", False))
     if ser.get("method") == "shards":
         cfg = hashing.Config().use_shard_serialization(
             hashing_algorithm=algo,
@@ -105,6 +107,7 @@ def _hashing_config(manifest: SignedManifest, ignores: Sequence[str]) -> Any:
             hashing_algorithm=algo,
             allow_symlinks=symlinks,
         )
+    cfg = cfg.set_allow_symlinks(symlinks)  # hash() re-applies this to the serializer
     return cfg.set_ignored_paths(paths=list(ignores), ignore_git_paths=True)
 
 
@@ -165,8 +168,12 @@ def verify_model(
     *,
     ignore_paths: Sequence[str] = (),
     allow_unsigned: bool = False,
+    follow_symlinks: bool = False,
 ) -> Verified:
     """Verify ``signature`` over ``model``; raise VerificationError on any mismatch.
+
+    ``follow_symlinks`` is for hub snapshots, whose files are links into the blob store
+    (each already checked to stay inside it).
 
     Unsigned extra files make verification fail unless ``allow_unsigned``; either way they are
     listed in ``Verified.detail["unsigned_files"]`` so nobody ignores them by accident.
@@ -185,7 +192,8 @@ def verify_model(
         with contextlib.suppress(ValueError):
             sig_rel = [signature.resolve().relative_to(model.resolve()).as_posix()]
     ignores = [*manifest.ignore_paths, *ignore_paths, *extras, *sig_rel]
-    cfg = verifying.Config().set_hashing_config(_hashing_config(manifest, ignores))
+    hashing_cfg = _hashing_config(manifest, ignores, follow_symlinks)
+    cfg = verifying.Config().set_hashing_config(hashing_cfg)
     method = trust.method
     with tempfile.TemporaryDirectory(prefix="petgov-trust-") as tmp:
         if method == "key":

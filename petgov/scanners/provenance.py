@@ -149,7 +149,10 @@ class ProvenanceScanner(TargetScanner):
             if is_bundle_file:
                 result: Verified = sigbundle.verify_file(artifact, sig, trust)
             else:
-                result = modelsig.verify_model(artifact, sig, trust, allow_unsigned=True)
+                hub = ctx.target is not None and "hf.commit" in ctx.target.facts.get("", {})
+                result = modelsig.verify_model(
+                    artifact, sig, trust, allow_unsigned=True, follow_symlinks=hub
+                )
         except PetgovError as exc:
             out.findings.append(
                 _finding(
