@@ -129,7 +129,7 @@ def _download(hub: object, ref: HubRef, cache: Path, where: str) -> str:
 
 def _checked(folder: Path, ref: HubRef, cache: Path, where: str) -> Path:
     """The snapshot must be ``<cache>/<repo folder>/snapshots/<40-hex commit>``."""
-    expected = cache.resolve() / ref.folder / "snapshots"
+    expected = (cache / ref.folder / "snapshots").resolve()
     if not COMMIT.fullmatch(folder.name) or folder.resolve().parent != expected:
         raise TargetError(
             f"{where}: the cache ref points at {folder}, not at a commit snapshot",

@@ -30,9 +30,11 @@ def blob_id(path: str, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest() if path.endswith(LFS_SUFFIXES) else git_sha1(data)
 
 
-def add_file(cache: Path, repo: str, commit: str, path: str, data: bytes) -> Path:
+def add_file(
+    cache: Path, repo: str, commit: str, path: str, data: bytes, repo_type: str = "model"
+) -> Path:
     """Store ``data`` as a blob and link ``snapshots/<commit>/<path>`` to it; returns the blob."""
-    root = repo_dir(cache, repo)
+    root = repo_dir(cache, repo, repo_type)
     blob = root / "blobs" / blob_id(path, data)
     blob.parent.mkdir(parents=True, exist_ok=True)
     blob.write_bytes(data)
@@ -49,13 +51,14 @@ def write_repo(
     *,
     commit: str | None = None,
     refs: tuple[str, ...] = ("main",),
+    repo_type: str = "model",
 ) -> str:
     """A cached snapshot of ``files`` at ``commit``, with ``refs`` pointing at it."""
     commit = commit or fake_commit(repo + "".join(sorted(files)))
     for path, data in files.items():
-        add_file(cache, repo, commit, path, data)
+        add_file(cache, repo, commit, path, data, repo_type)
     for ref in refs:
-        ref_file = repo_dir(cache, repo) / "refs" / ref
+        ref_file = repo_dir(cache, repo, repo_type) / "refs" / ref
         ref_file.parent.mkdir(parents=True, exist_ok=True)
         ref_file.write_text(commit)  # huggingface_hub writes the bare SHA, no newline
     return commit

@@ -330,3 +330,37 @@ def test_signed_repo_verifies_through_the_cache_links(
         ("PG-PROV-002", f"{target}/model.sig"),
         ("PG-PROV-006", f"{target}/weights.bin"),
     ]
+
+
+def test_help_and_local_scans_do_not_import_huggingface_hub(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "x.json").write_text("{}")
+    script = (
+        "import sys\n"
+        "from petgov.cli.main import build_app\n"
+        "build_app()\n"
+        "from petgov.pipeline import ScanOptions, scan\n"
+        "scan([sys.argv[1]], ScanOptions(scanners=['provenance']))\n"
+        "assert 'huggingface_hub' not in sys.modules\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_dataset_repo_at_a_tag(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    cache = tmp_path / "hub"
+    data = {"train.csv": b"id,text\n1,hello\n"}
+    commit = write_repo(cache, "org/data", data, refs=("main", "v1.0"), repo_type="dataset")
+    assert (cache / "datasets--org--data" / "refs" / "v1.0").read_text() == commit
+    env = {**os.environ, "HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1"}
+    target = "hf://datasets/org/data@v1.0"
+    res = cli("scan", target, "-f", "json", "--scanner", "provenance", env=env)
+    assert res.code == 0, res.stderr
+    report = res.json()
+    assert _hub_rules(report) == [("PG-PROV-005", target)]
+    assert report["facts"][target]["hf.repo_type"] == "dataset"
+    assert [i["path"] for i in report["items"]] == [f"{target}/train.csv"]
