@@ -78,7 +78,7 @@ def bom(
     if osv_db is not None and not osv_db.is_file():
         raise UsageError(f"--osv-db {osv_db}: no such file", hint="run petgov db import FILE.zip")
     scanners = sorted({*scanner, "bom"}) if scanner else None
-    lock_file = checked_lock(lock)
+    lock_file = checked_lock(lock, targets)
     options = {
         "deps_environment": deps_environment,
         "osv_db": str(osv_db) if osv_db else None,

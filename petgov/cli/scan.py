@@ -106,7 +106,7 @@ def scan(
         from petgov.pii.engine import check_model_folder
 
         check_model_folder(nlp_model)
-    lock_file = checked_lock(lock)
+    lock_file = checked_lock(lock, targets)
     options = ScanOptions(
         policy=PolicyOptions(
             mode=mode,
@@ -137,10 +137,13 @@ def scan(
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
 
 
-def checked_lock(explicit: Path | None) -> Path | None:
-    """The lock to use (``--lock``, else ./petgov.lock), read once so a bad one is exit 2."""
+def checked_lock(explicit: Path | None, targets: list[str]) -> Path | None:
+    """The lock to use (``--lock``, else ./petgov.lock for hf:// targets), read once so a bad
+    one is exit 2; a stray ./petgov.lock never breaks a scan of local files."""
     from petgov.provenance.hublock import find_lock, read_lock
 
+    if explicit is None and not any(t.startswith("hf://") for t in targets):
+        return None
     path = find_lock(explicit)
     if path is not None:
         read_lock(path)

@@ -364,3 +364,12 @@ def test_dataset_repo_at_a_tag(tmp_path: Path, cli: Callable[..., Any]) -> None:
     assert _hub_rules(report) == [("PG-PROV-005", target)]
     assert report["facts"][target]["hf.repo_type"] == "dataset"
     assert [i["path"] for i in report["items"]] == [f"{target}/train.csv"]
+
+
+def test_stray_lock_does_not_break_local_scans(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    (tmp_path / "petgov.lock").write_text("not json")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.json").write_text("{}")
+    assert cli("scan", "m", "--scanner", "provenance", cwd=tmp_path).code == 0
+    res = cli("scan", "m", "--lock", "petgov.lock", cwd=tmp_path)
+    assert res.code == 2 and "not a readable JSON lock file" in res.stderr
