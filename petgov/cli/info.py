@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import os
 
 import typer
 
@@ -56,8 +55,10 @@ def doctor() -> None:
             table.add_row(module, dist, "[red]missing[/]", purpose)
     console = Console()
     console.print(table)
-    hf_offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
-    console.print(f"HF_HUB_OFFLINE: {'set' if hf_offline else 'not set'}")
+    from petgov.targets import hf
+
+    console.print(f"HF_HUB_OFFLINE: {'set' if hf.offline() else 'not set'}")
+    console.print(f"hub cache (hf:// targets are read from it first): {hf.cache_dir()}")
     console.print(
         "network: petgov never needs it; scans, verification and BOMs run offline "
         "(only 'sign --sigstore' and hf:// downloads go online)"
