@@ -64,7 +64,7 @@ class ProvenanceScanner(TargetScanner):
     def scan_target(self, ctx: ScanContext) -> ScanResult:
         shown = _hub_paths(ctx)
         out = self._signatures(ctx, shown)
-        if shown and ctx.target is not None:
+        if ctx.target is not None and "hf.commit" in ctx.target.facts.get("", {}):
             from petgov.provenance import hub
             from petgov.provenance.hublock import find_lock
 
