@@ -18,6 +18,7 @@ demo: $(STAMP)
 	@echo "--- petgov bom: a validated CycloneDX 1.6 ML-BOM of the demo model"
 	$(PETGOV) bom demo-artifacts/model -o demo-artifacts/out/model.cdx.json
 	@echo "--- petgov sign / verify (a signature proves origin and integrity, not safety)"
+	rm -f demo-artifacts/out/model.sig  # petgov sign never overwrites a signature
 	$(PETGOV) sign demo-artifacts/model --key demo-artifacts/keys/demo-signing.pem -o demo-artifacts/out/model.sig
 	$(PETGOV) verify demo-artifacts/model --signature demo-artifacts/out/model.sig --key demo-artifacts/keys/demo-signing.pub.pem
 
