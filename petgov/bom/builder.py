@@ -81,7 +81,7 @@ def build(report: Report, options: BuildOptions | None = None) -> Built:
     bom = Bom(
         serial_number=_serial(infos, options),
         metadata=BomMetaData(
-            timestamp=_timestamp(report, options),
+            timestamp=timestamp(report, options),
             tools=_tools(report),
             component=models[0] if models else None,
             properties=_metadata_properties(report),
@@ -386,7 +386,8 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _timestamp(report: Report, options: BuildOptions) -> dt.datetime:
+def timestamp(report: Report, options: BuildOptions) -> dt.datetime:
+    """The BOM creation time: fixed (SOURCE_DATE_EPOCH, else the epoch) when reproducible."""
     if options.reproducible:
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "0")
         seconds = int(epoch) if epoch.isdigit() else 0

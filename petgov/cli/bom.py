@@ -1,4 +1,7 @@
-"""`petgov bom`: scan targets, then write a validated CycloneDX ML-BOM (never an invalid one)."""
+"""`petgov bom`: scan targets, then write a validated CycloneDX ML-BOM or SPDX 3 AI-BOM.
+
+Both formats render the same facts (``petgov.bom.info``); an invalid document is never written.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,10 @@ import enum
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
+from typing_extensions import assert_never
 
 from petgov.exitcodes import ExitCode
 
@@ -16,6 +21,7 @@ class BomFormat(str, enum.Enum):
     """Document formats ``petgov bom`` writes."""
 
     CYCLONEDX_JSON = "cyclonedx-json"
+    SPDX3_JSON = "spdx3-json"
 
 
 class Spec(str, enum.Enum):
@@ -35,7 +41,9 @@ def bom(
         ..., help="Model folders, files, archives or hf://org/repo@rev."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the BOM here."),
-    spec: Spec = typer.Option(Spec.V1_6, "--spec", help="CycloneDX specification version."),
+    spec: Spec = typer.Option(
+        Spec.V1_6, "--spec", help="CycloneDX specification version (SPDX is always 3.0.1)."
+    ),
     fmt: BomFormat = typer.Option(BomFormat.CYCLONEDX_JSON, "--format", "-f", help="Format."),
     reproducible: bool = typer.Option(
         False,
@@ -68,8 +76,6 @@ def bom(
     ),
 ) -> int:
     """Write an AI-BOM with hashes, model card, datasets, lineage, provenance and findings."""
-    from petgov.bom import api
-    from petgov.bom.builder import BuildOptions
     from petgov.cli.output import emit
     from petgov.cli.scan import checked_lock
     from petgov.errors import UsageError
@@ -77,6 +83,10 @@ def bom(
 
     if osv_db is not None and not osv_db.is_file():
         raise UsageError(f"--osv-db {osv_db}: no such file", hint="run petgov db import FILE.zip")
+    if vex is not None and fmt is not BomFormat.CYCLONEDX_JSON:
+        raise UsageError(
+            "--vex links to a CycloneDX BOM", hint="drop --vex or use -f cyclonedx-json"
+        )
     scanners = sorted({*scanner, "bom"}) if scanner else None
     lock_file = checked_lock(lock, targets)
     options = {
@@ -86,10 +96,22 @@ def bom(
     }
     report = scan(targets, ScanOptions(scanners=scanners, scanner_options=options))
     start = time.perf_counter()
-    built = api.document(report, BuildOptions(spec=spec.value, reproducible=reproducible))
+    if fmt is BomFormat.SPDX3_JSON:
+        from petgov.bom import spdx
+
+        built: Any = spdx.document(report, spdx.SpdxOptions(reproducible=reproducible))
+        text, what = spdx.render(built.document), f"SPDX {spdx.SPEC_VERSION} AI-BOM"
+    elif fmt is BomFormat.CYCLONEDX_JSON:
+        from petgov.bom import api
+        from petgov.bom.builder import BuildOptions
+
+        built = api.document(report, BuildOptions(spec=spec.value, reproducible=reproducible))
+        text, what = api.render(built.document), f"CycloneDX {spec.value} ML-BOM"
+    else:  # pragma: no cover - exhaustive over BomFormat
+        assert_never(fmt)
     elapsed = time.perf_counter() - start
-    emit(api.render(built.document), output)
-    _summary(built, spec.value, output, elapsed)
+    emit(text, output)
+    _summary(built, what, output, elapsed)
     if vex is not None:
         from petgov.bom import vex as vex_doc
 
@@ -99,13 +121,10 @@ def bom(
     return ExitCode.OK
 
 
-def _summary(built: object, spec: str, output: Path | None, elapsed: float) -> None:
+def _summary(built: Any, what: str, output: Path | None, elapsed: float) -> None:
     """One line per target on stderr: completeness and what is missing."""
-    from petgov.bom.builder import Built
-
-    assert isinstance(built, Built)
     where = f"-> {output}" if output else "-> stdout"
-    lines = [f"valid CycloneDX {spec} ML-BOM {where} ({elapsed:.2f} s)"]
+    lines = [f"valid {what} {where} ({elapsed:.2f} s)"]
     for info in built.infos:
         missing = built.missing[info.target]
         gaps = f"; missing: {', '.join(missing)}" if missing else ""

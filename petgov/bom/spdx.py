@@ -1,0 +1,449 @@
+"""SPDX 3.0.1 AI and Dataset profile rendering of the same ModelInfo the CycloneDX builder uses.
+
+One source of facts (``petgov.bom.info``), two renderers: this module turns each target into an
+``ai_AIPackage`` that ``contains`` its ``software_File``s, is ``trainedOn`` the datasets named on
+its card (``dataset_DatasetPackage``) and descends from its ``base_model`` (``ancestorOf``).
+Every AI and dataset package gets exactly one ``hasDeclaredLicense`` and one
+``hasConcludedLicense`` relationship, as both profiles require; where petgov knows nothing the
+target is ``NoAssertionLicense``. petgov never concludes a license (that is a legal review), so
+the concluded one is always NoAssertion. Objects come from spdx-python-model, imported lazily.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from petgov.bom.completeness import score
+from petgov.bom.info import FileInfo, LicenseInfo, ModelInfo, gather
+from petgov.bom.validate import Problem
+from petgov.errors import OutputError
+from petgov.model import Report
+
+if TYPE_CHECKING:
+    from spdx_python_model.bindings.v3_0_1 import (
+        CreationInfo,
+        Element,
+        Relationship,
+        SHACLObjectSet,
+        ai_AIPackage,
+        dataset_DatasetPackage,
+    )
+
+JSONDict = dict[str, Any]
+SPEC_VERSION = "3.0.1"
+NAMESPACE = "https://petgov.dev/spdx/"
+PACKAGE_TYPES = ("ai_AIPackage", "dataset_DatasetPackage")
+LICENSE_RELATIONSHIPS = ("hasDeclaredLicense", "hasConcludedLicense")
+NO_ASSERTION = "expandedlicensing_NoAssertionLicense"
+
+
+@dataclass(frozen=True)
+class SpdxOptions:
+    """Whether the document namespace and creation time are fixed (``--reproducible``)."""
+
+    reproducible: bool = False
+
+
+@dataclass
+class SpdxBuilt:
+    """The serialized document and, per target, the completeness score and missing fields."""
+
+    document: JSONDict
+    infos: list[ModelInfo]
+    scores: dict[str, int]
+    missing: dict[str, list[str]]
+
+
+def document(report: Report, options: SpdxOptions | None = None) -> SpdxBuilt:
+    """The checked SPDX 3 JSON-LD of ``report``; raise OutputError (JSON path) if invalid."""
+    options = options or SpdxOptions()
+    infos = [gather(t, report.items, report.facts) for t in report.targets]
+    objects = build(report, infos, options)
+    doc = serialize(objects)
+    check(doc)
+    scores = {i.target: score(i) for i in infos}
+    return SpdxBuilt(
+        document=doc,
+        infos=infos,
+        scores={t: s.value for t, s in scores.items()},
+        missing={t: s.missing for t, s in scores.items()},
+    )
+
+
+def render(doc: JSONDict) -> str:
+    """Stable, pretty JSON text (the serializer already orders the graph by id)."""
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def serialize(objects: SHACLObjectSet) -> JSONDict:
+    """JSON-LD via the library's serializer; a missing required property is a petgov bug."""
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    try:
+        data: JSONDict = spdx.JSONLDSerializer().serialize_data(objects)
+    except ValueError as exc:
+        raise OutputError(
+            f"invalid SPDX {SPEC_VERSION} document, not written: {exc}",
+            hint="this is a petgov bug; please report it",
+        ) from exc
+    return data
+
+
+def deserialize(doc: JSONDict) -> SHACLObjectSet:
+    """The object set the library's JSON-LD deserializer reads back from ``doc``."""
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    objects = spdx.SHACLObjectSet()
+    spdx.JSONLDDeserializer().deserialize_data(doc, objects)
+    return objects
+
+
+def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> SHACLObjectSet:
+    """The object set: document, agent, packages, files, licenses and relationships."""
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    ids = _Ids(_namespace(infos, options))
+    creation = spdx.CreationInfo(specVersion=SPEC_VERSION, created=_created(report, options))
+    agent = spdx.Tool(
+        spdxId=ids.new("tool", report.tool.name),
+        name=report.tool.name,
+        creationInfo=creation,
+    )
+    creator = spdx.SoftwareAgent(
+        spdxId=ids.new("agent", report.tool.name),
+        name=f"{report.tool.name} {report.tool.version}",
+        creationInfo=creation,
+    )
+    creation.createdBy = [creator]
+    creation.createdUsing = [agent]
+    graph = _Graph(ids, creation)
+    graph.add(agent)
+    graph.add(creator)
+    models = [_model(info, graph) for info in infos]
+    doc = spdx.SpdxDocument(
+        spdxId=ids.new("document", infos[0].name if infos else "empty"),
+        name=f"AI-BOM of {', '.join(i.name for i in infos)}" if infos else "AI-BOM",
+        creationInfo=creation,
+        profileConformance=[
+            spdx.ProfileIdentifierType.core,
+            spdx.ProfileIdentifierType.software,
+            spdx.ProfileIdentifierType.simpleLicensing,
+            spdx.ProfileIdentifierType.ai,
+            spdx.ProfileIdentifierType.dataset,
+        ],
+        element=sorted(graph.elements, key=lambda e: e.spdxId or ""),
+        rootElement=models,
+    )
+    return spdx.SHACLObjectSet([doc, *graph.elements])
+
+
+@dataclass
+class _Graph:
+    """The elements built so far, shared datasets and license expressions, and the id source."""
+
+    ids: _Ids
+    creation: CreationInfo
+    elements: list[Element] = field(default_factory=list)
+    datasets: dict[str, dataset_DatasetPackage] = field(default_factory=dict)
+    expressions: dict[str, Element] = field(default_factory=dict)
+
+    def add(self, element: Element) -> None:
+        self.elements.append(element)
+
+    def relate(self, kind: str, source: Element, targets: Sequence[Element | str]) -> None:
+        from spdx_python_model.bindings import v3_0_1 as spdx
+
+        rel: Relationship = spdx.Relationship(
+            spdxId=self.ids.new("relationship", f"{source.name}-{kind}"),
+            creationInfo=self.creation,
+            from_=source,
+            relationshipType=getattr(spdx.RelationshipType, kind),
+            to=list(targets),
+        )
+        self.add(rel)
+
+
+def _model(info: ModelInfo, graph: _Graph) -> ai_AIPackage:
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    package = spdx.ai_AIPackage(
+        **_known(
+            spdxId=graph.ids.new("model", info.name),
+            name=info.name,
+            creationInfo=graph.creation,
+            description=info.description,
+            comment=_comment(info),
+            software_packageVersion=info.version,
+            software_packageUrl=info.purl,
+            software_primaryPurpose=spdx.software_SoftwarePurpose.model,
+            verifiedUsing=_weights_hash(info),
+            ai_typeOfModel=list(dict.fromkeys(v for v in (info.family, info.architecture) if v)),
+            ai_domain=[info.task] if info.task else [],
+            ai_informationAboutTraining=_training(info),
+            ai_metric=_metrics(info),
+        )
+    )
+    if info.supplier:
+        supplier = spdx.Organization(
+            spdxId=graph.ids.new("organization", info.supplier),
+            name=info.supplier,
+            creationInfo=graph.creation,
+        )
+        graph.add(supplier)
+        package.suppliedBy = supplier
+    graph.add(package)
+    _licenses(package, info.license, graph)
+    files = [_file(info, f, graph) for f in info.files]
+    if files:
+        graph.relate("contains", package, files)
+    datasets = [_dataset(name, graph) for name in dict.fromkeys(info.datasets)]
+    if datasets:
+        graph.relate("trainedOn", package, datasets)
+    for base in info.base_models:
+        graph.relate("ancestorOf", _base_model(base, graph), [package])
+    return package
+
+
+def _file(info: ModelInfo, f: FileInfo, graph: _Graph) -> Element:
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    hashes = (
+        [spdx.Hash(algorithm=spdx.HashAlgorithm.sha256, hashValue=f.sha256)] if f.sha256 else []
+    )
+    comment = f"format: {f.format}; size: {f.size} bytes"
+    if f.lfs_pointer:
+        comment += "; a Git-LFS pointer: the weights it names were not fetched"
+    weights = f.is_weights and not f.lfs_pointer
+    element: Element = spdx.software_File(
+        **_known(
+            spdxId=graph.ids.new("file", f"{info.name}/{f.rel}"),
+            name=f.rel,
+            creationInfo=graph.creation,
+            comment=comment,
+            verifiedUsing=hashes,
+            software_fileKind=spdx.software_FileKindType.file,
+            software_primaryPurpose=spdx.software_SoftwarePurpose.model if weights else None,
+        )
+    )
+    graph.add(element)
+    return element
+
+
+def _dataset(name: str, graph: _Graph) -> dataset_DatasetPackage:
+    """A dataset named on the card: its name only (its type and license are not known)."""
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    if name in graph.datasets:
+        return graph.datasets[name]
+    package = spdx.dataset_DatasetPackage(
+        spdxId=graph.ids.new("dataset", name),
+        name=name,
+        creationInfo=graph.creation,
+        comment="named in the model card's datasets",
+        software_primaryPurpose=spdx.software_SoftwarePurpose.data,
+        dataset_datasetType=[spdx.dataset_DatasetType.noAssertion],
+    )
+    graph.add(package)
+    graph.datasets[name] = package
+    _licenses(package, None, graph)
+    return package
+
+
+def _base_model(base: str, graph: _Graph) -> Element:
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    group = base.rpartition("/")[0]
+    package = spdx.ai_AIPackage(
+        **_known(
+            spdxId=graph.ids.new("base-model", base),
+            name=base,
+            creationInfo=graph.creation,
+            comment="named in the model card's base_model",
+            software_packageUrl=f"pkg:huggingface/{base}".lower() if group else None,
+            software_primaryPurpose=spdx.software_SoftwarePurpose.model,
+        )
+    )
+    graph.add(package)
+    _licenses(package, None, graph)
+    return package
+
+
+def _licenses(package: Element, license_info: LicenseInfo | None, graph: _Graph) -> None:
+    """Exactly one declared and one concluded license relationship (NoAssertion if unknown)."""
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    no_assertion = spdx.expandedlicensing_IndividualLicensingInfo.NoAssertionLicense
+    declared = _expression(license_info, graph) if license_info else None
+    graph.relate("hasDeclaredLicense", package, [declared or no_assertion])
+    graph.relate("hasConcludedLicense", package, [no_assertion])
+
+
+def _expression(license_info: LicenseInfo, graph: _Graph) -> Element | None:
+    """A LicenseExpression for a known license; name-only ones become ``LicenseRef-*``."""
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    from petgov import licensing
+
+    expression = licensing.normalize(license_info.value).expression
+    if not expression:
+        return None
+    if expression in graph.expressions:
+        return graph.expressions[expression]
+    custom = [t for t in re.split(r"[\s()]+", expression) if t.startswith("LicenseRef-")]
+    element: Element = spdx.simplelicensing_LicenseExpression(
+        spdxId=graph.ids.new("license", expression),
+        creationInfo=graph.creation,
+        simplelicensing_licenseExpression=expression,
+        simplelicensing_customIdToUri=[
+            spdx.DictionaryEntry(key=ref, value=license_info.url)
+            for ref in dict.fromkeys(custom)
+            if license_info.url
+        ],
+        comment=f"declared in {license_info.source}",
+    )
+    graph.add(element)
+    graph.expressions[expression] = element
+    return element
+
+
+def _weights_hash(info: ModelInfo) -> list[Any]:
+    """The sha256 of the one real weight file, as in the CycloneDX model component."""
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    weights = [f for f in info.weights if f.sha256 and not f.lfs_pointer]
+    if len(weights) != 1:
+        return []
+    return [spdx.Hash(algorithm=spdx.HashAlgorithm.sha256, hashValue=weights[0].sha256)]
+
+
+def _metrics(info: ModelInfo) -> list[Any]:
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    out = []
+    for r in info.eval_results:
+        kind = r.get("metric_type") or r.get("metric_name")
+        value = r.get("metric_value")
+        if isinstance(kind, str) and value is not None and not isinstance(value, (dict, list)):
+            where = [str(r[k]) for k in ("dataset_name", "dataset_split") if r.get(k)]
+            key = f"{kind} ({' / '.join(where)})" if where else kind
+            out.append(spdx.DictionaryEntry(key=key, value=str(value)))
+    return out
+
+
+def _training(info: ModelInfo) -> str | None:
+    """What the card says about training, as text; None when it says nothing."""
+    parts = []
+    if info.base_models:
+        parts.append(f"fine-tuned from {', '.join(info.base_models)} (card base_model)")
+    if info.datasets:
+        parts.append(f"trained on {len(info.datasets)} dataset(s) named on the card")
+    return "; ".join(parts) or None
+
+
+def _comment(info: ModelInfo) -> str:
+    """Where facts came from and which ones petgov inferred rather than read."""
+    parts = [f"petgov target: {info.target}"]
+    if info.manifest_sha256:
+        parts.append(f"manifest-sha256: {info.manifest_sha256}")
+    if info.license is not None:
+        parts.append(f"license source: {info.license.source}")
+    if info.inferred:
+        parts.append(f"inferred by petgov: {', '.join(sorted(info.inferred))}")
+    parts.extend(f"chat template {s}: sha256:{d}" for s, d in info.chat_templates)
+    parts.extend(f"{k}: {_text(v)}" for k, v in sorted(info.provenance.items()))
+    return "; ".join(parts)
+
+
+def _known(**kwargs: Any) -> dict[str, Any]:
+    """Only the properties petgov knows: the bindings reject None, and empty lists say nothing."""
+    return {k: v for k, v in kwargs.items() if v is not None and v != []}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+class _Ids:
+    """Deterministic, unique element IRIs under the document namespace."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        self.used: set[str] = set()
+
+    def new(self, kind: str, name: str) -> str:
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "unnamed"
+        ref = f"{self.namespace}{kind}/{slug}"
+        n = 2
+        while ref in self.used:
+            ref = f"{self.namespace}{kind}/{slug}-{n}"
+            n += 1
+        self.used.add(ref)
+        return ref
+
+
+def _namespace(infos: Sequence[ModelInfo], options: SpdxOptions) -> str:
+    if not options.reproducible:
+        return f"{NAMESPACE}{uuid.uuid4()}/"
+    seed = "\n".join(f"{i.name}\t{i.manifest_sha256}" for i in infos)
+    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()
+    return f"{NAMESPACE}{uuid.uuid5(uuid.NAMESPACE_URL, NAMESPACE + digest)}/"
+
+
+def _created(report: Report, options: SpdxOptions) -> dt.datetime:
+    from petgov.bom.builder import BuildOptions, timestamp
+
+    return timestamp(report, BuildOptions(reproducible=options.reproducible))
+
+
+def license_problems(doc: JSONDict) -> list[Problem]:
+    """The AI and Dataset profiles' rule: exactly one declared and one concluded license each."""
+    graph = doc.get("@graph")
+    if not isinstance(graph, list):
+        return [Problem("$", "no @graph array")]
+    counts: dict[tuple[str, str], int] = {}
+    for _, node in _nodes(graph):
+        if node.get("type") == "Relationship" and node.get("relationshipType") in (
+            LICENSE_RELATIONSHIPS
+        ):
+            key = (str(node.get("from")), str(node.get("relationshipType")))
+            counts[key] = counts.get(key, 0) + 1
+    problems = []
+    for index, node in _nodes(graph):
+        if node.get("type") not in PACKAGE_TYPES:
+            continue
+        element_id = str(node.get("spdxId"))
+        for kind in LICENSE_RELATIONSHIPS:
+            n = counts.get((element_id, kind), 0)
+            if n != 1:
+                problems.append(
+                    Problem(
+                        f"$['@graph'][{index}]",
+                        f"{node.get('type')} {element_id} has {n} {kind} relationships "
+                        "(the profile needs exactly one; use NoAssertionLicense when unknown)",
+                    )
+                )
+    return problems
+
+
+def check(doc: JSONDict) -> None:
+    """Raise OutputError naming the first license-rule problem's JSON path."""
+    found = license_problems(doc)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise OutputError(
+            f"invalid SPDX {SPEC_VERSION} AI-BOM, not written: {found[0]}{more}",
+            hint="this is a petgov bug if the document was built by petgov; please report it",
+        )
+
+
+def _nodes(graph: list[Any]) -> Iterator[tuple[int, JSONDict]]:
+    for index, node in enumerate(graph):
+        if isinstance(node, dict):
+            yield index, node
