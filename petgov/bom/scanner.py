@@ -45,7 +45,8 @@ class BomScanner(TargetScanner):
         facts: dict[str, Any] = modelcard.card_facts(files)
         if lfs:
             facts["bom.lfs_pointers"] = sorted(lfs)
-        info = gather(target, [e.item for e in ctx.entries], {"": facts})
+        seen = {**facts, **_license_facts(ctx)}
+        info = gather(target, [e.item for e in ctx.entries], {"": seen})
         # Digests still being computed in the background count, as `petgov bom` will see them.
         pending = {e.item.path for e in ctx.entries if e.digest_pending}
         info.files = [dataclasses.replace(f, digest_pending=f.path in pending) for f in info.files]
@@ -55,6 +56,19 @@ class BomScanner(TargetScanner):
         out.facts[""] = facts
         out.findings.extend(_findings(target, facts, result.value, result.missing, ctx))
         return out
+
+
+def _license_facts(ctx: ScanContext) -> dict[str, Any]:
+    """The ``license.*`` facts the licenses scanner records, so the score sees LICENSE files too.
+
+    Scanners do not see each other's results, so the (cheap: card and LICENSE text only) license
+    reading is repeated here rather than depending on scanner order; the facts are used for the
+    score only and not recorded twice.
+    """
+    from petgov.scanners.licenses import LicenseScanner
+
+    found = LicenseScanner().scan_target(ctx).facts.get("", {})
+    return {k: v for k, v in found.items() if k.startswith("license.")}
 
 
 def _read(entry: Entry, limit: int) -> bytes:
