@@ -122,11 +122,13 @@ def bom(
 
 
 def _summary(built: Any, what: str, output: Path | None, elapsed: float) -> None:
-    """One line per target on stderr: completeness and what is missing."""
+    """On stderr (stdout may be the BOM): what was written, then the completeness table."""
+    from rich.console import Console
+
+    from petgov.reporters.table import completeness_table
+
     where = f"-> {output}" if output else "-> stdout"
-    lines = [f"valid {what} {where} ({elapsed:.2f} s)"]
-    for info in built.infos:
-        missing = built.missing[info.target]
-        gaps = f"; missing: {', '.join(missing)}" if missing else ""
-        lines.append(f"  {info.target}: completeness {built.scores[info.target]}/100{gaps}")
-    sys.stderr.write("\n".join(lines) + "\n")
+    console = Console(file=sys.stderr, width=120, no_color=not sys.stderr.isatty())
+    console.print(f"valid {what} {where} ({elapsed:.2f} s)", highlight=False)
+    rows = [(i.target, built.scores[i.target], built.missing[i.target]) for i in built.infos]
+    console.print(completeness_table(rows))

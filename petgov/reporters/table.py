@@ -1,8 +1,10 @@
-"""The human table: findings by severity, then what was not scanned, then a summary line."""
+"""The human table: findings by severity, what was not scanned, AI-BOM completeness, a summary."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -78,6 +80,9 @@ class TableReporter(Reporter):
             for c in sorted(gaps, key=lambda c: (c.path, c.engine)):
                 gap_table.add_row(c.path, c.engine, c.status.value, c.reason)
             console.print(gap_table)
+        scores = completeness_rows(report.targets, report.facts)
+        if scores:
+            console.print(completeness_table(scores))
         for w in report.policy.lapsed_waivers:
             console.print(Text(f"lapsed waiver {w.get('id')}: {w.get('why')}", style="magenta"))
         for note in report.notes:
@@ -94,3 +99,27 @@ class TableReporter(Reporter):
             )
         )
         return console.export_text(styles=self.color)
+
+
+def completeness_rows(
+    targets: Sequence[str], facts: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, int, list[str]]]:
+    """(target, score, missing fields) for each target the bom scanner scored."""
+    rows = []
+    for target in targets:
+        value = facts.get(target, {}).get("bom.completeness")
+        if isinstance(value, int) and not isinstance(value, bool):
+            missing = facts[target].get("bom.missing")
+            rows.append((target, value, [str(m) for m in missing or []]))
+    return rows
+
+
+def completeness_table(rows: Iterable[tuple[str, int, Sequence[str]]]) -> Table:
+    """One row per target: the 0-100 AI-BOM completeness and the fields that cost points."""
+    table = Table(title="AI-BOM completeness")
+    for col in ("Target", "Score", "Missing"):
+        table.add_column(col, overflow="fold")
+    for target, value, missing in rows:
+        style = "green" if value >= 70 else "yellow" if value >= 50 else "red"
+        table.add_row(target, Text(f"{value}/100", style=style), ", ".join(missing) or "-")
+    return table
