@@ -96,32 +96,39 @@ def bom(
     }
     report = scan(targets, ScanOptions(scanners=scanners, scanner_options=options))
     start = time.perf_counter()
+    cyclonedx: dict[str, Any] | None = None  # the BOM a VEX links to
     if fmt is BomFormat.SPDX3_JSON:
         from petgov.bom import spdx
 
-        built: Any = spdx.document(report, spdx.SpdxOptions(reproducible=reproducible))
-        text, what = spdx.render(built.document), f"SPDX {spdx.SPEC_VERSION} AI-BOM"
+        doc = spdx.document(report, spdx.SpdxOptions(reproducible=reproducible))
+        text, what = spdx.render(doc.document), f"SPDX {spdx.SPEC_VERSION} AI-BOM"
+        scores, missing = doc.scores, doc.missing
     elif fmt is BomFormat.CYCLONEDX_JSON:
         from petgov.bom import api
         from petgov.bom.builder import BuildOptions
 
         built = api.document(report, BuildOptions(spec=spec.value, reproducible=reproducible))
         text, what = api.render(built.document), f"CycloneDX {spec.value} ML-BOM"
+        scores, missing = built.scores, built.missing
+        cyclonedx = built.document
     else:  # pragma: no cover - exhaustive over BomFormat
         assert_never(fmt)
     elapsed = time.perf_counter() - start
     emit(text, output)
-    _summary(built, what, output, elapsed)
-    if vex is not None:
+    rows = [(t, scores[t], missing[t]) for t in scores]
+    _summary(rows, what, output, elapsed)
+    if vex is not None and cyclonedx is not None:
         from petgov.bom import vex as vex_doc
 
-        written = vex_doc.write(built.document, vex, reproducible=reproducible)
+        written = vex_doc.write(cyclonedx, vex, reproducible=reproducible)
         count = len(written["vulnerabilities"])
         sys.stderr.write(f"valid CycloneDX {spec.value} VEX -> {vex} ({count} vulnerabilities)\n")
     return ExitCode.OK
 
 
-def _summary(built: Any, what: str, output: Path | None, elapsed: float) -> None:
+def _summary(
+    rows: list[tuple[str, int, list[str]]], what: str, output: Path | None, elapsed: float
+) -> None:
     """On stderr (stdout may be the BOM): what was written, then the completeness table."""
     from rich.console import Console
 
@@ -130,5 +137,4 @@ def _summary(built: Any, what: str, output: Path | None, elapsed: float) -> None
     where = f"-> {output}" if output else "-> stdout"
     console = Console(file=sys.stderr, width=120, no_color=not sys.stderr.isatty())
     console.print(f"valid {what} {where} ({elapsed:.2f} s)", highlight=False)
-    rows = [(i.target, built.scores[i.target], built.missing[i.target]) for i in built.infos]
     console.print(completeness_table(rows))
