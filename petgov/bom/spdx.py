@@ -2,7 +2,8 @@
 
 One source of facts (``petgov.bom.info``), two renderers: this module turns each target into an
 ``ai_AIPackage`` that ``contains`` its ``software_File``s, is ``trainedOn`` the datasets named on
-its card (``dataset_DatasetPackage``) and descends from its ``base_model`` (``ancestorOf``).
+its card (``dataset_DatasetPackage``) and descends from its ``base_model`` (``ancestorOf``);
+findings become review ``Annotation``s on the file they concern.
 Every AI and dataset package gets exactly one ``hasDeclaredLicense`` and one
 ``hasConcludedLicense`` relationship, as both profiles require; where petgov knows nothing the
 target is ``NoAssertionLicense``. petgov never concludes a license (that is a legal review), so
@@ -127,6 +128,7 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
     graph.add(agent)
     graph.add(creator)
     models = [_model(info, graph) for info in infos]
+    _findings(report, graph, models[0] if models else None)
     doc = spdx.SpdxDocument(
         spdxId=ids.new("document", infos[0].name if infos else "empty"),
         name=f"AI-BOM of {', '.join(i.name for i in infos)}" if infos else "AI-BOM",
@@ -153,6 +155,7 @@ class _Graph:
     elements: list[Element] = field(default_factory=list)
     datasets: dict[str, dataset_DatasetPackage] = field(default_factory=dict)
     expressions: dict[str, Element] = field(default_factory=dict)
+    by_path: dict[str, Element] = field(default_factory=dict)
 
     def add(self, element: Element) -> None:
         self.elements.append(element)
@@ -199,6 +202,7 @@ def _model(info: ModelInfo, graph: _Graph) -> ai_AIPackage:
         graph.add(supplier)
         package.suppliedBy = supplier
     graph.add(package)
+    graph.by_path[info.target] = package
     _licenses(package, info.license, graph)
     files = [_file(info, f, graph) for f in info.files]
     if files:
@@ -233,6 +237,7 @@ def _file(info: ModelInfo, f: FileInfo, graph: _Graph) -> Element:
         )
     )
     graph.add(element)
+    graph.by_path[f.path] = element
     return element
 
 
@@ -311,6 +316,32 @@ def _expression(license_info: LicenseInfo, graph: _Graph) -> Element | None:
     graph.add(element)
     graph.expressions[expression] = element
     return element
+
+
+def _findings(report: Report, graph: _Graph, default: Element | None) -> None:
+    """Each finding after policy as a review Annotation on its file (else on the model).
+
+    CycloneDX carries them as ``vulnerabilities``; SPDX's ``security_Vulnerability`` is for
+    published vulnerabilities, so a scanner's verdict is an annotation here.
+    """
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    ordered = sorted(report.decisions, key=lambda d: (d.finding.path, d.rule_id, d.finding.message))
+    for d in ordered:
+        subject = graph.by_path.get(d.finding.path, default)
+        if subject is None:
+            continue
+        waiver = f"; waived by {d.waiver.id}" if d.waiver is not None else ""
+        graph.add(
+            spdx.Annotation(
+                spdxId=graph.ids.new("finding", d.rule_id),
+                creationInfo=graph.creation,
+                annotationType=spdx.AnnotationType.review,
+                subject=subject,
+                statement=f"{d.rule_id} ({d.severity.value}, {d.action.value} "
+                f"{d.mode.value}{waiver}): {d.finding.title}. {d.finding.message}",
+            )
+        )
 
 
 def _weights_hash(info: ModelInfo) -> list[Any]:

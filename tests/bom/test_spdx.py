@@ -153,3 +153,15 @@ def test_bom_command_writes_spdx(cli: Callable[..., Any], tmp_path: Path) -> Non
     assert spdx.license_problems(doc) == []
     assert cli(*args, "--scanner", "licenses").code == 0
     assert out.read_bytes() == first
+
+
+def test_findings_are_review_annotations_on_their_file_or_model() -> None:
+    doc = _doc("all-MiniLM-L6-v2")
+    notes = {n["statement"].split(" ")[0]: n for n in _by_type(doc, "Annotation")}
+    pointer = next(f for f in _by_type(doc, "software_File") if f["name"].endswith("lfs-pointer"))
+    assert notes["PG-BOM-003"]["subject"] == pointer["spdxId"]
+    assert notes["PG-BOM-003"]["annotationType"] == "review"
+    adapter = _doc("flowertune-tinyllama-peft-adapter", "licenses")
+    model = next(p for p in _by_type(adapter, "ai_AIPackage") if "/model/" in p["spdxId"])
+    notes = {n["statement"].split(" ")[0]: n for n in _by_type(adapter, "Annotation")}
+    assert notes["PG-LIC-001"]["subject"] == model["spdxId"]
