@@ -18,6 +18,7 @@ class OutputFormat(str, enum.Enum):
     JSON = "json"
     SARIF = "sarif"
     CYCLONEDX = "cyclonedx"
+    SPDX3 = "spdx3-json"
 
     def reporter(self, *, color: bool = False, include_waived: bool = False) -> Reporter:
         """The reporter for this choice (imported lazily)."""
@@ -37,4 +38,8 @@ class OutputFormat(str, enum.Enum):
             from petgov.reporters.cyclonedx import CycloneDxReporter
 
             return CycloneDxReporter()
+        if self is OutputFormat.SPDX3:
+            from petgov.reporters.spdx import SpdxReporter
+
+            return SpdxReporter()
         assert_never(self)

@@ -165,3 +165,24 @@ def test_findings_are_review_annotations_on_their_file_or_model() -> None:
     model = next(p for p in _by_type(adapter, "ai_AIPackage") if "/model/" in p["spdxId"])
     notes = {n["statement"].split(" ")[0]: n for n in _by_type(adapter, "Annotation")}
     assert notes["PG-LIC-001"]["subject"] == model["spdxId"]
+
+
+def test_scan_format_spdx3(cli: Callable[..., Any]) -> None:
+    res = cli(
+        "scan",
+        str(card_dir("TinyLlama-1.1B-Chat-v1.0")),
+        "--format",
+        "spdx3-json",
+        "--scanner",
+        "bom",
+    )
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert spdx.license_problems(doc) == []
+    assert _by_type(doc, "ai_AIPackage")
+
+
+def test_every_scan_format_has_a_reporter() -> None:
+    from petgov.reporters.formats import OutputFormat
+
+    assert all(fmt.reporter() is not None for fmt in OutputFormat)
