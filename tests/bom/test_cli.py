@@ -60,6 +60,7 @@ def test_scan_completeness_fact_matches_the_bom_command(
     bom = cli("bom", model, "-o", str(tmp_path / "bom.json"), "--scanner", "bom")
     assert bom.code == 0, bom.stderr
     value = scanned["facts"][model]["bom.completeness"]
-    assert f"completeness {value}/100" in bom.stderr
+    assert "AI-BOM completeness" in bom.stderr
+    assert f" {value}/100 " in bom.stderr  # the Score cell of the table
     unhashed = cli("scan", model, "-f", "json", "--scanner", "bom", "--digests", "none").json()
     assert unhashed["facts"][model]["bom.completeness"] < value  # no digests: hashes missing
