@@ -186,3 +186,30 @@ def test_every_scan_format_has_a_reporter() -> None:
     from petgov.reporters.formats import OutputFormat
 
     assert all(fmt.reporter() is not None for fmt in OutputFormat)
+
+
+def test_missing_required_property_is_an_output_error_not_a_traceback() -> None:
+    from spdx_python_model.bindings import v3_0_1 as model
+
+    package = model.ai_AIPackage(spdxId="https://example.invalid/m", name="m")  # no creationInfo
+    with pytest.raises(OutputError) as err:
+        spdx.serialize(model.SHACLObjectSet([package]))
+    assert "creationInfo" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_name_only_license_becomes_a_licenseref_linked_to_its_text(tmp_path: Path) -> None:
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "README.md").write_text(
+        "---\nlicense: other\nlicense_name: acme-terms\n"
+        "license_link: https://example.com/acme/LICENSE\n---\n# m\n"
+    )
+    doc = spdx.document(scan_card(root), spdx.SpdxOptions(reproducible=True)).document
+    (expression,) = _by_type(doc, "simplelicensing_LicenseExpression")
+    ref = expression["simplelicensing_licenseExpression"]
+    assert ref.startswith("LicenseRef-")
+    assert "acme" in ref.lower()
+    assert expression["simplelicensing_customIdToUri"] == [
+        {"type": "DictionaryEntry", "key": ref, "value": "https://example.com/acme/LICENSE"}
+    ]
