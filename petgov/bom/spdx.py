@@ -112,7 +112,7 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
 
     ids = _Ids(_namespace(infos, options))
     creation = spdx.CreationInfo(specVersion=SPEC_VERSION, created=_created(report, options))
-    agent = spdx.Tool(
+    tool = spdx.Tool(
         spdxId=ids.new("tool", report.tool.name),
         name=report.tool.name,
         creationInfo=creation,
@@ -123,9 +123,9 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
         creationInfo=creation,
     )
     creation.createdBy = [creator]
-    creation.createdUsing = [agent]
+    creation.createdUsing = [tool]
     graph = _Graph(ids, creation)
-    graph.add(agent)
+    graph.add(tool)
     graph.add(creator)
     models = [_model(info, graph) for info in infos]
     _findings(report, graph, models[0] if models else None)
