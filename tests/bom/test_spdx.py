@@ -213,3 +213,11 @@ def test_name_only_license_becomes_a_licenseref_linked_to_its_text(tmp_path: Pat
     assert expression["simplelicensing_customIdToUri"] == [
         {"type": "DictionaryEntry", "key": ref, "value": "https://example.com/acme/LICENSE"}
     ]
+
+
+def test_vex_with_spdx_is_a_usage_error(cli: Callable[..., Any], tmp_path: Path) -> None:
+    target = str(card_dir("TinyLlama-1.1B-Chat-v1.0"))
+    res = cli("bom", target, "-f", "spdx3-json", "--vex", str(tmp_path / "vex.json"))
+    assert res.code == 2
+    assert "--vex" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "vex.json").exists()
