@@ -34,7 +34,11 @@ def scan(
         "--mode",
         help="enforce (rules act as written) or advisory (every rule only warns).",
     ),
-    scanner: list[str] = typer.Option([], "--scanner", help="Run only these scanners."),
+    scanner: list[str] = typer.Option(
+        [],
+        "--scanner",
+        help="Run only these scanners (repeatable: pickle, pii, ...; a wrong name lists all).",
+    ),
     cross_check: bool = typer.Option(
         False, "--cross-check", help="Also run modelscan on files petgov covers itself."
     ),
