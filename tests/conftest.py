@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -77,3 +78,22 @@ def cli() -> Callable[..., CliResult]:
         return CliResult(proc)
 
     return run
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Refuse every connection and DNS lookup in this process; return what was attempted.
+
+    A refusal is an AssertionError (not an OSError a library could treat as 'offline, retry').
+    """
+    attempts: list[str] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        attempts.append(repr(args)[:200])
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    return attempts

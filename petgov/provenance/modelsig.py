@@ -269,11 +269,12 @@ def sign_model(
     h = h.set_ignored_paths(paths=ignores, ignore_git_paths=True)
     if not sigstore and key is None:
         raise UsageError("say how to sign: --key KEY.pem [--cert ...] or --sigstore")
+    if sigstore:
+        _sign_keyless(signing.Config(), h, model, signature)
+        return
     cfg = signing.Config()
     try:  # model-signing reads the key and certificates here
-        if sigstore:
-            cfg = cfg.use_sigstore_signer()
-        elif key is not None and signing_cert is not None:
+        if key is not None and signing_cert is not None:
             cfg = cfg.use_certificate_signer(
                 private_key=key,
                 signing_certificate=signing_cert,
@@ -291,3 +292,14 @@ def sign_model(
         cfg.set_hashing_config(h).sign(model, signature)
     except (ValueError, TypeError, OSError) as exc:
         raise VerificationError(f"signing failed: {_short(exc)}") from exc
+
+
+def _sign_keyless(cfg: Any, hashing_config: Any, model: Path, signature: Path) -> None:
+    """Keyless signing is the one online step (TUF, OIDC, Fulcio, Rekor): fail clearly offline."""
+    try:
+        cfg.use_sigstore_signer().set_hashing_config(hashing_config).sign(model, signature)
+    except Exception as exc:  # sigstore raises TUF, HTTP, OIDC and timeout errors of many types
+        raise VerificationError(
+            f"keyless Sigstore signing failed ({type(exc).__name__}: {_short(exc)})",
+            hint="it needs the network and an OIDC login; offline, sign with --key KEY.pem",
+        ) from exc

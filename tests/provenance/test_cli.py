@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from petgov.provenance.keybundle import sign_dsse
@@ -43,6 +44,20 @@ def test_unusable_signing_key_is_a_one_line_usage_error(
     assert res.stderr.startswith("error: cannot use the signing material")
     assert "internal error" not in res.stderr and res.stderr.count("\n") == 1
     assert not (model / "model.sig").exists()
+
+
+def test_keyless_signing_offline_is_a_clear_error(tmp_path: Path, no_network: list[str]) -> None:
+    """--sigstore is the one online step: with no network it fails in one line, nothing written."""
+    from petgov.errors import VerificationError
+    from petgov.provenance.modelsig import sign_model
+
+    model = write_model(tmp_path / "m")
+    with pytest.raises(VerificationError) as err:
+        sign_model(model, tmp_path / "model.sig", sigstore=True)
+    assert err.value.message.startswith("keyless Sigstore signing failed")
+    assert "--key" in (err.value.hint or "")
+    assert no_network, "keyless signing must have tried the network (and been refused)"
+    assert not (tmp_path / "model.sig").exists()
 
 
 def test_verify_receipt_style_bundle(tmp_path: Path, cli: Callable[..., Any]) -> None:
