@@ -153,14 +153,12 @@ def find_secrets(text: str) -> list[Secret]:
     from detect_secrets.plugins.base import RegexBasedDetector
 
     lowered = text.lower()
-    lines: list[str] | None = None
     for plugin, cat, triggers in _plugins():
         subject = text
         if triggers:
             if not any(t in lowered for t in triggers):
                 continue
-            lines = lines if lines is not None else text.splitlines()
-            subject = "\n".join(x for x in lines if any(t in x.lower() for t in triggers))
+            subject = _lines_with(text, lowered, triggers)
         kind = str(plugin.secret_type)
         if type(plugin).analyze_string is not RegexBasedDetector.analyze_string:
             for value in plugin.analyze_string(subject):  # the plugin validates its matches
@@ -180,6 +178,36 @@ def find_secrets(text: str) -> list[Secret]:
         for s in found.values()
         if not (s.category is JWT and any(s.value in v and s.value != v for v in values))
     ]
+
+
+def _lines_with(text: str, lowered: str, triggers: tuple[str, ...]) -> str:
+    """The lines of ``text`` that contain a trigger (case-insensitively), joined by newlines.
+
+    Substring search over the lower-cased text finds the few candidate stretches; only those are
+    split into lines and tested, instead of lower-casing every line of a large file per plugin.
+    """
+
+    def keep(line: str) -> bool:
+        return any(t in line.lower() for t in triggers)
+
+    if len(lowered) != len(text):  # lower() changed lengths: offsets would not line up
+        return "\n".join(x for x in text.splitlines() if keep(x))
+    hits: list[int] = []
+    for t in triggers:  # str.find is a C-speed substring search; a regex alternation is not
+        at = lowered.find(t)
+        while at >= 0:
+            hits.append(at)
+            at = lowered.find(t, at + 1)
+    found: list[str] = []
+    end = -1
+    for at in sorted(hits):
+        if at < end:
+            continue
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        found += [x for x in text[start:end].splitlines() if keep(x)]
+    return "\n".join(found)
 
 
 def _secret_part(m: re.Match[str]) -> str:

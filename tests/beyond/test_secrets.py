@@ -6,7 +6,10 @@ import json
 import struct
 from pathlib import Path
 
-from petgov.scanners.secrets import find_secrets
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from petgov.scanners.secrets import _lines_with, find_secrets
 from tests.beyond.helpers import by_kind, kinds, run, write
 
 # Built at run time so no scanner flags this test file as a leak.
@@ -108,3 +111,18 @@ def test_gguf_key_value_secret(tmp_path: Path) -> None:
     assert kinds(doc) == ["secret.hf_token"]
     assert doc["findings"][0]["location"] == {"metadata_key": "general.source.url"}
     assert HF_TOKEN not in json.dumps(doc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["IBM", "ibm", "hmac", "cos_", "x", "İ", "Σ", "\n", "\r\n", "\u2028", " "]),
+        max_size=40,
+    ).map("".join)
+)
+def test_trigger_lines_equal_the_per_line_definition(text: str) -> None:
+    """The fast line filter keeps exactly the lines a per-line case-insensitive test keeps."""
+
+    triggers = ("ibm", "hmac", "cos_")
+    naive = "\n".join(x for x in text.splitlines() if any(t in x.lower() for t in triggers))
+    assert _lines_with(text, text.lower(), triggers) == naive
