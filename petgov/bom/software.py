@@ -29,6 +29,7 @@ ENV_SOURCE = "<env>"
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 NewRef = Callable[[str, str], str]
 Grouped = dict[tuple[str, ...], list[Mapping[str, Any]]]  # identity -> rows, first-seen order
+Rows = Sequence[Mapping[str, Any]]
 
 
 @dataclass
@@ -41,51 +42,75 @@ class Software:
     depends: dict[str, list[Any]] = field(default_factory=dict)  # target -> components/services
 
 
-def collect(infos: Sequence[ModelInfo], new_ref: NewRef) -> Software:
-    """Build the packages, hub models, services and OSV vulnerabilities of every target."""
-    out = Software()
-    packages: Grouped = {}
-    models: Grouped = {}
-    services: Grouped = {}
-    vulns: dict[str, list[Mapping[str, Any]]] = {}
-    wanted: dict[str, list[tuple[str, ...]]] = {}
-    key: tuple[str, ...]
+@dataclass
+class Facts:
+    """The software facts of every target, grouped by identity: one source for both renderers.
+
+    CycloneDX (``collect``) and SPDX (``petgov.bom.spdx_software``) render these same groups,
+    so the two formats cannot disagree on what is one package, model, service or OSV record.
+    """
+
+    packages: Grouped = field(default_factory=dict)  # ("pkg", name, version)
+    models: Grouped = field(default_factory=dict)  # ("hub", id, revision)
+    services: Grouped = field(default_factory=dict)  # ("svc", provider)
+    vulns: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)  # OSV id -> rows
+    wanted: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # target -> keys
+
+
+def group(infos: Sequence[ModelInfo]) -> Facts:
+    """Group the dependency and shadow-AI facts of every target by identity, first-seen order."""
+    out = Facts()
     for info in infos:
         mine: list[tuple[str, ...]] = []
         for row in _rows(info.facts.get("dependencies.components")):
             name = row.get("name")
             if isinstance(name, str) and name:
                 key = ("pkg", name, _opt(row.get("version")))
-                packages.setdefault(key, []).append(row)
+                out.packages.setdefault(key, []).append(row)
                 mine.append(key)
         for row in _rows(info.facts.get("dependencies.vulnerabilities")):
             if isinstance(row.get("id"), str):
-                vulns.setdefault(row["id"], []).append(row)
+                out.vulns.setdefault(row["id"], []).append(row)
         for row in _rows(info.facts.get("shadow_ai.models")):
-            ident = row.get("id")
-            if row.get("kind") == "hf_model":
-                if not isinstance(ident, str) or not ident:
-                    continue  # counted by target_properties: no identity to list
-                key = ("hub", ident, _opt(row.get("revision")))
-                models.setdefault(key, []).append(row)
-                mine.append(key)
-            elif isinstance(row.get("provider"), str):
-                key = ("svc", str(row["provider"]))
-                services.setdefault(key, []).append(row)
-                mine.append(key)
-        wanted[info.target] = list(dict.fromkeys(mine))
+            found = _shadow_key(row)
+            if found is not None:
+                bucket = out.models if found[0] == "hub" else out.services
+                bucket.setdefault(found, []).append(row)
+                mine.append(found)
+        out.wanted[info.target] = list(dict.fromkeys(mine))
+    return out
+
+
+def _shadow_key(row: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The identity of a shadow-AI use; None for a model chosen at run time (no id to list)."""
+    ident = row.get("id")
+    if row.get("kind") == "hf_model":
+        if not isinstance(ident, str) or not ident:
+            return None  # counted by target_properties
+        return ("hub", ident, _opt(row.get("revision")))
+    if isinstance(row.get("provider"), str):
+        return ("svc", str(row["provider"]))
+    return None
+
+
+def collect(infos: Sequence[ModelInfo], new_ref: NewRef) -> Software:
+    """The CycloneDX packages, hub models, services and OSV vulnerabilities of every target."""
+    facts = group(infos)
+    out = Software()
     built: dict[tuple[str, ...], Any] = {}
-    for key, rows in packages.items():
+    for key, rows in facts.packages.items():
         built[key] = _package(key[1], key[2], rows, new_ref)
-    for key, rows in models.items():
+    for key, rows in facts.models.items():
         built[key] = _hub_model(key[1], key[2], rows, new_ref)
-    for key, rows in services.items():
+    for key, rows in facts.services.items():
         built[key] = _service(key[1], rows, new_ref)
-    out.components = [built[k] for k in [*packages, *models]]
-    out.services = [built[k] for k in services]
-    out.depends = {t: [built[key] for key in keys] for t, keys in wanted.items()}
-    refs = {(k[1], k[2]): str(built[k].bom_ref) for k in packages}
-    out.vulnerabilities = [_vulnerability(i, rows, refs, new_ref) for i, rows in vulns.items()]
+    out.components = [built[k] for k in [*facts.packages, *facts.models]]
+    out.services = [built[k] for k in facts.services]
+    out.depends = {t: [built[key] for key in keys] for t, keys in facts.wanted.items()}
+    refs = {(k[1], k[2]): str(built[k].bom_ref) for k in facts.packages}
+    out.vulnerabilities = [
+        _vulnerability(i, rows, refs, new_ref) for i, rows in facts.vulns.items()
+    ]
     return out
 
 
@@ -114,13 +139,10 @@ def _package(name: str, version: str, rows: Sequence[Mapping[str, Any]], new_ref
     from cyclonedx.model.component import Component, ComponentScope, ComponentType
     from packageurl import PackageURL
 
-    scopes = {str(r.get("scope") or "required") for r in rows}
-    scope = ComponentScope.REQUIRED if "required" in scopes else ComponentScope.OPTIONAL
-    sources = dict.fromkeys(str(r.get("source", "")) for r in rows)
-    props = [("source", "python-environment" if s == ENV_SOURCE else s) for s in sources]
+    scope = ComponentScope.REQUIRED if required(rows) else ComponentScope.OPTIONAL
+    props = [("source", s) for s in sources(rows)]
     if not version:
-        specs = sorted({str(r.get("specifier") or "") for r in rows} - {""})
-        props.extend(("specifier", s) for s in specs)
+        props.extend(("specifier", s) for s in specifiers(rows))
         props.append(("pinned", "false"))
     return Component(
         type=ComponentType.LIBRARY,
@@ -142,10 +164,10 @@ def _hub_model(
 
     group, _, name = ident.rpartition("/")
     pinned = bool(COMMIT.match(revision))
-    props = [("source", "shadow-ai"), ("sanctioned", _sanctioned(rows))]
+    props = [("source", "shadow-ai"), ("sanctioned", sanctioned(rows))]
     props.append(("revision-pinned", str(pinned).lower()))
-    props.extend(("call", c) for c in sorted({str(r.get("call")) for r in rows}))
-    props.extend(("used-at", u) for u in _used_at(rows))
+    props.extend(("call", c) for c in calls(rows))
+    props.extend(("used-at", u) for u in used_at(rows))
     return Component(
         type=ComponentType.MACHINE_LEARNING_MODEL,
         bom_ref=new_ref("hub-model", f"{ident}@{revision}" if revision else ident),
@@ -167,10 +189,9 @@ def _service(provider: str, rows: Sequence[Mapping[str, Any]], new_ref: NewRef) 
     from cyclonedx.model.contact import OrganizationalEntity
     from cyclonedx.model.service import Service
 
-    props = [("source", "shadow-ai"), ("sanctioned", _sanctioned(rows))]
-    models = sorted({str(r["id"]) for r in rows if isinstance(r.get("id"), str) and r["id"]})
-    props.extend(("model", m) for m in models)
-    props.extend(("used-at", u) for u in _used_at(rows))
+    props = [("source", "shadow-ai"), ("sanctioned", sanctioned(rows))]
+    props.extend(("model", m) for m in service_models(rows))
+    props.extend(("used-at", u) for u in used_at(rows))
     return Service(
         name=provider,
         bom_ref=new_ref("service", provider),
@@ -200,13 +221,13 @@ def _vulnerability(
     )
 
     first = rows[0]
-    malicious = ident.startswith("MAL-")
-    severity = "critical" if malicious else str(first.get("severity") or "unknown")
-    if severity not in {s.value for s in VulnerabilitySeverity}:
-        severity = "unknown"
+    malicious = is_malicious(ident)
+    level = severity(ident, rows)
+    if level not in {s.value for s in VulnerabilitySeverity}:
+        level = "unknown"
     source = VulnerabilitySource(name="OSV", url=XsUri(f"https://osv.dev/vulnerability/{ident}"))
     affects = []
-    for key in dict.fromkeys((str(r.get("package")), _opt(r.get("version"))) for r in rows):
+    for key in affected(rows):
         ref = refs.get(key)
         if ref is None:
             continue
@@ -216,8 +237,6 @@ def _vulnerability(
             else []
         )
         affects.append(BomTarget(ref=ref, versions=versions))
-    aliases = sorted({str(a) for r in rows for a in r.get("aliases") or []})
-    fixed = sorted({str(f) for r in rows for f in r.get("fixed") or []})
     props = [
         ("malicious", str(malicious).lower()),
         ("rule", "PG-DEP-001" if malicious else "PG-DEP-002"),
@@ -229,28 +248,43 @@ def _vulnerability(
         source=source,
         references=[
             VulnerabilityReference(id=a, source=VulnerabilitySource(name="OSV alias"))
-            for a in aliases
+            for a in aliases(rows)
         ],
         ratings=[
             VulnerabilityRating(
                 source=source,
-                severity=VulnerabilitySeverity(severity),
+                severity=VulnerabilitySeverity(level),
                 method=VulnerabilityScoreSource.OTHER,
             )
         ],
         cwes=[506] if malicious else [],
         description=str(first.get("summary") or "") or None,
-        recommendation=(
-            "remove this package: it is known to be malicious"
-            if malicious
-            else (f"upgrade to {', '.join(fixed)}" if fixed else "no fixed version is known")
-        ),
+        recommendation=recommendation(ident, rows),
         affects=affects,
         properties=_properties(props),
     )
 
 
-def _sanctioned(rows: Sequence[Mapping[str, Any]]) -> str:
+# What the grouped rows mean, shared by the CycloneDX and SPDX renderers.
+
+
+def required(rows: Rows) -> bool:
+    """Whether any manifest needs the package installed (extras and dev groups are optional)."""
+    return "required" in {str(r.get("scope") or "required") for r in rows}
+
+
+def sources(rows: Rows) -> list[str]:
+    """The manifests that declare a package; the running environment is named as such."""
+    found = dict.fromkeys(str(r.get("source", "")) for r in rows)
+    return ["python-environment" if s == ENV_SOURCE else s for s in found]
+
+
+def specifiers(rows: Rows) -> list[str]:
+    """The version specifiers of an unpinned package (what a resolver could pick)."""
+    return sorted({str(r.get("specifier") or "") for r in rows} - {""})
+
+
+def sanctioned(rows: Rows) -> str:
     """``false`` if any use is unsanctioned, ``true`` if all are, else ``not-judged``."""
     verdicts = [r.get("sanctioned") for r in rows]
     if any(v is False for v in verdicts):
@@ -260,8 +294,46 @@ def _sanctioned(rows: Sequence[Mapping[str, Any]]) -> str:
     return "not-judged"
 
 
-def _used_at(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def calls(rows: Rows) -> list[str]:
+    return sorted({str(r.get("call")) for r in rows})
+
+
+def service_models(rows: Rows) -> list[str]:
+    """The model names code asks an AI provider for."""
+    return sorted({str(r["id"]) for r in rows if isinstance(r.get("id"), str) and r["id"]})
+
+
+def used_at(rows: Rows) -> list[str]:
     return sorted({f"{r.get('path')}:{r.get('line')}" for r in rows})
+
+
+def is_malicious(ident: str) -> bool:
+    """OSV ``MAL-`` entries are known malicious packages: installing one runs its code."""
+    return ident.startswith("MAL-")
+
+
+def severity(ident: str, rows: Rows) -> str:
+    """The OSV record's severity word; a malicious package is always critical."""
+    if is_malicious(ident):
+        return "critical"
+    return str(rows[0].get("severity") or "unknown")
+
+
+def aliases(rows: Rows) -> list[str]:
+    return sorted({str(a) for r in rows for a in r.get("aliases") or []})
+
+
+def recommendation(ident: str, rows: Rows) -> str:
+    """What to do: remove a malicious package, else upgrade to a fixed version if one exists."""
+    if is_malicious(ident):
+        return "remove this package: it is known to be malicious"
+    fixed = sorted({str(f) for r in rows for f in r.get("fixed") or []})
+    return f"upgrade to {', '.join(fixed)}" if fixed else "no fixed version is known"
+
+
+def affected(rows: Rows) -> list[tuple[str, str]]:
+    """The (package, version) identities an OSV record matched, as package keys hold them."""
+    return list(dict.fromkeys((str(r.get("package")), _opt(r.get("version"))) for r in rows))
 
 
 def _rows(value: Any) -> list[Mapping[str, Any]]:
