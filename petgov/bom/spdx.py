@@ -3,7 +3,10 @@
 One source of facts (``petgov.bom.info``), two renderers: this module turns each target into an
 ``ai_AIPackage`` that ``contains`` its ``software_File``s, is ``trainedOn`` the datasets named on
 its card (``dataset_DatasetPackage``) and descends from its ``base_model`` (``ancestorOf``);
-findings become review ``Annotation``s on the file they concern.
+findings become review ``Annotation``s on the file they concern. Python packages, OSV
+vulnerabilities with VEX assessments, hub models and AI services come from
+``petgov.bom.spdx_software``, from the same grouped facts as the CycloneDX builder; petgov, its
+engines and rule packs are the ``createdUsing`` tools.
 Every AI and dataset package gets exactly one ``hasDeclaredLicense`` and one
 ``hasConcludedLicense`` relationship, as both profiles require; where petgov knows nothing the
 target is ``NoAssertionLicense``. petgov never concludes a license (that is a legal review), so
@@ -21,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from petgov.bom import software
 from petgov.bom.completeness import score
 from petgov.bom.info import FileInfo, LicenseInfo, ModelInfo, gather
 from petgov.bom.validate import Problem
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
         Element,
         Relationship,
         SHACLObjectSet,
+        Tool,
         ai_AIPackage,
         dataset_DatasetPackage,
     )
@@ -110,12 +115,13 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
     """The object set: document, agent, packages, files, licenses and relationships."""
     from spdx_python_model.bindings import v3_0_1 as spdx
 
+    from petgov.bom import spdx_software
+
     ids = _Ids(_namespace(infos, options))
-    creation = spdx.CreationInfo(specVersion=SPEC_VERSION, created=_created(report, options))
-    tool = spdx.Tool(
-        spdxId=ids.new("tool", report.tool.name),
-        name=report.tool.name,
-        creationInfo=creation,
+    creation = spdx.CreationInfo(
+        specVersion=SPEC_VERSION,
+        created=_created(report, options),
+        comment=f"petgov report schema {report.schema_version}; policy mode {report.policy.mode}",
     )
     creator = spdx.SoftwareAgent(
         spdxId=ids.new("agent", report.tool.name),
@@ -123,23 +129,27 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
         creationInfo=creation,
     )
     creation.createdBy = [creator]
-    creation.createdUsing = [tool]
     graph = _Graph(ids, creation)
-    graph.add(tool)
+    creation.createdUsing = _tools(report, graph)
     graph.add(creator)
     models = [_model(info, graph) for info in infos]
+    facts = software.group(infos)
+    security = spdx_software.add(facts, graph, lambda p: _licenses(p, None, graph))
     _findings(report, graph, models[0] if models else None)
+    profiles = [
+        spdx.ProfileIdentifierType.core,
+        spdx.ProfileIdentifierType.software,
+        spdx.ProfileIdentifierType.simpleLicensing,
+        spdx.ProfileIdentifierType.ai,
+        spdx.ProfileIdentifierType.dataset,
+    ]
+    if security:
+        profiles.append(spdx.ProfileIdentifierType.security)
     doc = spdx.SpdxDocument(
         spdxId=ids.new("document", infos[0].name if infos else "empty"),
         name=f"AI-BOM of {', '.join(i.name for i in infos)}" if infos else "AI-BOM",
         creationInfo=creation,
-        profileConformance=[
-            spdx.ProfileIdentifierType.core,
-            spdx.ProfileIdentifierType.software,
-            spdx.ProfileIdentifierType.simpleLicensing,
-            spdx.ProfileIdentifierType.ai,
-            spdx.ProfileIdentifierType.dataset,
-        ],
+        profileConformance=profiles,
         element=sorted(graph.elements, key=lambda e: e.spdxId or ""),
         rootElement=models,
     )
@@ -160,7 +170,10 @@ class _Graph:
     def add(self, element: Element) -> None:
         self.elements.append(element)
 
-    def relate(self, kind: str, source: Element, targets: Sequence[Element | str]) -> None:
+    def relate(
+        self, kind: str, source: Element, targets: Sequence[Element | str], **extra: Any
+    ) -> None:
+        """A ``kind`` relationship from ``source``; ``extra`` sets e.g. its comment."""
         from spdx_python_model.bindings import v3_0_1 as spdx
 
         rel: Relationship = spdx.Relationship(
@@ -169,8 +182,48 @@ class _Graph:
             from_=source,
             relationshipType=getattr(spdx.RelationshipType, kind),
             to=list(targets),
+            **extra,
         )
         self.add(rel)
+
+
+def _tools(report: Report, graph: _Graph) -> list[Tool]:
+    """petgov, each engine and each rule pack, as ``Tool``s (SPDX 3 has no tool version: the
+    version is in the name, and a pack's digest in its comment, as CycloneDX's metadata has them).
+    """
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    tools: list[Tool] = [
+        spdx.Tool(
+            spdxId=graph.ids.new("tool", report.tool.name),
+            name=f"{report.tool.name} {report.tool.version}",
+            creationInfo=graph.creation,
+        )
+    ]
+    for name, version in sorted(report.tool.engines.items()):
+        if name != report.tool.name:
+            tools.append(
+                spdx.Tool(
+                    spdxId=graph.ids.new("tool", f"{report.tool.name}/{name}"),
+                    name=f"{name} {version}",
+                    creationInfo=graph.creation,
+                    comment=f"{report.tool.name} engine",
+                )
+            )
+    for pack in report.policy.packs:
+        name = str(pack.get("name", "pack"))
+        digest = pack.get("sha256")
+        tools.append(
+            spdx.Tool(
+                spdxId=graph.ids.new("rule-pack", name),
+                name=f"{name} {pack.get('version', '')}".strip(),
+                creationInfo=graph.creation,
+                comment=f"{report.tool.name} rule pack" + (f"; sha256:{digest}" if digest else ""),
+            )
+        )
+    for tool in tools:
+        graph.add(tool)
+    return tools
 
 
 def _model(info: ModelInfo, graph: _Graph) -> ai_AIPackage:
@@ -389,6 +442,7 @@ def _comment(info: ModelInfo) -> str:
         parts.append(f"inferred by petgov: {', '.join(sorted(info.inferred))}")
     parts.extend(f"chat template {s}: sha256:{d}" for s, d in info.chat_templates)
     parts.extend(f"{k}: {_text(v)}" for k, v in sorted(info.provenance.items()))
+    parts.extend(f"{k}: {v}" for k, v in software.target_properties(info))
     return "; ".join(parts)
 
 
