@@ -221,3 +221,31 @@ def test_vex_with_spdx_is_a_usage_error(cli: Callable[..., Any], tmp_path: Path)
     assert res.code == 2
     assert "--vex" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "vex.json").exists()
+
+
+def test_card_with_code_and_requirements_round_trips(tmp_path: Path) -> None:
+    """A model folder that also ships code: packages, hub models and services survive the
+    library's deserializer with the same ids and types, and the license rule still holds."""
+    import shutil
+
+    root = tmp_path / "m"
+    shutil.copytree(card_dir("TinyLlama-1.1B-Chat-v1.0"), root)
+    (root / "requirements.txt").write_text("torch==2.5.1\ntransformers>=4.37\n")
+    (root / "serve.py").write_text(
+        "from transformers import AutoModel\nimport openai\n"
+        'm = AutoModel.from_pretrained("org/helper-model")\nclient = openai.OpenAI()\n'
+    )
+    report = scan_card(root, "dependencies", "shadow-ai")
+    doc = spdx.document(report, spdx.SpdxOptions(reproducible=True)).document
+    assert spdx.license_problems(doc) == []
+    objects = spdx.deserialize(json.loads(spdx.render(doc)))
+    assert _ids(objects) == {n["spdxId"] for n in doc["@graph"] if "spdxId" in n}
+    assert objects.link() == set()
+    types = sorted(o.get_compact_type() or "" for o in objects.objects)
+    assert types == sorted(n["type"] for n in doc["@graph"])
+    assert spdx.serialize(objects) == doc
+    names = {n.get("name") for n in doc["@graph"]}
+    assert {"torch", "transformers", "org/helper-model", "openai"} <= names
+    model = next(p for p in _by_type(doc, "ai_AIPackage") if "/model/" in p["spdxId"])
+    (depends,) = [r for r in _relations(doc, "dependsOn") if r["from"] == model["spdxId"]]
+    assert len(depends["to"]) == 4
