@@ -134,7 +134,8 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
     graph.add(creator)
     models = [_model(info, graph) for info in infos]
     facts = software.group(infos)
-    security = spdx_software.add(facts, graph, lambda p: _licenses(p, None, graph))
+    roots = {info.target: model for info, model in zip(infos, models, strict=True)}
+    security = spdx_software.add(facts, graph, roots, lambda p: _licenses(p, None, graph))
     _findings(report, graph, models[0] if models else None)
     profiles = [
         spdx.ProfileIdentifierType.core,

@@ -34,11 +34,13 @@ OSV_URL = "https://osv.dev/vulnerability/"
 Unlicensed = Callable[["Element"], None]
 
 
-def add(facts: Facts, graph: _Graph, unlicensed: Unlicensed) -> bool:
+def add(facts: Facts, graph: _Graph, roots: Mapping[str, Element], unlicensed: Unlicensed) -> bool:
     """Add every package, hub model, service and OSV record; True if a vulnerability was added.
 
-    ``unlicensed`` gives an AI package its NoAssertion license relationships (the AI profile
-    requires one declared and one concluded license on every ``ai_AIPackage``).
+    ``roots`` maps each target to its model package, the ``from`` of its dependencies (not
+    ``graph.by_path``: a single-file target shares its path with its file). ``unlicensed`` gives
+    an AI package its NoAssertion license relationships (the AI profile requires one declared
+    and one concluded license on every ``ai_AIPackage``).
     """
     built: dict[tuple[str, ...], Element] = {}
     for key, rows in facts.packages.items():
@@ -49,7 +51,7 @@ def add(facts: Facts, graph: _Graph, unlicensed: Unlicensed) -> bool:
     for key, rows in facts.services.items():
         built[key] = _service(key[1], rows, graph)
     for target, keys in facts.wanted.items():
-        _depends(graph.by_path.get(target), keys, facts, built, graph)
+        _depends(roots.get(target), keys, facts, built, graph)
     packages = {(k[1], k[2]): built[k] for k in facts.packages}
     for ident, rows in facts.vulns.items():
         _vulnerability(ident, rows, packages, graph)

@@ -233,3 +233,13 @@ def test_cli_writes_spdx_with_packages(tmp_path: Path, store: Path, cli: Any) ->
     first = out.read_bytes()
     assert cli(*args, "-o", str(out)).code == 0
     assert out.read_bytes() == first  # reproducible with packages and vulnerabilities too
+
+
+def test_single_file_target_depends_from_its_model_package(tmp_path: Path) -> None:
+    """A one-file target shares its path with its file element; the model package, not the
+    file, is what depends on the hub models and services the file uses."""
+    app = write(tmp_path / "code", {"app.py": APP}) / "app.py"
+    doc = spdx_of(report_of(app))
+    model = model_of(doc)
+    (depends,) = [r for r in of_type(doc, "Relationship") if r["relationshipType"] == "dependsOn"]
+    assert depends["from"] == model["spdxId"]
