@@ -115,7 +115,7 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
     """The object set: document, agent, packages, files, licenses and relationships."""
     from spdx_python_model.bindings import v3_0_1 as spdx
 
-    from petgov.bom import spdx_software
+    from petgov.bom import spdx_software  # imports this module's graph helpers: not at the top
 
     ids = _Ids(_namespace(infos, options))
     creation = spdx.CreationInfo(
@@ -137,24 +137,24 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
     roots = {info.target: model for info, model in zip(infos, models, strict=True)}
     security = spdx_software.add(facts, graph, roots, lambda p: _licenses(p, None, graph))
     _findings(report, graph, models[0] if models else None)
-    profiles = [
-        spdx.ProfileIdentifierType.core,
-        spdx.ProfileIdentifierType.software,
-        spdx.ProfileIdentifierType.simpleLicensing,
-        spdx.ProfileIdentifierType.ai,
-        spdx.ProfileIdentifierType.dataset,
-    ]
-    if security:
-        profiles.append(spdx.ProfileIdentifierType.security)
     doc = spdx.SpdxDocument(
         spdxId=ids.new("document", infos[0].name if infos else "empty"),
         name=f"AI-BOM of {', '.join(i.name for i in infos)}" if infos else "AI-BOM",
         creationInfo=creation,
-        profileConformance=profiles,
+        profileConformance=_profiles(security),
         element=sorted(graph.elements, key=lambda e: e.spdxId or ""),
         rootElement=models,
     )
     return spdx.SHACLObjectSet([doc, *graph.elements])
+
+
+def _profiles(security: bool) -> list[str]:
+    """The profiles the document uses; Security only when it holds a vulnerability."""
+    from spdx_python_model.bindings import v3_0_1 as spdx
+
+    kinds = spdx.ProfileIdentifierType
+    used = [kinds.core, kinds.software, kinds.simpleLicensing, kinds.ai, kinds.dataset]
+    return [*used, kinds.security] if security else used
 
 
 @dataclass
