@@ -45,12 +45,23 @@ class BuildOptions:
 
 @dataclass
 class Built:
-    """The BOM dict and, per target, the completeness score and the fields it misses."""
+    """A BOM document (CycloneDX or SPDX) and, per target, its completeness and missing fields."""
 
     document: JSONDict
     infos: list[ModelInfo]
     scores: dict[str, int]
     missing: dict[str, list[str]]
+
+    @classmethod
+    def scored(cls, document: JSONDict, infos: list[ModelInfo]) -> Built:
+        """The document with every target's completeness score, the same for both formats."""
+        results = {i.target: score(i) for i in infos}
+        return cls(
+            document=document,
+            infos=infos,
+            scores={t: r.value for t, r in results.items()},
+            missing={t: r.missing for t, r in results.items()},
+        )
 
 
 def build(report: Report, options: BuildOptions | None = None) -> Built:
@@ -101,12 +112,7 @@ def build(report: Report, options: BuildOptions | None = None) -> Built:
             bom.register_dependency(dep, [])
     doc = _serialize(bom, options.spec)
     extras.inject(doc, cards, data)
-    return Built(
-        document=doc,
-        infos=infos,
-        scores={t: s.value for t, s in scores.items()},
-        missing={t: s.missing for t, s in scores.items()},
-    )
+    return Built.scored(doc, infos)
 
 
 def render(doc: JSONDict) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from petgov.bom import software
-from petgov.bom.completeness import score
+from petgov.bom.builder import Built
 from petgov.bom.info import FileInfo, LicenseInfo, ModelInfo, gather
 from petgov.bom.validate import Problem
 from petgov.errors import OutputError
@@ -57,30 +57,14 @@ class SpdxOptions:
     reproducible: bool = False
 
 
-@dataclass
-class SpdxBuilt:
-    """The serialized document and, per target, the completeness score and missing fields."""
-
-    document: JSONDict
-    infos: list[ModelInfo]
-    scores: dict[str, int]
-    missing: dict[str, list[str]]
-
-
-def document(report: Report, options: SpdxOptions | None = None) -> SpdxBuilt:
+def document(report: Report, options: SpdxOptions | None = None) -> Built:
     """The checked SPDX 3 JSON-LD of ``report``; raise OutputError (JSON path) if invalid."""
     options = options or SpdxOptions()
     infos = [gather(t, report.items, report.facts) for t in report.targets]
     objects = build(report, infos, options)
     doc = serialize(objects)
     check(doc)
-    scores = {i.target: score(i) for i in infos}
-    return SpdxBuilt(
-        document=doc,
-        infos=infos,
-        scores={t: s.value for t, s in scores.items()},
-        missing={t: s.missing for t, s in scores.items()},
-    )
+    return Built.scored(doc, infos)
 
 
 def render(doc: JSONDict) -> str:
