@@ -111,6 +111,15 @@ def scan(
 
         check_model_folder(nlp_model)
     lock_file = checked_lock(lock, targets)
+    from petgov.provenance.interface import TrustMaterial
+
+    TrustMaterial(
+        key=verify_key,
+        cert_chain=tuple(verify_cert_chain),
+        identity=verify_identity,
+        issuer=verify_issuer,
+        trust_root=trust_root,
+    ).check(VERIFY_FLAGS)
     options = ScanOptions(
         policy=PolicyOptions(
             mode=mode,
@@ -139,6 +148,15 @@ def scan(
     color = output is None and stdout_is_terminal()
     emit(fmt.reporter(color=color, include_waived=include_waived).render(report), output)
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
+
+
+VERIFY_FLAGS = {
+    "key": "--verify-key",
+    "cert_chain": "--verify-cert-chain",
+    "identity": "--verify-identity",
+    "issuer": "--verify-issuer",
+    "trust_root": "--trust-root",
+}
 
 
 def checked_lock(explicit: Path | None, targets: list[str]) -> Path | None:

@@ -47,6 +47,7 @@ def verify(
         issuer=issuer,
         trust_root=trust_root,
     )
+    trust.check()
     result = verify_artifact(target, sig, trust, ignore_paths=ignore_path)
     if as_json:
         out = {**result.facts(), "provenance.files": list(result.files)}

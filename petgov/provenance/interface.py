@@ -33,6 +33,79 @@ class TrustMaterial:
             return "sigstore"
         return None
 
+    def check(self, flags: dict[str, str] | None = None) -> None:
+        """Raise a :class:`petgov.errors.UsageError` naming the option when a file given as
+        trust material cannot be read or parsed, or a keyless identity lacks its issuer or
+        trust root: input the user got wrong, not a signature that failed.
+
+        ``flags`` maps ``key``/``cert_chain``/``identity``/``issuer``/``trust_root`` to the
+        option names the caller exposes (default: ``petgov verify``'s).
+        """
+        from petgov.errors import UsageError
+
+        names = {
+            "key": "--key",
+            "cert_chain": "--cert-chain",
+            "identity": "--identity",
+            "issuer": "--issuer",
+            "trust_root": "--trust-root",
+            **(flags or {}),
+        }
+
+        def read(opt: str, path: Path, hint: str) -> bytes:
+            try:
+                return path.read_bytes()
+            except OSError as exc:
+                raise UsageError(f"{opt} {path}: {exc.strerror}", hint=hint) from None
+
+        if self.key is not None:
+            from cryptography import x509
+            from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+            hint = "pass the signer's public key (or its certificate) in PEM"
+            data = read(names["key"], self.key, hint)
+            try:
+                if b"BEGIN CERTIFICATE" in data:
+                    x509.load_pem_x509_certificate(data)
+                else:
+                    load_pem_public_key(data)
+            except (ValueError, TypeError):
+                raise UsageError(
+                    f"{names['key']} {self.key} is not a PEM public key", hint=hint
+                ) from None
+        for path in self.cert_chain:
+            from cryptography import x509
+
+            hint = "pass the trusted CA certificate(s) in PEM"
+            try:
+                x509.load_pem_x509_certificates(read(names["cert_chain"], path, hint))
+            except ValueError:
+                raise UsageError(
+                    f"{names['cert_chain']} {path} holds no PEM certificate", hint=hint
+                ) from None
+        if self.identity is not None and self.key is None and not self.cert_chain:
+            if not self.issuer:
+                raise UsageError(
+                    f"{names['identity']} needs {names['issuer']}",
+                    hint="pass the OIDC issuer that vouches for the identity",
+                )
+            if self.trust_root is None:
+                raise UsageError(
+                    f"keyless verification needs {names['trust_root']} "
+                    "(petgov never fetches trust roots)",
+                    hint="pass a trusted_root.json or client trust config file",
+                )
+        if self.trust_root is not None:
+            import json
+
+            hint = "pass a Sigstore trusted_root.json or client trust config file"
+            try:
+                json.loads(read(names["trust_root"], self.trust_root, hint))
+            except ValueError:
+                raise UsageError(
+                    f"{names['trust_root']} {self.trust_root} is not JSON", hint=hint
+                ) from None
+
 
 @dataclass(frozen=True)
 class Verified:

@@ -101,3 +101,37 @@ def test_verify_without_trust_is_a_usage_error(tmp_path: Path, cli: Callable[...
     cli("sign", str(model), "--key", str(priv))
     res = cli("verify", str(model))
     assert res.code == 2 and "trust" in res.stderr
+
+
+def test_unusable_trust_material_is_a_one_line_usage_error(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """A bad --key/--cert-chain/--trust-root is the user's input, not an internal error, and a
+    scan given one must not pass with the signature left unchecked."""
+    priv, _ = write_keypair(tmp_path)
+    model = write_model(tmp_path / "m")
+    assert cli("sign", str(model), "--key", str(priv)).code == 0
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a key\n")
+    cases = [
+        (("verify", str(model), "--key", str(junk)), "--key"),
+        (("verify", str(model), "--key", str(tmp_path / "missing.pem")), "--key"),
+        (("verify", str(model), "--cert-chain", str(junk)), "--cert-chain"),
+        (
+            ("scan", str(model), "--scanner", "provenance", "--verify-key", str(junk)),
+            "--verify-key",
+        ),
+        (
+            ("scan", str(model), "--scanner", "provenance", "--verify-identity", "a@b.c"),
+            "--verify-identity needs --verify-issuer",
+        ),
+        (
+            ("verify", str(model), "--identity", "a", "--issuer", "b", "--trust-root", str(junk)),
+            "--trust-root",
+        ),
+    ]
+    for args, needle in cases:
+        res = cli(*args)
+        assert res.code == 2, (args, res.stderr)
+        assert res.stderr.startswith("error: ") and needle in res.stderr, res.stderr
+        assert "internal error" not in res.stderr and res.stderr.count("\n") == 1, res.stderr
