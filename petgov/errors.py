@@ -18,8 +18,10 @@ class PetgovError(Exception):
         self.hint = hint if hint is not None else self.default_hint
 
     def one_line(self) -> str:
-        """The message and hint on one line, as the CLI prints it."""
-        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+        """The message and hint on one line, as the CLI prints it (a library message that
+        spans lines, such as a parser's, is joined)."""
+        text = f"{self.message} (hint: {self.hint})" if self.hint else self.message
+        return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 class ModelError(PetgovError):

@@ -23,6 +23,7 @@ from petgov.attestation.interface import (
     ReferenceFileError,
 )
 from petgov.errors import ConfigError
+from petgov.util.yamlerr import yaml_problem
 
 DEFAULT_TCB_STATUS = ("UpToDate", "SWHardeningNeeded")
 KEYS = {
@@ -89,8 +90,10 @@ def load_reference(path: Path) -> Reference:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ReferenceFileError(f"{path}: cannot read reference file: {exc.strerror}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ReferenceFileError(f"{path}: not valid YAML: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ReferenceFileError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     return parse_reference(doc or {}, path)
 
 

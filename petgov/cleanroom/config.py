@@ -16,6 +16,7 @@ from typing import Any
 
 from petgov.errors import ConfigError
 from petgov.model import Severity
+from petgov.util.yamlerr import yaml_problem
 
 EVIDENCE_TYPES = ("snp", "tdx", "nvgpu", "gcp-cs", "azure-maa", "nitro")
 BINDINGS = ("nonce-and-key", "unbound")
@@ -89,12 +90,23 @@ def load(name: str, config: Path | None = None) -> CleanRoom:
         import yaml
 
         try:
-            data = yaml.safe_load(path.read_text()) or {}
+            data = yaml.safe_load(path.read_bytes()) or {}
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+            raise ConfigError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"{path}: expected a mapping with a cleanrooms: section",
+                hint="describe clean rooms under cleanrooms: NAME:",
+            )
     else:
         data = _read_toml(path)
-    rooms = data.get("cleanrooms") or data.get("tool", {}).get("petgov", {}).get("cleanrooms")
+    tool = data.get("tool")
+    petgov_tool = tool.get("petgov") if isinstance(tool, dict) else None
+    rooms = data.get("cleanrooms") or (
+        petgov_tool.get("cleanrooms") if isinstance(petgov_tool, dict) else None
+    )
     if not isinstance(rooms, dict) or name not in rooms:
         known = ", ".join(sorted(rooms)) if isinstance(rooms, dict) else "none"
         raise ConfigError(f"{path}: no clean room named {name!r}", hint=f"known: {known}")

@@ -18,6 +18,7 @@ from typing import Any
 from petgov.errors import PolicyError
 from petgov.model import Mode, Severity
 from petgov.policy.expr import RuleExpr, compile_rule_expr
+from petgov.util.yamlerr import yaml_problem
 
 # Returns a short description of the verified signer, None when the pack is unsigned, and
 # raises PetgovError when a signature is present but does not verify.
@@ -173,7 +174,9 @@ def parse_pack(files: Mapping[str, bytes], location: str) -> Pack:
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
             docs = [d for d in yaml.load_all(raw, Loader=loader) if d is not None]
         except yaml.YAMLError as exc:
-            raise PolicyError(f"rule pack {location}: {rel} is not valid YAML: {exc}") from None
+            raise PolicyError(
+                f"rule pack {location}: {rel} is not valid YAML: {yaml_problem(exc)}"
+            ) from None
         for doc in docs:
             rule = parse_rule(doc, where, name)
             if rule.id in seen:
@@ -199,7 +202,7 @@ def _yaml_mapping(raw: bytes, where: str) -> Mapping[str, Any]:
     try:
         doc = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{where} is not valid YAML: {exc}") from None
+        raise PolicyError(f"{where} is not valid YAML: {yaml_problem(exc)}") from None
     if not isinstance(doc, dict):
         raise PolicyError(f"{where} must be a mapping")
     return doc

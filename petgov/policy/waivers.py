@@ -14,6 +14,7 @@ from typing import Any
 
 from petgov.errors import PolicyError
 from petgov.model import Finding, Waiver
+from petgov.util.yamlerr import yaml_problem
 
 REQUIRED = ("rule", "reason", "owner", "expires")
 
@@ -39,7 +40,7 @@ def load_waivers(path: Path, now: dt.datetime) -> tuple[list[Waiver], list[Lapse
     except OSError as exc:
         raise PolicyError(f"cannot read waivers {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise PolicyError(f"waivers {path} is not valid YAML: {exc}") from None
+        raise PolicyError(f"waivers {path} is not valid YAML: {yaml_problem(exc)}") from None
     entries = doc.get("waivers") if isinstance(doc, dict) else doc
     if entries is None:
         return [], []

@@ -1,0 +1,62 @@
+"""Malformed YAML in any file petgov reads is one line naming the file, line and problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from petgov.attestation.appraisal import load_reference
+from petgov.cleanroom.config import load as load_cleanroom
+from petgov.errors import PetgovError
+from petgov.policy.packs import parse_pack
+from petgov.policy.waivers import load_waivers
+
+BROKEN = b"key: [\n"  # PyYAML explains this over four lines with a caret
+
+
+def _waivers(p: Path) -> object:
+    return load_waivers(p, dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+
+
+def _pack(p: Path) -> object:
+    return parse_pack({"pack.yaml": b"name: p\n", "r.yaml": p.read_bytes()}, "pk")
+
+
+LOADERS: dict[str, Callable[[Path], object]] = {
+    "waivers.yaml": _waivers,
+    "rule.yaml": _pack,
+    "ref.yaml": load_reference,
+    "rooms.yaml": lambda p: load_cleanroom("research", p),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOADERS))
+@pytest.mark.parametrize("data", [BROKEN, b"a: \xff\n"], ids=["syntax", "not-utf8"])
+def test_broken_yaml_is_one_line(tmp_path: Path, name: str, data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(PetgovError) as info:
+        LOADERS[name](path)
+    line = info.value.one_line()
+    assert "\n" not in line and "^" not in line, line
+    if data == BROKEN:
+        assert "line 2, column 1" in line, line
+
+
+def test_cleanroom_yaml_that_is_not_a_mapping_or_not_a_file(tmp_path: Path) -> None:
+    listed = tmp_path / "rooms.yaml"
+    listed.write_text("- research\n")
+    with pytest.raises(PetgovError, match="expected a mapping"):
+        load_cleanroom("research", listed)
+    folder = tmp_path / "dir.yaml"
+    folder.mkdir()
+    with pytest.raises(PetgovError, match="cannot read"):
+        load_cleanroom("research", folder)
+
+
+def test_one_line_joins_multiline_library_messages() -> None:
+    err = PetgovError("first\n  second\n\nthird", hint="do x")
+    assert err.one_line() == "first second third (hint: do x)"
