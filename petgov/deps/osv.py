@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,11 +69,14 @@ def _pypi_names(doc: dict[str, Any]) -> set[str]:
     return names
 
 
+EXPORT_HINT = "download the OSV PyPI all.zip export"
+
+
 def import_zip(zip_path: Path, db_path: Path | None = None) -> dict[str, Any]:
     """Load every PyPI record of an OSV export zip into a new store, replacing the old one."""
     db_path = db_path or default_path()
     if not zip_path.is_file():
-        raise UsageError(f"{zip_path}: no such file", hint="download the OSV PyPI all.zip export")
+        raise UsageError(f"{zip_path}: no such file", hint=EXPORT_HINT)
     digest = hashlib.sha256()
     with zip_path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -81,14 +85,14 @@ def import_zip(zip_path: Path, db_path: Path | None = None) -> dict[str, Any]:
     tmp = db_path.with_name(db_path.name + f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
     records = skipped = 0
+    con = sqlite3.connect(tmp)
     try:
-        con = sqlite3.connect(tmp)
         con.execute("CREATE TABLE vuln (name TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL)")
         con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         try:
             zf = zipfile.ZipFile(zip_path)
         except zipfile.BadZipFile as exc:
-            raise UsageError(f"{zip_path}: not a zip file ({exc})") from None
+            raise UsageError(f"{zip_path}: not a zip file ({exc})", hint=EXPORT_HINT) from None
         with zf:
             for info in zf.infolist():
                 if not info.filename.endswith(".json") or info.file_size > MAX_ENTRY:
@@ -96,7 +100,7 @@ def import_zip(zip_path: Path, db_path: Path | None = None) -> dict[str, Any]:
                     continue
                 try:
                     doc = json.loads(zf.read(info))
-                except (ValueError, zipfile.BadZipFile):
+                except (ValueError, zipfile.BadZipFile, zlib.error):
                     skipped += 1
                     continue
                 if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
@@ -106,6 +110,12 @@ def import_zip(zip_path: Path, db_path: Path | None = None) -> dict[str, Any]:
                 for name in _pypi_names(doc):
                     con.execute("INSERT INTO vuln VALUES (?, ?, ?)", (name, doc["id"], text))
                 records += 1
+        if records == 0:  # the wrong zip must not replace a good store with an empty one
+            raise UsageError(
+                f"{zip_path}: no OSV records in it ({skipped} other entries); "
+                "the current store was left as it was",
+                hint=EXPORT_HINT,
+            )
         con.execute("CREATE INDEX vuln_name ON vuln(name)")
         meta = {
             "source": str(zip_path),
@@ -119,6 +129,7 @@ def import_zip(zip_path: Path, db_path: Path | None = None) -> dict[str, Any]:
         con.close()
         os.replace(tmp, db_path)
     finally:
+        con.close()
         tmp.unlink(missing_ok=True)
     return {**meta, "path": str(db_path)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from packaging.version import Version
 
 from petgov.deps import manifests
 from petgov.deps.osv import _in_range, import_zip
+from petgov.errors import UsageError
 from tests.beyond.helpers import by_kind, kinds, run, target_facts, write
 from tests.beyond.osvfixture import build_zip
 
@@ -144,6 +146,21 @@ def test_db_cli(tmp_path: Path, cli: Any) -> None:
     repo = write(tmp_path / "r", {"requirements.txt": "torch==2.5.1\n"})
     res = cli("scan", str(repo), "--format", "json", env=env)
     assert res.code == 1 and "GHSA-aaaa-bbbb-cccc" in res.stdout
+
+
+def test_import_of_a_zip_without_osv_records_keeps_the_store(tmp_path: Path, store: Path) -> None:
+    """A wrong zip (a model archive, an empty export) must not replace a good store with an
+    empty one: later scans would find no vulnerabilities and say the store was consulted."""
+    before = store.read_bytes()
+    other = tmp_path / "model.zip"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("config.json", "[1, 2]")
+        zf.writestr("weights.bin", b"\0" * 8)
+    with pytest.raises(UsageError, match="no OSV records") as info:
+        import_zip(other, store)
+    assert info.value.hint
+    assert store.read_bytes() == before
+    assert [p.name for p in store.parent.iterdir() if ".tmp" in p.name] == []
 
 
 def test_scope_marks_extras_and_dev_groups_optional() -> None:
