@@ -65,7 +65,7 @@ def show_rule(
             for key in ("what", "why", "fix"):
                 if r.docs.get(key):
                     typer.echo(f"  {key}: {r.docs[key]}")
-            if r.remediation:
+            if r.remediation and r.remediation != r.docs.get("fix"):  # else a duplicate line
                 typer.echo(f"  remediation: {r.remediation}")
             if r.help_uri:
                 typer.echo(f"  help: {r.help_uri}")

@@ -48,3 +48,12 @@ def test_init_pack_docs_and_pinned_tarball(tmp_path: Path, cli: Callable[..., An
     )
     with pytest.raises(PolicyError, match="does not match the pinned"):
         evaluate([finding], [], {}, PolicyOptions(config_dir=tmp_path), now)
+
+
+def test_rules_show_prints_the_fix_once(cli: Callable[..., Any]) -> None:
+    res = cli("rules", "show", "PG-SER-001")
+    assert res.code == 0, res.stderr
+    assert res.stdout.startswith("PG-SER-001: ")
+    fix = [line for line in res.stdout.splitlines() if line.strip().startswith("fix: ")]
+    assert len(fix) == 1
+    assert fix[0].split("fix: ", 1)[1] not in res.stdout.split(fix[0], 1)[1]
