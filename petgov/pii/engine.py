@@ -91,7 +91,7 @@ def pin_tldextract() -> None:
 
 def check_model_folder(folder: Path) -> Path:
     """Refuse anything but a local spaCy model folder (a name would mean a download)."""
-    if not (folder / "config.cfg").is_file():
+    if not all((folder / name).is_file() for name in ("config.cfg", "meta.json")):
         raise UsageError(
             f"--nlp-model {folder}: not a spaCy model folder",
             hint="point at a folder with config.cfg and meta.json; petgov never downloads",

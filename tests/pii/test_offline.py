@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 
 def test_engine_builds_and_analyzes_with_sockets_disabled(no_network: list[str]) -> None:
     from petgov.pii.engine import PiiEngine
@@ -23,3 +27,20 @@ def test_heavy_libraries_are_not_imported_by_the_scanner_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_nlp_model_must_be_a_spacy_model_folder(tmp_path: Path) -> None:
+    """A name, or a folder spaCy cannot load (no meta.json), is a usage error up front rather
+    than a PII engine error that leaves every dataset unscanned behind a passing exit code."""
+    from petgov.errors import UsageError
+    from petgov.pii.engine import check_model_folder
+
+    folder = tmp_path / "en_core_web_sm"
+    with pytest.raises(UsageError, match="not a spaCy model folder"):
+        check_model_folder(Path("en_core_web_sm"))
+    folder.mkdir()
+    (folder / "config.cfg").write_text("[nlp]\n")
+    with pytest.raises(UsageError, match="not a spaCy model folder"):
+        check_model_folder(folder)
+    (folder / "meta.json").write_text("{}")
+    assert check_model_folder(folder) == folder
