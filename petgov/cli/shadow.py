@@ -31,6 +31,10 @@ def shadow(
 
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
+    if config is not None:  # a bad list must stop here, not become "not judged" (and pass --strict)
+        from petgov.shadow.policy import find
+
+        find(str(config), [])
     options = ScanOptions(
         scanners=["shadow-ai"],
         scanner_options={"shadow_config": str(config)} if config else {},

@@ -119,3 +119,21 @@ def test_shadow_cli(tmp_path: Path, cli: Any) -> None:
     assert len(out["uses"]) == 10 and len(by_kind(out, "shadow_ai.unsanctioned_provider")) == 2
     assert cli("shadow", str(repo), "--config", str(cfg), "--strict").code == 1
     assert cli("shadow", str(tmp_path / "missing")).code == 2
+
+
+def test_shadow_cli_refuses_a_bad_config(tmp_path: Path, cli: Any) -> None:
+    """A --config that is missing, broken or has a bad list is exit 2: before, the uses were
+    listed as "not judged" and --strict passed."""
+    repo = write(tmp_path / "code", {"app.py": APP})
+    configs = {
+        "missing.toml": None,
+        "broken.toml": '[shadow_ai\nsanctioned_models = ["a/b"]\n',
+        "wrong.toml": '[shadow_ai]\nsanctioned_models = "a/b"\n',
+        "empty.toml": 'fail_on = "high"\n',
+    }
+    for name, text in configs.items():
+        if text is not None:
+            (tmp_path / name).write_text(text)
+        res = cli("shadow", str(repo), "--config", str(tmp_path / name), "--strict")
+        assert res.code == 2, (name, res.stdout, res.stderr)
+        assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1, res.stderr
