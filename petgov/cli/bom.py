@@ -81,8 +81,10 @@ def bom(
     from petgov.errors import UsageError
     from petgov.pipeline import ScanOptions, scan
 
-    if osv_db is not None and not osv_db.is_file():
-        raise UsageError(f"--osv-db {osv_db}: no such file", hint="run petgov db import FILE.zip")
+    if osv_db is not None:
+        from petgov.deps.osv import check_store
+
+        check_store(osv_db)
     if vex is not None and fmt is not BomFormat.CYCLONEDX_JSON:
         raise UsageError(
             "--vex links to a CycloneDX BOM", hint="drop --vex or use -f cyclonedx-json"

@@ -104,8 +104,10 @@ def scan(
 
     if digests not in {m.value for m in DigestMode}:
         raise UsageError(f"unknown digests mode {digests!r}", hint="use top, all or none")
-    if osv_db is not None and not osv_db.is_file():
-        raise UsageError(f"--osv-db {osv_db}: no such file", hint="run petgov db import FILE.zip")
+    if osv_db is not None:
+        from petgov.deps.osv import check_store
+
+        check_store(osv_db)
     if nlp_model is not None:
         from petgov.pii.engine import check_model_folder
 

@@ -134,6 +134,13 @@ def import_zip(zip_path: Path, db_path: Path | None = None) -> dict[str, Any]:
     return {**meta, "path": str(db_path)}
 
 
+def check_store(path: Path, option: str = "--osv-db") -> None:
+    """Refuse an explicit store path that is missing or not a store made by ``db import``."""
+    if not path.is_file():
+        raise UsageError(f"{option} {path}: no such file", hint="run petgov db import FILE.zip")
+    OsvStore(path).close()
+
+
 class OsvStore:
     """Read-only view of an imported store."""
 
@@ -141,8 +148,14 @@ class OsvStore:
         self.path = path
         try:
             self._con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise ConfigError(
+                f"{path}: not a petgov OSV store ({exc})", hint="run petgov db import FILE.zip"
+            ) from None
+        try:
             self.meta = dict(self._con.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error as exc:
+            self._con.close()
             raise ConfigError(
                 f"{path}: not a petgov OSV store ({exc})", hint="run petgov db import FILE.zip"
             ) from None

@@ -180,3 +180,15 @@ pytest = "8.0.0"
     assert got == {("torch", "required"), ("ruff", "optional")}
     py = manifests.parse("pyproject.toml", PYPROJECT, "pyproject.toml")
     assert {d.name: d.scope for d in py}["torch"] == "optional"
+
+
+def test_osv_db_that_is_not_a_store_is_a_usage_error(tmp_path: Path, cli: Any) -> None:
+    """Before, the dependencies scanner errored quietly and the scan or BOM went on."""
+    junk = tmp_path / "osv.sqlite"
+    junk.write_text("not a database\n" * 100)
+    repo = write(tmp_path / "r", {"requirements.txt": "torch==2.5.1\n"})
+    for cmd in ("scan", "bom"):
+        res = cli(cmd, str(repo), "--osv-db", str(junk), "-o", str(tmp_path / "out.json"))
+        assert res.code == 2, (cmd, res.stderr)
+        assert "not a petgov OSV store" in res.stderr and res.stderr.count("\n") == 1
+        assert not (tmp_path / "out.json").exists()
