@@ -60,3 +60,15 @@ def test_cleanroom_yaml_that_is_not_a_mapping_or_not_a_file(tmp_path: Path) -> N
 def test_one_line_joins_multiline_library_messages() -> None:
     err = PetgovError("first\n  second\n\nthird", hint="do x")
     assert err.one_line() == "first second third (hint: do x)"
+
+
+def test_tomllib_is_imported_with_the_tomli_fallback() -> None:
+    """requires-python is >=3.10, where tomllib does not exist: every import has the fallback."""
+    root = Path(__file__).resolve().parents[1] / "petgov"
+    bare = []
+    for src in root.rglob("*.py"):
+        lines = src.read_text(encoding="utf-8").splitlines()
+        for n, line in enumerate(lines):
+            if line.strip() == "import tomllib" and "sys.version_info" not in lines[n - 1]:
+                bare.append(f"{src.relative_to(root)}:{n + 1}")
+    assert bare == []

@@ -13,6 +13,7 @@ require_pinned_revision = true
 from __future__ import annotations
 
 import fnmatch
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,10 @@ def parse(table: dict[str, Any], where: str) -> SanctionedList:
 
 def load(path: Path) -> SanctionedList | None:
     """The list in a petgov.toml / pyproject.toml, or None when it has none."""
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
 
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
