@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -123,7 +124,10 @@ def open_(
     try:
         private = serialization.load_pem_private_key(key.read_bytes(), password=None)
     except (ValueError, TypeError, OSError) as exc:
-        raise UsageError(f"{key}: not a usable PEM private key: {exc}") from exc
+        raise UsageError(
+            f"{key}: not a usable PEM private key: {exc}",
+            hint="pass the TEE's unencrypted private key in PEM",
+        ) from None
     with open(envelope, "rb") as src, atomic_open(output) as dst:
         header = open_envelope(src, dst, private)
     typer.echo(f"opened {envelope} -> {output} ({json.dumps(dict(header.metadata))})")
@@ -135,14 +139,13 @@ def audit_verify(
     key: Path | None = typer.Option(None, "--key", help="Operator public key: check signatures."),
 ) -> int:
     """Detect edits, deletions, reordering and truncation, and say where."""
-    from cryptography.hazmat.primitives import serialization
 
     from petgov.cleanroom.audit_log import verify
     from petgov.errors import TargetError
 
     if not log.exists():
         raise TargetError(f"{log}: no such audit log")
-    public = serialization.load_pem_public_key(key.read_bytes()) if key else None
+    public = _operator_public_key(key) if key else None
     verdict = verify(log, public)
     for note in verdict.notes:
         typer.echo(f"note: {note}")
@@ -180,18 +183,21 @@ def receipt_verify(
     ),
 ) -> int:
     """Check a promotion receipt offline and print what it attests."""
-    from cryptography.hazmat.primitives import serialization
 
     from petgov.cleanroom.receipt import verify
     from petgov.errors import TargetError, UsageError, VerificationError
 
     if not bundle.exists():
         raise TargetError(f"{bundle}: no such receipt")
+    public = _operator_public_key(key)
     try:
-        doc = json.loads(bundle.read_text())
-        public = serialization.load_pem_public_key(key.read_bytes())
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"cannot read receipt or key: {exc}") from exc
+        doc = json.loads(bundle.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"{bundle}: cannot read receipt: {exc.strerror}") from None
+    except ValueError:
+        raise UsageError(
+            f"{bundle}: not a JSON receipt", hint="pass receipt.sigstore.json from a release"
+        ) from None
     try:
         stmt = verify(doc, public, artifact_sha256)
     except VerificationError as exc:
@@ -204,3 +210,20 @@ def receipt_verify(
         f"(evidence {pred['evidence']['type']} {pred['evidence']['verdict']})"
     )
     return ExitCode.OK
+
+
+def _operator_public_key(path: Path) -> Any:
+    """The operator's public key from ``--key``; anything else is a one-line usage error."""
+    from cryptography.hazmat.primitives import serialization
+
+    from petgov.errors import UsageError
+
+    hint = "pass the operator's public key in PEM (openssl pkey -in operator.pem -pubout)"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"--key {path}: {exc.strerror}", hint=hint) from None
+    try:
+        return serialization.load_pem_public_key(data)
+    except (ValueError, TypeError):
+        raise UsageError(f"--key {path} is not a PEM public key", hint=hint) from None

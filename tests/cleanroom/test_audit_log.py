@@ -115,3 +115,26 @@ def test_torn_final_line_is_tolerated_and_repaired(tmp_path: Path) -> None:
 def test_short_logs(tmp_path: Path, n: int) -> None:
     path = _log(tmp_path, n=n)
     assert verify(path).ok
+
+
+def test_cli_bad_operator_key_is_a_usage_error(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """A private key, junk or a missing file as --key: one line and exit 2, not an internal
+    error (audit verify) or a message that does not say which input is wrong (receipt)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    log = _log(tmp_path)
+    private = tmp_path / "operator.pem"
+    private.write_bytes(
+        ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    for key in (private, tmp_path / "missing.pub"):
+        for args in (("audit", "verify", str(log)), ("receipt", "verify", str(log))):
+            res = cli("cleanroom", *args, "--key", str(key))
+            assert res.code == 2, (args, res.stderr)
+            assert res.stderr.startswith(f"error: --key {key}"), res.stderr
+            assert res.stderr.count("\n") == 1 and "internal error" not in res.stderr
