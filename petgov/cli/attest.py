@@ -21,9 +21,14 @@ def register(app: typer.Typer) -> None:
 @attest_app.command("verify")
 def verify(
     evidence: Path = typer.Argument(..., help="Report, quote, token or attestation document."),
-    evidence_type: str = typer.Option(..., "--type", "-t", help="|".join(TYPES)),
+    evidence_type: str = typer.Option(
+        ..., "--type", "-t", metavar="<" + "|".join(TYPES) + ">", help="Evidence type."
+    ),
     certs: list[Path] = typer.Option(
-        [], "--certs", help="VCEK/VLEK, ASK/ARK, GPU chain, or a pinned JWKS (repeatable)."
+        [],
+        "--certs",
+        metavar="<path>",
+        help="VCEK/VLEK, ASK/ARK, GPU chain, or a pinned JWKS (repeatable).",
     ),
     collateral: Path | None = typer.Option(
         None, "--collateral", help="Folder with TDX TCB Info, QE Identity, signing chain, CRLs."
@@ -32,7 +37,9 @@ def verify(
     nonce: str | None = typer.Option(None, "--nonce", help="Expected nonce, hex."),
     now: str | None = typer.Option(None, "--now", help="Evaluate at this ISO 8601 time."),
     strict: bool = typer.Option(False, "--strict", help="A skipped check fails the verdict."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+    fmt: str = typer.Option(
+        "table", "--format", "-f", metavar="<table|json>", help="Output format."
+    ),
 ) -> int:
     """Verify EVIDENCE offline: exit 0 pass, 1 fail, 2 unusable input."""
     from petgov.attestation.api import verify_evidence

@@ -52,7 +52,10 @@ def bom(
         "(SOURCE_DATE_EPOCH, else 1970-01-01) so equal inputs give equal bytes.",
     ),
     scanner: list[str] = typer.Option(
-        [], "--scanner", help="Run only these scanners (the bom scanner always runs)."
+        [],
+        "--scanner",
+        metavar="<name>",
+        help="Run only these scanners (repeatable; the bom scanner always runs).",
     ),
     deps_environment: bool = typer.Option(
         False,

@@ -18,6 +18,7 @@ cleanroom_app.add_typer(audit_app, name="audit")
 receipt_app = typer.Typer(help="Check promotion receipts.", no_args_is_help=True)
 cleanroom_app.add_typer(receipt_app, name="receipt")
 
+ROOM = typer.Argument(..., help="Clean room name (a [cleanrooms.NAME] table in the config).")
 CONFIG = typer.Option(None, "--config", "-c", help="petgov.toml or a YAML file with cleanrooms.")
 NOW = typer.Option(None, "--now", help="Evaluate at this ISO 8601 time (default: now).")
 
@@ -34,7 +35,7 @@ def _now(now: str | None):  # type: ignore[no-untyped-def]
 
 
 @cleanroom_app.command("challenge")
-def challenge(name: str, config: Path | None = CONFIG, now: str | None = NOW) -> None:
+def challenge(name: str = ROOM, config: Path | None = CONFIG, now: str | None = NOW) -> None:
     """Issue a single-use nonce the TEE must bind into its attestation."""
     from petgov.cleanroom import challenges
     from petgov.cleanroom.config import load
@@ -54,7 +55,9 @@ def promote(
     nonce: str = typer.Option(..., "--nonce", help="The nonce from 'cleanroom challenge'."),
     config: Path | None = CONFIG,
     now: str | None = NOW,
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+    fmt: str = typer.Option(
+        "table", "--format", "-f", metavar="<table|json>", help="Output format."
+    ),
 ) -> int:
     """Scan, apply the room's policy, verify provenance and attestation, then release."""
     from petgov.cleanroom import engines
@@ -157,7 +160,7 @@ def audit_verify(
 
 @cleanroom_app.command("sweep")
 def sweep(
-    name: str,
+    name: str = ROOM,
     dry_run: bool = typer.Option(False, "--dry-run", help="List, do not remove."),
     config: Path | None = CONFIG,
     now: str | None = NOW,

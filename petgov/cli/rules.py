@@ -159,7 +159,9 @@ def sign_pack(
 
 def verify_pack(
     pack: Path = typer.Argument(..., help="Pack folder or tarball."),
-    key: list[Path] = typer.Option(..., "--key", help="Trusted public key(s) (PEM)."),
+    key: list[Path] = typer.Option(
+        ..., "--key", metavar="<path>", help="Trusted public key (PEM; repeatable)."
+    ),
 ) -> int:
     """Verify a pack's signature offline; exit 2 when unsigned or broken."""
     from petgov.errors import PolicyError

@@ -21,7 +21,10 @@ def scan(
     fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
     fail_on: str | None = typer.Option(
-        None, "--fail-on", help="Lowest severity that fails a gate (default: policy, else high)."
+        None,
+        "--fail-on",
+        metavar="<info|low|medium|high|critical>",
+        help="Lowest severity that fails a gate (default: policy, else high).",
     ),
     policy: Path | None = typer.Option(
         None, "--policy", help="Policy file (petgov.toml form); default petgov.toml/pyproject.toml."
@@ -32,11 +35,13 @@ def scan(
     mode: str = typer.Option(
         "enforce",
         "--mode",
+        metavar="<enforce|advisory>",
         help="enforce (rules act as written) or advisory (every rule only warns).",
     ),
     scanner: list[str] = typer.Option(
         [],
         "--scanner",
+        metavar="<name>",
         help="Run only these scanners (repeatable: pickle, pii, ...; a wrong name lists all).",
     ),
     cross_check: bool = typer.Option(
@@ -45,6 +50,7 @@ def scan(
     digests: str = typer.Option(
         "top",
         "--digests",
+        metavar="<top|all|none>",
         help="sha256 for: top (files, structured members; raw tensor members are covered by "
         "their file's digest), all, or none.",
     ),
@@ -61,7 +67,10 @@ def scan(
         None, "--verify-key", help="Provenance: trust signatures made with this public key."
     ),
     verify_cert_chain: list[Path] = typer.Option(
-        [], "--verify-cert-chain", help="Provenance: trust signatures chaining to these CAs."
+        [],
+        "--verify-cert-chain",
+        metavar="<path>",
+        help="Provenance: trust signatures chaining to these CAs (PEM; repeatable).",
     ),
     verify_identity: str | None = typer.Option(
         None, "--verify-identity", help="Provenance: trusted Sigstore signer identity."

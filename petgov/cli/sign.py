@@ -23,15 +23,22 @@ def sign(
     target: Path = typer.Argument(..., help="Model folder or file to sign."),
     key: Path | None = typer.Option(None, "--key", help="EC private key (PEM)."),
     cert: Path | None = typer.Option(None, "--cert", help="Signing certificate for --key."),
-    cert_chain: list[Path] = typer.Option([], "--cert-chain", help="Certificate chain (PEM)."),
+    cert_chain: list[Path] = typer.Option(
+        [], "--cert-chain", metavar="<path>", help="Certificate chain (PEM; repeatable)."
+    ),
     sigstore: bool = typer.Option(
         False, "--sigstore", help="Keyless Sigstore signing (needs the network and an OIDC login)."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Signature path."),
     hash_algorithm: str = typer.Option(
-        "sha256", "--hash", help="sha256 (sharded, interoperable) or blake3 (fast)."
+        "sha256",
+        "--hash",
+        metavar="<sha256|blake3>",
+        help="sha256 (sharded, interoperable) or blake3 (fast).",
     ),
-    ignore_path: list[str] = typer.Option([], "--ignore-path", help="Paths not to sign."),
+    ignore_path: list[str] = typer.Option(
+        [], "--ignore-path", metavar="<path>", help="Paths not to sign (repeatable)."
+    ),
 ) -> int:
     """Sign TARGET; the signature lists every file's digest."""
     from petgov.errors import UsageError

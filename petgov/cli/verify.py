@@ -21,13 +21,17 @@ def verify(
         None, "--signature", help="model.sig, *.sigstore.json or a clean-room receipt."
     ),
     key: Path | None = typer.Option(None, "--key", help="Trusted public key (PEM)."),
-    cert_chain: list[Path] = typer.Option([], "--cert-chain", help="Trusted CA chain (PEM)."),
+    cert_chain: list[Path] = typer.Option(
+        [], "--cert-chain", metavar="<path>", help="Trusted CA chain (PEM; repeatable)."
+    ),
     identity: str | None = typer.Option(None, "--identity", help="Sigstore signer identity."),
     issuer: str | None = typer.Option(None, "--issuer", help="OIDC issuer of --identity."),
     trust_root: Path | None = typer.Option(
         None, "--trust-root", help="trusted_root.json or client trust config (never fetched)."
     ),
-    ignore_path: list[str] = typer.Option([], "--ignore-path", help="Unsigned paths to skip."),
+    ignore_path: list[str] = typer.Option(
+        [], "--ignore-path", metavar="<path>", help="Unsigned paths to skip (repeatable)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> int:
     """Verify TARGET against a signature and the trust material you name; exit 2 on failure."""
