@@ -69,9 +69,20 @@ def find_config(policy_file: Path | None, config_dir: Path | None) -> PolicyConf
     return PolicyConfig(base=base)
 
 
+POLICY_KEYS = ("packs", "overrides", "fail_on", "require_signature", "pack_keys", "waivers")
+# Other tables petgov reads from the same file, and pyproject.toml's own tables.
+OTHER_KEYS = ("cleanrooms", "shadow_ai", "tool", "project", "build-system", "dependency-groups")
+
+
 def parse_config(doc: Any, where: Path) -> PolicyConfig:
     if not isinstance(doc, dict):
         raise PolicyError(f"policy {where}: expected a table")
+    unknown = sorted(set(doc) - set(POLICY_KEYS) - set(OTHER_KEYS))
+    if unknown:  # a typo (fail-on, pack-keys) must not silently fall back to the defaults
+        raise PolicyError(
+            f"policy {where}: unknown settings {', '.join(unknown)}",
+            hint=f"known: {', '.join(POLICY_KEYS + OTHER_KEYS[:2])}",
+        )
     cfg = PolicyConfig(base=where.parent, origin=str(where))
     packs = doc.get("packs")
     if packs is not None:
@@ -88,7 +99,8 @@ def parse_config(doc: Any, where: Path) -> PolicyConfig:
     if doc.get("fail_on"):
         cfg.fail_on = Severity.parse(str(doc["fail_on"]))
     cfg.require_signature = bool(doc.get("require_signature", False))
-    cfg.pack_keys = [cfg.base / str(k) for k in doc.get("pack_keys", []) or []]
+    keys = doc.get("pack_keys", []) or []
+    cfg.pack_keys = [cfg.base / str(k) for k in (keys if isinstance(keys, list) else [keys])]
     if doc.get("waivers"):
         cfg.waivers = str(doc["waivers"])
     return cfg

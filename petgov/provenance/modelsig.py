@@ -198,8 +198,8 @@ def verify_model(
     with tempfile.TemporaryDirectory(prefix="petgov-trust-") as tmp:
         if method == "key":
             assert trust.key is not None
+            identity = key_fingerprint(load_public_key(trust.key))  # first: a one-line error
             cfg = cfg.use_elliptic_key_verifier(public_key=trust.key)
-            identity = key_fingerprint(load_public_key(trust.key))
         elif method == "certificate":
             cfg = cfg.use_certificate_verifier(certificate_chain=list(trust.cert_chain))
             identity = ""

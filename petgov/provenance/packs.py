@@ -35,6 +35,8 @@ def verify_pack(pack: Path, keys: Sequence[Path]) -> str | None:
         return None
     if not keys:
         raise PolicyError(f"rule pack {pack} is signed but no pack key is configured")
+    for key in keys:  # an unusable key is a configuration error, not a bad signature
+        TrustMaterial(key=key).check({"key": "pack key"})
     errors = []
     for key in keys:
         try:

@@ -142,3 +142,19 @@ def test_keep_scanner_severity_until_overridden(tmp_path: Path) -> None:
     (tmp_path / "petgov.toml").write_text('[overrides.PG-SER-100]\nseverity = "medium"\n')
     (d,), _ = _run(tmp_path, crit)
     assert d.severity is Severity.MEDIUM and d.action is Action.WARN
+
+
+def test_unknown_policy_settings_are_refused(tmp_path: Path) -> None:
+    """A typo such as fail-on must not silently leave the default threshold in force."""
+    from petgov.policy.config import find_config
+
+    cfg = tmp_path / "petgov.toml"
+    cfg.write_text('fail-on = "low"\n')
+    with pytest.raises(PolicyError, match="unknown settings fail-on"):
+        find_config(cfg, None)
+    cfg.write_text('fail_on = "low"\npack_keys = "k.pub"\n[shadow_ai]\n[cleanrooms.r]\n')
+    parsed = find_config(cfg, None)
+    assert parsed.pack_keys == [tmp_path / "k.pub"]
+    project = tmp_path / "pyproject.toml"  # --policy pyproject.toml without [tool.petgov]
+    project.write_text('[project]\nname = "x"\n[build-system]\nrequires = []\n[tool.ruff]\n')
+    assert find_config(project, None).fail_on is None

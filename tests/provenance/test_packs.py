@@ -71,3 +71,22 @@ def test_tarball_pack_cli(tmp_path: Path, cli: Callable[..., Any]) -> None:
     assert (tmp_path / "pack.tar.gz.sig").is_file()
     res = cli("rules", "verify", str(tar), "--key", str(pub))
     assert res.code == 0 and "sha256:" in res.stdout
+
+
+def test_unusable_pack_key_is_a_usage_error(tmp_path: Path) -> None:
+    """A junk or missing pack key was an internal error from model-signing's key loader."""
+    from petgov.errors import UsageError, VerificationError
+    from petgov.provenance.interface import TrustMaterial
+    from petgov.provenance.modelsig import verify_model
+
+    priv, _ = write_keypair(tmp_path)
+    pack = _pack(tmp_path)
+    sig = sign_pack(pack, priv)
+    junk = tmp_path / "junk.pub"
+    junk.write_text("junk\n")
+    with pytest.raises(UsageError, match=r"pack key .*junk\.pub is not a PEM public key"):
+        verify_pack(pack, [junk])
+    with pytest.raises(UsageError, match="No such file"):
+        verify_pack(pack, [tmp_path / "missing.pub"])
+    with pytest.raises(VerificationError, match="not a PEM public key"):  # the library path too
+        verify_model(pack, sig, TrustMaterial(key=junk))
