@@ -72,3 +72,27 @@ def test_tomllib_is_imported_with_the_tomli_fallback() -> None:
             if line.strip() == "import tomllib" and "sys.version_info" not in lines[n - 1]:
                 bare.append(f"{src.relative_to(root)}:{n + 1}")
     assert bare == []
+
+
+def test_atomic_write_to_a_folder_or_missing_folder_is_an_output_error(tmp_path: Path) -> None:
+    """rules pack -o DIR was an internal error (IsADirectoryError from os.replace)."""
+    from petgov.errors import OutputError
+    from petgov.util.atomic import write_bytes_atomic
+
+    with pytest.raises(OutputError, match="is a directory"):
+        write_bytes_atomic(tmp_path, b"x")
+    with pytest.raises(OutputError, match="cannot write"):
+        write_bytes_atomic(tmp_path / "missing" / "out.json", b"x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no temp file left behind
+
+
+def test_rules_docs_into_a_file_is_an_output_error(tmp_path: Path) -> None:
+    from petgov.errors import OutputError
+    from petgov.policy.packs import builtin_pack_dir
+    from petgov.policy.tooling import write_docs
+
+    target = tmp_path / "README.md"
+    target.write_text("mine\n")
+    with pytest.raises(OutputError, match="is not a folder"):
+        write_docs(builtin_pack_dir(), target)
+    assert target.read_text() == "mine\n"

@@ -9,7 +9,7 @@ import shutil
 import tarfile
 from pathlib import Path
 
-from petgov.errors import UsageError
+from petgov.errors import OutputError, UsageError
 from petgov.policy.packs import Rule, load_pack
 from petgov.util.atomic import write_bytes_atomic
 
@@ -59,6 +59,8 @@ def rule_markdown(r: Rule) -> str:
 def write_docs(pack_dir: Path, out_dir: Path) -> list[Path]:
     """Write ``out_dir/ID.md`` for every rule plus an index; returns the written files."""
     pack = load_pack(pack_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir} is not a folder", hint="rules docs writes one file per rule")
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for r in pack.rules:

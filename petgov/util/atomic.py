@@ -15,15 +15,28 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
     """Yield a temp file beside ``path``; on success fsync and rename it over ``path``."""
     if mode not in ("wb", "w"):
         raise ValueError("atomic_open writes only ('wb' or 'w')")
+    from petgov.errors import OutputError
+
     path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path} is a directory", hint="give a file name, not a folder")
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="check that its folder exists and is writable",
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
+        try:
+            os.replace(tmp_name, path)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
