@@ -96,3 +96,17 @@ def test_rules_docs_into_a_file_is_an_output_error(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="is not a folder"):
         write_docs(builtin_pack_dir(), target)
     assert target.read_text() == "mine\n"
+
+
+def test_attestation_missing_certificate_hint_is_about_certificates(tmp_path: Path) -> None:
+    """The evidence hint ("check the --type ...") was given for a missing certificate file."""
+    from petgov.attestation.api import verify_evidence
+
+    evidence = tmp_path / "report.bin"
+    evidence.write_bytes(b"\0" * 1184)
+    ref = tmp_path / "ref.yaml"
+    ref.write_text("version: 1\ncerts: [vcek.der]\n")
+    with pytest.raises(PetgovError) as info:
+        verify_evidence(evidence, "snp", reference=ref)
+    line = info.value.one_line()
+    assert "vcek.der: cannot read certificate file" in line and "--type" not in line, line

@@ -90,12 +90,19 @@ def verifier_for(evidence_type: str) -> EvidenceVerifier:
 
 
 def _read(path: Path, what: str) -> bytes:
+    # the default hint is about evidence; a certificate named by --certs or a reference file
+    # gets one about where petgov looked for it
+    hint = None if what == "evidence" else "check --certs, or the reference file's certs: list"
     try:
         if path.stat().st_size > MAX_EVIDENCE:
-            raise AttestationInputError(f"{path}: {what} larger than 8 MiB")
+            raise AttestationInputError(f"{path}: {what} larger than 8 MiB", hint=hint)
         return path.read_bytes()
     except OSError as exc:
-        raise AttestationInputError(f"{path}: cannot read {what}: {exc.strerror}") from None
+        raise AttestationInputError(
+            f"{path}: cannot read {what}: {exc.strerror}"
+            + (" (paths in a reference file are relative to it)" if hint else ""),
+            hint=hint,
+        ) from None
 
 
 def verify_evidence(

@@ -54,7 +54,8 @@ def verify(
         if not path.is_file():
             raise TargetError(f"{path}: no such file")
     if collateral is not None and not collateral.is_dir():
-        raise TargetError(f"{collateral}: no such folder")
+        what = "is not a folder" if collateral.exists() else "no such folder"
+        raise TargetError(f"{collateral}: {what}", hint="--collateral takes a folder of files")
     result = verify_evidence(
         evidence,
         evidence_type,
