@@ -63,6 +63,17 @@ def test_column_mode_verdicts_and_coverage(people: Path, cli: Any, validate_repo
     assert cov and cov[0]["status"] == "scanned"
 
 
+def test_severity_follows_the_entity(people: Path, cli: Any) -> None:
+    """docs/pii.md: medium for identifiers, low for contact data, info for dates; the rules
+    keep the scanner's severity instead of flattening every entity to medium."""
+    doc = _scan(cli, str(people))
+    findings = [f for f in doc["findings"] if "entity" in f["facts"]]
+    severity = {f["facts"]["entity"]: f["severity"] for f in findings}
+    assert severity["US_SSN"] == "medium" and severity["CREDIT_CARD"] == "medium"
+    assert severity["EMAIL_ADDRESS"] == "low" and severity["PERSON"] == "low"
+    assert severity["DATE_TIME"] == "info"
+
+
 def test_dataset_facts_summary_for_cleanroom_gate(people: Path, cli: Any) -> None:
     doc = _scan(cli, str(people))
     summary = doc["facts"][str(people)]  # target-level facts are keyed by the target
