@@ -57,3 +57,16 @@ def test_rules_show_prints_the_fix_once(cli: Callable[..., Any]) -> None:
     fix = [line for line in res.stdout.splitlines() if line.strip().startswith("fix: ")]
     assert len(fix) == 1
     assert fix[0].split("fix: ", 1)[1] not in res.stdout.split(fix[0], 1)[1]
+
+
+def test_docs_rules_are_up_to_date(tmp_path: Path) -> None:
+    """docs/rules is `petgov rules docs -o docs/rules`; it had fallen 34 rules behind."""
+    from petgov.policy.packs import builtin_pack_dir
+    from petgov.policy.tooling import write_docs
+
+    write_docs(builtin_pack_dir(), tmp_path)
+    shipped = Path(__file__).resolve().parents[2] / "docs" / "rules"
+    fresh = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    assert {p.name: p.read_text() for p in shipped.iterdir()} == fresh, (
+        "regenerate: petgov rules docs -o docs/rules"
+    )
