@@ -61,9 +61,12 @@ def _trusted_root(path: Path) -> Any:
                 return TrustedRoot.from_file(str(inner))
         return TrustedRoot.from_file(str(path))
     except (OSError, ValueError) as exc:
-        raise VerificationError(f"cannot load trusted root {path}: {exc}") from exc
+        raise VerificationError(f"cannot load trusted root {path}: {_brief(exc)}") from exc
     except Exception as exc:  # sigstore/pydantic raise their own errors on bad roots
-        raise VerificationError(f"invalid trusted root {path}: {exc}") from exc
+        raise VerificationError(
+            f"invalid trusted root {path}: {_brief(exc)}",
+            hint="pass a Sigstore trusted_root.json or client trust config file",
+        ) from exc
 
 
 def verify_file(artifact: Path, signature: Path, trust: TrustMaterial) -> Verified:
@@ -103,7 +106,26 @@ def verify_file(artifact: Path, signature: Path, trust: TrustMaterial) -> Verifi
     except VerificationError:
         raise
     except (SigstoreError, ValueError, OSError) as exc:
-        raise VerificationError(f"bundle does not verify: {exc}") from exc
+        raise VerificationError(f"bundle does not verify: {_brief(exc)}") from exc
     except Exception as exc:  # malformed bundles surface as pydantic/attr errors
-        raise VerificationError(f"bundle does not verify: {type(exc).__name__}: {exc}") from exc
+        raise VerificationError(
+            f"bundle does not verify: {type(exc).__name__}: {_brief(exc)}"
+        ) from exc
     return Verified("sigstore", trust.identity or "", "sha256:" + digest)
+
+
+def _brief(exc: Exception) -> str:
+    """A library error in a sentence: pydantic lists every field over many lines with URLs."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            found = errors()
+        except Exception:  # not pydantic after all
+            found = None
+        if isinstance(found, list) and found and isinstance(found[0], dict):
+            first = found[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "document"
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            return f"{where}: {first.get('msg', 'invalid')}{more}"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -135,3 +135,21 @@ def test_unusable_trust_material_is_a_one_line_usage_error(
         assert res.code == 2, (args, res.stderr)
         assert res.stderr.startswith("error: ") and needle in res.stderr, res.stderr
         assert "internal error" not in res.stderr and res.stderr.count("\n") == 1, res.stderr
+
+
+def test_library_validation_errors_are_short(cli: Callable[..., Any]) -> None:
+    """A wrong file as --trust-root was 2,300 characters of pydantic field errors and URLs."""
+    prov = corpus_path("provenance")
+    res = cli(
+        "verify",
+        str(prov / "sigstore-python" / "bundle_v3.txt"),
+        "--identity",
+        "a@b.c",
+        "--issuer",
+        "https://accounts.google.com",
+        "--trust-root",
+        str(prov / "trust" / "production_signing_config.v0.2.json"),
+    )
+    assert res.code == 2
+    assert res.stderr.startswith("error: cannot load trusted root") and "(and 9 more)" in res.stderr
+    assert len(res.stderr) < 400 and "errors.pydantic.dev" not in res.stderr
