@@ -57,7 +57,7 @@ class Recipient:
             key = serialization.load_pem_public_key(pem)
         except ValueError as exc:
             raise EnvelopeError(
-                f"not a PEM public key: {exc}", hint="pass the TEE's public key as PEM"
+                "not a PEM public key", hint="pass the TEE's public key as PEM"
             ) from exc
         if isinstance(key, x25519.X25519PublicKey):
             kem = "X25519"

@@ -71,6 +71,13 @@ def promote(
     for path, what in ((artifact, "artifact"), (evidence, "evidence"), (tee_key, "TEE key")):
         if not path.exists():
             raise TargetError(f"{path}: no such {what}")
+    from petgov.cleanroom.envelope import Recipient
+    from petgov.errors import PetgovError
+
+    try:  # the same check promote makes, here so the message names the file
+        Recipient.from_pem(tee_key.read_bytes())
+    except PetgovError as exc:
+        raise UsageError(f"--tee-key {tee_key}: {exc.message}", hint=exc.hint) from None
     result = run(
         artifact,
         room,

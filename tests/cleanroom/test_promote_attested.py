@@ -184,3 +184,19 @@ def test_debug_snp_evidence_is_denied(tmp_path: Path, cli) -> None:  # type: ign
     gates = {g["name"]: g for g in json.loads(res.stdout)["gates"]}
     assert any(r.startswith("debug") for r in gates["attestation"]["reasons"])
     assert not list((tmp_path / "releases").glob("[!.]*"))
+
+
+def test_bad_tee_key_names_the_option_and_keeps_the_nonce(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    now = "2024-01-01T00:00:00Z"
+    _, model, cfg = _setup(tmp_path, SNP_ROOM)
+    evidence = corpus_path("attestation", "sev-snp", "virtee_milan_report.hex")
+    nonce = _challenge(cli, cfg, "snp", now)
+    junk = tmp_path / "junk.pub"
+    junk.write_text("junk\n")
+    args = ["--evidence", str(evidence), "--nonce", nonce, "--config", str(cfg), "--now", now]
+    res = cli("cleanroom", "promote", str(model), "--to", "snp", "--tee-key", str(junk), *args)
+    assert res.code == 2
+    assert res.stderr.startswith(f"error: --tee-key {junk}: not a PEM public key")
+    assert res.stderr.count("\n") == 1
+    store = next(tmp_path.rglob("challenges.json"))
+    assert json.loads(store.read_text())[nonce]["used_at"] is None  # not burned by a typo
