@@ -49,5 +49,9 @@ def verify_artifact(
     if is_model_signing(signature):
         return modelsig.verify_model(target, signature, trust, ignore_paths=ignore_paths)
     if target.is_dir():
-        raise UsageError(f"{signature} signs a single file, but {target} is a folder")
+        raise UsageError(
+            f"{signature} is not a model-signing signature, so it cannot cover the folder {target}",
+            hint="verify a folder with the model.sig that petgov sign wrote; a Sigstore bundle "
+            "covers one file",
+        )
     return sigbundle.verify_file(target, signature, trust)

@@ -153,3 +153,13 @@ def test_library_validation_errors_are_short(cli: Callable[..., Any]) -> None:
     assert res.code == 2
     assert res.stderr.startswith("error: cannot load trusted root") and "(and 9 more)" in res.stderr
     assert len(res.stderr) < 400 and "errors.pydantic.dev" not in res.stderr
+
+
+def test_folder_with_a_non_model_signing_signature(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    _, pub = write_keypair(tmp_path)
+    model = write_model(tmp_path / "m")
+    other = tmp_path / "other.json"
+    other.write_text("{}")
+    res = cli("verify", str(model), "--signature", str(other), "--key", str(pub))
+    assert res.code == 2
+    assert "is not a model-signing signature" in res.stderr and "--help" not in res.stderr
