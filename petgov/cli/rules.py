@@ -77,8 +77,11 @@ def lint_pack(
     pack: Path | None = typer.Argument(None, help="Pack folder or tarball (default: built-in)."),
 ) -> int:
     """Check a pack: schema, CEL compiles, unique ids, docs and fixtures present, kinds covered."""
+    from petgov.errors import UsageError
     from petgov.policy.lint import lint
 
+    if pack is not None and not pack.exists():  # nothing to lint: a usage error, not a finding
+        raise UsageError(f"rule pack {pack} does not exist", hint="give a pack folder or tarball")
     problems = lint(_pack_arg(pack), check_kinds=pack is None)
     for line in problems:
         typer.echo(line)

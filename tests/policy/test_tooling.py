@@ -70,3 +70,9 @@ def test_docs_rules_are_up_to_date(tmp_path: Path) -> None:
     assert {p.name: p.read_text() for p in shipped.iterdir()} == fresh, (
         "regenerate: petgov rules docs -o docs/rules"
     )
+
+
+def test_lint_of_a_missing_pack_is_a_usage_error(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    """Exit 1 means "the pack has problems"; a pack that is not there is exit 2 like list/pack."""
+    res = cli("rules", "lint", str(tmp_path / "nope"))
+    assert res.code == 2 and res.stderr.startswith("error: rule pack") and res.stdout == ""
