@@ -135,6 +135,13 @@ def parse_reference(doc: Any, path: Path | None = None) -> Reference:
     allowed = {
         str(k): tuple(v.lower() for v in _strings(measurements, k, where)) for k in measurements
     }
+    for k, values in allowed.items():  # a typo would never match: say so instead of failing
+        for v in values:
+            if len(v) % 2 or any(c not in "0123456789abcdef" for c in v) or not v:
+                raise ReferenceFileError(
+                    f"{where}: measurements.{k}: {v[:20]!r} is not a hex value",
+                    hint="write the measurement as plain hex, without 0x or separators",
+                )
     min_tcb = doc.get("min_tcb", {})
     if not isinstance(min_tcb, dict) or not all(
         isinstance(v, int) and not isinstance(v, bool) for v in min_tcb.values()

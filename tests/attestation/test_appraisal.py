@@ -159,3 +159,12 @@ def test_cleanroom_appraiser_returns_binding_fields(tmp_path: Path) -> None:
     assert result.report_data is not None and result.report_data.hex().startswith("d447b55d")
     nonce_check = next(c for c in result.checks if c["name"] == "nonce")
     assert "key binding" in nonce_check["detail"]
+
+
+@pytest.mark.parametrize("value", ["0x7a1e", "7a:1e", "zz", "7a1", "7a1e5c26..."])
+def test_measurement_values_must_be_hex(value: str) -> None:
+    """A value that is not plain hex can never equal a claim: refuse the file, not the TEE."""
+    with pytest.raises(ReferenceFileError, match="is not a hex value"):
+        parse_reference({"version": 1, "measurements": {"pcr0": [value]}})
+    ok = parse_reference({"version": 1, "measurements": {"pcr0": ["7A1E"]}})
+    assert ok.measurements == {"pcr0": ("7a1e",)}
