@@ -8,7 +8,7 @@ described by ``docs/schema/report-v1.json``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +79,20 @@ class Action(enum.Enum):
     BLOCK = "block"
     WAIVED = "waived"
     INFO = "info"
+
+
+# Engines whose "scanned" means they checked something about a file (its signature, its hub
+# digest) without examining what its bytes do: they never cover for a content engine's gap.
+NOT_CONTENT_ENGINES = frozenset({"provenance"})
+
+
+def examined_paths(coverage: Iterable[Coverage]) -> set[str]:
+    """Paths some content engine scanned (see NOT_CONTENT_ENGINES)."""
+    return {
+        c.path
+        for c in coverage
+        if c.status is CoverageStatus.SCANNED and c.engine not in NOT_CONTENT_ENGINES
+    }
 
 
 class CoverageStatus(enum.Enum):
@@ -318,7 +332,7 @@ class Report:
             by_action[d.action.value] += 1
         not_scanned = sorted(
             {c.path for c in self.coverage if c.status is not CoverageStatus.SCANNED}
-            - {c.path for c in self.coverage if c.status is CoverageStatus.SCANNED}
+            - examined_paths(self.coverage)
         )
         return {
             "items": len(self.items),

@@ -25,7 +25,7 @@ from petgov.cleanroom.destination import ARTIFACT, RECEIPT, Destination
 from petgov.cleanroom.envelope import EnvelopeWriter, Recipient, encrypt_stream
 from petgov.errors import PetgovError
 from petgov.inventory import formats as F
-from petgov.model import Action, CoverageStatus, Report
+from petgov.model import Action, CoverageStatus, Report, examined_paths
 from petgov.scanners.pii import ENGINE as PII_ENGINE
 from petgov.util.clock import iso
 
@@ -101,7 +101,7 @@ def policy_gate(report: Report) -> Gate:
 
 def coverage_gate(report: Report) -> Gate:
     """A clean room accepts no code-bearing bytes that no engine examined."""
-    scanned = {c.path for c in report.coverage if c.status is CoverageStatus.SCANNED}
+    scanned = examined_paths(report.coverage)  # a signature check does not examine bytes
     gaps = [
         c
         for c in report.coverage

@@ -306,3 +306,27 @@ def test_promotion_into_s3_on_loopback(tmp_path: Path, s3: tuple[dict[str, Any],
     assert manifest["artifact"]["sha256"] == result.artifact_sha256
     done = sweep(room, NOW + dt.timedelta(days=3))
     assert len(done) == 1 and not fs.exists(f"{bucket}/research/{result.release_id}/manifest.json")
+
+
+def test_a_signature_check_does_not_cover_for_unexamined_bytes() -> None:
+    """The provenance engine marks every signed file "scanned"; that hid a pickle no content
+    engine examined from the summary's not_scanned and from the clean room's coverage gate."""
+    from petgov.cleanroom.promote import coverage_gate
+    from petgov.inventory import formats as F
+    from petgov.model import Coverage, CoverageStatus, Item, Report, ToolInfo
+
+    pkl = "m/optimizer.pkl"
+    report = Report(
+        tool=ToolInfo("petgov", "0"),
+        created_at="2026-01-01T00:00:00Z",
+        targets=["m"],
+        items=[Item(pkl, F.PICKLE, 10, None)],
+        decisions=[],
+        coverage=[
+            Coverage(pkl, "provenance", CoverageStatus.SCANNED),
+            Coverage(pkl, "petgov-pickle", CoverageStatus.ERROR, "opcode stream damaged"),
+        ],
+    )
+    assert report.summary()["not_scanned"] == [pkl]
+    gate = coverage_gate(report)
+    assert not gate.passed and "opcode stream damaged" in gate.reasons[0]
