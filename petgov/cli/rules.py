@@ -140,10 +140,12 @@ def init_rule_pack(
     """Create a new rule pack from the skeleton in templates/rule-pack/."""
     from petgov.errors import PolicyError
     from petgov.policy.tooling import init_pack
+    from petgov.util.shipped import shipped_dir
 
-    template = Path(__file__).resolve().parents[2] / "templates" / "rule-pack"
+    templates = shipped_dir("templates")
+    template = templates / "rule-pack" if templates else Path("templates/rule-pack")
     if not (template / "pack.yaml").is_file():
-        raise PolicyError("rule-pack template not found", hint="run from a petgov source checkout")
+        raise PolicyError("rule-pack template not found", hint="reinstall petgov")
     out = init_pack(name, dest or Path(name.replace("/", "-")), template)
     typer.echo(f"created {out}; next: petgov rules lint {out} && petgov rules test {out}")
     return ExitCode.OK

@@ -72,12 +72,13 @@ class Pack:
 
 
 def builtin_pack_dir() -> Path:
-    """The built-in pack: ``rules/`` next to the petgov package (source and editable installs)."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "data" / "rules", here.parent / "rules"):
-        if (candidate / "pack.yaml").is_file():
-            return candidate
-    raise PolicyError("built-in rule pack not found", hint="reinstall petgov")
+    """The built-in pack: the shipped ``rules/`` folder (see petgov.util.shipped)."""
+    from petgov.util.shipped import shipped_dir
+
+    found = shipped_dir("rules")
+    if found is None or not (found / "pack.yaml").is_file():
+        raise PolicyError("built-in rule pack not found", hint="reinstall petgov")
+    return found
 
 
 def load_pack(

@@ -76,3 +76,17 @@ def test_failing_fixture_reported(tmp_path: Path, cli: Callable[..., Any]) -> No
     res = cli("rules", "test", str(p))
     assert res.code == 1
     assert "FAIL PG-X-4 'wrong': expected warn, got block" in res.stdout
+
+
+def test_wheels_carry_the_builtin_pack_and_templates() -> None:
+    """package-data ships petgov/data/**: the links there must reach rules/ and templates/."""
+    from petgov.util.shipped import PACKAGE, shipped_dir
+
+    root = PACKAGE.parent
+    for name in ("rules", "templates"):
+        inside = PACKAGE / "data" / name
+        assert inside.resolve() == (root / name).resolve(), f"petgov/data/{name} must link there"
+        assert shipped_dir(name) == inside
+    assert (PACKAGE / "data" / "rules" / "pack.yaml").is_file()
+    assert (PACKAGE / "data" / "templates" / "rule-pack" / "pack.yaml").is_file()
+    assert builtin_pack_dir() == PACKAGE / "data" / "rules"
