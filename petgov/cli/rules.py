@@ -142,6 +142,13 @@ def init_rule_pack(
     from petgov.policy.tooling import init_pack
     from petgov.util.shipped import shipped_dir
 
+    if name.startswith(("/", ".", "-", "~")) or "\\" in name:
+        from petgov.errors import UsageError
+
+        raise UsageError(
+            f"{name!r} is not a pack name",
+            hint="name it like acme/ai-baseline; --dest sets the folder",
+        )
     templates = shipped_dir("templates")
     template = templates / "rule-pack" if templates else Path("templates/rule-pack")
     if not (template / "pack.yaml").is_file():

@@ -17,6 +17,9 @@ from petgov.policy.evaluate import PolicyOptions, evaluate
 def test_init_pack_docs_and_pinned_tarball(tmp_path: Path, cli: Callable[..., Any]) -> None:
     assert cli("rules", "init", "acme/base", "--dest", "acme", cwd=tmp_path).code == 0
     assert cli("rules", "init", "acme/base", "--dest", "acme", cwd=tmp_path).code == 2
+    by_path = cli("rules", "init", str(tmp_path / "pack"), cwd=tmp_path)
+    assert by_path.code == 2 and "is not a pack name" in by_path.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme"]  # nothing like '-tmp-...-pack'
     assert cli("rules", "lint", "acme", cwd=tmp_path).stdout.strip() == "ok"
     assert cli("rules", "test", "acme", cwd=tmp_path).code == 0
     a = cli("rules", "pack", "acme", "-o", "a.tgz", cwd=tmp_path)
