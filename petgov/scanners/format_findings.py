@@ -7,30 +7,68 @@ failure or inconsistency becomes a finding and the item stays covered only as fa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, TypeVar
+
 from petgov.formats import FormatError, Problem
 from petgov.model import Finding, Severity
+from petgov.scanners.interface import Entry, ScanResult
+
+T = TypeVar("T")
+MAX_PROBLEMS = 20  # per file: a fuzzed header can yield thousands; the first ones tell the story
 
 
-def malformed(
-    rule_id: str,
-    kind: str,
-    fmt_label: str,
-    path: str,
-    engine: str,
-    problem: Problem | FormatError,
-    severity: Severity = Severity.MEDIUM,
-) -> Finding:
-    """A finding for one header problem (fatal FormatError or collected Problem)."""
+@dataclass(frozen=True)
+class MalformedRule:
+    """A header scanner's rule for damaged structure, and the format name its messages use."""
+
+    engine: str
+    rule_id: str
+    kind: str
+    label: str
+
+
+def malformed(rule: MalformedRule, path: str, problem: Problem | FormatError) -> Finding:
+    """A medium finding for one header problem (a fatal FormatError or a collected Problem)."""
     location = dict(problem.location) if isinstance(problem, Problem) else {}
     return Finding(
-        rule_id=rule_id,
-        kind=kind,
-        severity=severity,
-        title=f"Malformed {fmt_label} header",
-        message=f"{fmt_label}: {problem.message}",
+        rule_id=rule.rule_id,
+        kind=rule.kind,
+        severity=Severity.MEDIUM,
+        title=f"Malformed {rule.label} header",
+        message=f"{rule.label}: {problem.message}",
         path=path,
-        engine=engine,
+        engine=rule.engine,
         location=location,
         evidence={"problem": problem.code},
         cwe=("CWE-20",),
     )
+
+
+def read_structure(
+    entry: Entry,
+    parse: Callable[[IO[bytes], int], T],
+    rule: MalformedRule,
+    out: ScanResult,
+    what: str = "header",
+) -> T | None:
+    """Parse ``entry`` with ``parse``; None when there is nothing more to judge.
+
+    A parse failure is a finding (the file was read, and it is damaged); an I/O failure is an
+    error coverage entry (nothing was judged). Problems the parser collected become findings.
+    """
+    path = entry.item.path
+    try:
+        with entry.source.open() as fh:
+            parsed = parse(fh, entry.source.size)
+    except FormatError as exc:
+        out.findings.append(malformed(rule, path, exc))
+        out.scanned(path, rule.engine, f"{what} unreadable: {exc.code}")
+        return None
+    except OSError as exc:
+        out.not_scanned(path, rule.engine, f"read failed: {exc}", error=True)
+        return None
+    problems: list[Problem] = list(getattr(parsed, "problems", ()))
+    out.findings += [malformed(rule, path, p) for p in problems[:MAX_PROBLEMS]]
+    return parsed

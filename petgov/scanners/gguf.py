@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from petgov.formats import FormatError
 from petgov.formats.chat_template import TemplateHit, inspect_template
 from petgov.formats.gguf import read_header
 from petgov.inventory import formats as F
 from petgov.model import Finding, Severity
-from petgov.scanners.format_findings import malformed
+from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.gguf"
-RULE_MALFORMED = "PG-SER-311"
-KIND_MALFORMED = "ser.gguf_malformed"
+MALFORMED = MalformedRule(ENGINE, "PG-SER-311", "ser.gguf_malformed", "GGUF")
 RULE_TEMPLATE = "PG-SER-312"
 KIND_TEMPLATE = "ser.chat_template"
 
@@ -62,22 +60,9 @@ class GGUFScanner(ItemScanner):
     def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
         out = ScanResult()
         path = entry.item.path
-        try:
-            with entry.source.open() as fh:
-                header = read_header(fh, entry.source.size)
-        except FormatError as exc:
-            out.findings.append(
-                malformed(RULE_MALFORMED, KIND_MALFORMED, "GGUF", path, ENGINE, exc)
-            )
-            out.scanned(path, ENGINE, f"header unreadable: {exc.code}")
+        header = read_structure(entry, read_header, MALFORMED, out)
+        if header is None:
             return out
-        except OSError as exc:
-            out.not_scanned(path, ENGINE, f"read failed: {exc}", error=True)
-            return out
-        for problem in header.problems[:20]:
-            out.findings.append(
-                malformed(RULE_MALFORMED, KIND_MALFORMED, "GGUF", path, ENGINE, problem)
-            )
         templates = header.chat_templates()
         out.findings.extend(template_findings(templates, path, ENGINE))
         out.scanned(

@@ -7,9 +7,9 @@ Keras is never imported and the model never loaded.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import IO, ClassVar
 
-from petgov.formats import FormatError, seekable
+from petgov.formats import seekable
 from petgov.formats.keras import (
     KerasConfig,
     KerasHit,
@@ -19,7 +19,7 @@ from petgov.formats.keras import (
 )
 from petgov.inventory import formats as F
 from petgov.model import Finding, Severity
-from petgov.scanners.format_findings import malformed
+from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.keras"
@@ -33,7 +33,8 @@ RULES = {
         "CWE-829",
     ),
 }
-RULE_MALFORMED, KIND_MALFORMED = "PG-SER-334", "ser.keras_malformed"
+MALFORMED_ZIP = MalformedRule(ENGINE, "PG-SER-334", "ser.keras_malformed", "Keras")
+MALFORMED_H5 = MalformedRule(ENGINE, "PG-SER-334", "ser.keras_malformed", "Keras HDF5")
 
 
 class KerasScanner(ItemScanner):
@@ -47,27 +48,20 @@ class KerasScanner(ItemScanner):
     def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
         out = ScanResult()
         path = entry.item.path
-        label = "Keras" if entry.item.format == F.KERAS_ZIP else "Keras HDF5"
-        reader = read_keras_zip if entry.item.format == F.KERAS_ZIP else read_h5_config
-        cfg: KerasConfig | None
-        try:
-            with entry.source.open() as raw, seekable(raw) as fh:
-                cfg = reader(fh)
-            hits = inspect_config(cfg) if cfg is not None else []
-        except FormatError as exc:
-            out.findings.append(malformed(RULE_MALFORMED, KIND_MALFORMED, label, path, ENGINE, exc))
-            out.scanned(path, ENGINE, f"config unreadable: {exc.code}")
-            return out
-        except OSError as exc:
-            out.not_scanned(path, ENGINE, f"read failed: {exc}", error=True)
-            return out
+        zipped = entry.item.format == F.KERAS_ZIP
+        reader = read_keras_zip if zipped else read_h5_config
+
+        def parse(raw: IO[bytes], _size: int) -> KerasConfig | None:
+            with seekable(raw) as fh:  # zip and HDF5 readers seek; archive members may not
+                return reader(fh)
+
+        rule = MALFORMED_ZIP if zipped else MALFORMED_H5
+        cfg = read_structure(entry, parse, rule, out, what="config")
         if cfg is None:
-            out.scanned(path, ENGINE, "HDF5 without a Keras model_config (weights or data only)")
+            if not out.coverage:  # read fine (a failure records coverage): no model config in it
+                out.scanned(path, ENGINE, "HDF5 without a Keras model_config (weights/data only)")
             return out
-        for problem in cfg.problems[:20]:
-            out.findings.append(
-                malformed(RULE_MALFORMED, KIND_MALFORMED, label, path, ENGINE, problem)
-            )
+        hits = inspect_config(cfg)
         out.findings.extend(_finding(hit, path) for hit in _dedupe(hits)[:50])
         out.scanned(path, ENGINE, f"{cfg.source} read")
         out.facts[path] = {

@@ -12,17 +12,16 @@ from collections import Counter
 from pathlib import Path
 from typing import ClassVar
 
-from petgov.formats import FormatError
 from petgov.formats.onnx import OnnxModel, escapes, read_model
 from petgov.inventory import formats as F
 from petgov.model import Finding, Severity
-from petgov.scanners.format_findings import malformed
+from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.onnx"
 RULE_EXTERNAL, KIND_EXTERNAL = "PG-SER-321", "ser.onnx_external_data"
 RULE_CUSTOM, KIND_CUSTOM = "PG-SER-322", "ser.onnx_custom_op"
-RULE_MALFORMED, KIND_MALFORMED = "PG-SER-323", "ser.onnx_malformed"
+MALFORMED = MalformedRule(ENGINE, "PG-SER-323", "ser.onnx_malformed", "ONNX")
 
 
 class OnnxScanner(ItemScanner):
@@ -36,22 +35,9 @@ class OnnxScanner(ItemScanner):
     def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
         out = ScanResult()
         path = entry.item.path
-        try:
-            with entry.source.open() as fh:
-                model = read_model(fh, entry.source.size)
-        except FormatError as exc:
-            out.findings.append(
-                malformed(RULE_MALFORMED, KIND_MALFORMED, "ONNX", path, ENGINE, exc)
-            )
-            out.scanned(path, ENGINE, f"model unreadable: {exc.code}")
+        model = read_structure(entry, read_model, MALFORMED, out, what="model")
+        if model is None:
             return out
-        except OSError as exc:
-            out.not_scanned(path, ENGINE, f"read failed: {exc}", error=True)
-            return out
-        for problem in model.problems[:20]:
-            out.findings.append(
-                malformed(RULE_MALFORMED, KIND_MALFORMED, "ONNX", path, ENGINE, problem)
-            )
         local = entry.source.local_path
         model_dir = local.parent if local is not None else None
         out.findings.extend(_external_findings(model, model_dir, path))

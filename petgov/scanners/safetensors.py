@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from petgov.formats import FormatError
 from petgov.formats.safetensors import read_header
 from petgov.inventory import formats as F
-from petgov.scanners.format_findings import malformed
+from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.safetensors"
 RULE = "PG-SER-301"
 KIND = "ser.safetensors_malformed"
+MALFORMED = MalformedRule(ENGINE, RULE, KIND, "safetensors")
 
 
 class SafetensorsScanner(ItemScanner):
@@ -31,18 +31,9 @@ class SafetensorsScanner(ItemScanner):
     def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
         out = ScanResult()
         path = entry.item.path
-        try:
-            with entry.source.open() as fh:
-                header = read_header(fh, entry.source.size)
-        except FormatError as exc:
-            out.findings.append(malformed(RULE, KIND, "safetensors", path, ENGINE, exc))
-            out.scanned(path, ENGINE, f"header unreadable: {exc.code}")
+        header = read_structure(entry, read_header, MALFORMED, out)
+        if header is None:
             return out
-        except OSError as exc:
-            out.not_scanned(path, ENGINE, f"read failed: {exc}", error=True)
-            return out
-        for problem in header.problems[:20]:
-            out.findings.append(malformed(RULE, KIND, "safetensors", path, ENGINE, problem))
         out.scanned(path, ENGINE, f"{len(header.tensors)} tensors")
         out.facts[path] = {
             "safetensors.tensors": len(header.tensors),
