@@ -13,28 +13,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from petgov.demo import write_key_pair
 from petgov.provenance.interface import TrustMaterial
 from petgov.provenance.modelsig import sign_model, verify_model
 
 
 def _keys(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
     priv, pub = folder / "k.pem", folder / "k.pub"
-    priv.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    pub.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    write_key_pair(ec.generate_private_key(ec.SECP256R1()), priv, pub)
     return priv, pub
 
 

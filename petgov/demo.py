@@ -10,6 +10,7 @@ import json
 import struct
 import sys
 from pathlib import Path
+from typing import Any
 
 from petgov.util.atomic import write_bytes_atomic, write_text_atomic
 
@@ -100,14 +101,13 @@ def write_demo(out: Path) -> list[Path]:
     return sorted(files)
 
 
-def write_demo_key(out: Path) -> tuple[Path, Path]:
-    """An EC P-256 key pair for the demo's sign/verify step (demo only: unencrypted)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+def write_key_pair(key: Any, private: Path, public: Path) -> None:
+    """Write ``key`` (EC, X25519, ...) as unencrypted PKCS#8 PEM and its public key as SPKI PEM.
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = out / "keys" / "demo-signing.pem"
-    public = out / "keys" / "demo-signing.pub.pem"
+    For demos and tests only: a real signing key belongs in a KMS or an encrypted file.
+    """
+    from cryptography.hazmat.primitives import serialization
+
     private.parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(
         private,
@@ -123,6 +123,15 @@ def write_demo_key(out: Path) -> tuple[Path, Path]:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ),
     )
+
+
+def write_demo_key(out: Path) -> tuple[Path, Path]:
+    """An EC P-256 key pair for the demo's sign/verify step."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = out / "keys" / "demo-signing.pem"
+    public = out / "keys" / "demo-signing.pub.pem"
+    write_key_pair(ec.generate_private_key(ec.SECP256R1()), private, public)
     return private, public
 
 

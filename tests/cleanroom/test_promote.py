@@ -24,7 +24,7 @@ from petgov.cleanroom.destination import ARTIFACT, Destination
 from petgov.cleanroom.envelope import open_envelope, spki_sha256
 from petgov.cleanroom.promote import Promotion, promote
 from petgov.cleanroom.sweep import sweep
-from petgov.demo import harmless_payload_pickle, pii_csv, safetensors_bytes
+from petgov.demo import harmless_payload_pickle, pii_csv, safetensors_bytes, write_key_pair
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -244,16 +244,8 @@ def test_sweep_removes_expired_releases_and_logs_them(tmp_path: Path) -> None:
 def test_operator_key_signs_receipt_and_audit_records(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    operator = ec.generate_private_key(ec.SECP256R1())
-    (tmp_path / "operator.pem").write_bytes(
-        operator.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
     pub = tmp_path / "operator.pub"
-    pub.write_bytes(_pem(operator))
+    write_key_pair(ec.generate_private_key(ec.SECP256R1()), tmp_path / "operator.pem", pub)
     key = x25519.X25519PrivateKey.generate()
     room = _room(tmp_path, operator_key="operator.pem")
     result = _run(tmp_path, room, _model(tmp_path), key)

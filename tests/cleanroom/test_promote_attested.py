@@ -13,12 +13,11 @@ import json
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import x25519
 
 from petgov.cleanroom.binding import expected_report_data
 from petgov.cleanroom.envelope import spki_sha256
-from petgov.demo import safetensors_bytes
+from petgov.demo import safetensors_bytes, write_key_pair
 from tests.attestation.test_tokens import jwks, real_payload, sign
 from tests.conftest import corpus_path
 
@@ -27,18 +26,7 @@ pytestmark = pytest.mark.corpus
 
 def _setup(tmp: Path, room: str) -> tuple[x25519.X25519PrivateKey, Path, Path]:
     key = x25519.X25519PrivateKey.generate()
-    (tmp / "tee.pub").write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    (tmp / "tee.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    write_key_pair(key, tmp / "tee.key", tmp / "tee.pub")
     model = tmp / "model"
     model.mkdir()
     (model / "model.safetensors").write_bytes(safetensors_bytes())

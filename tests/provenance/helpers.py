@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from petgov.demo import write_key_pair
 
 
 def write_keypair(folder: Path, name: str = "signer") -> tuple[Path, Path]:
     """A fresh P-256 key pair as PEM files: (private, public)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    priv = folder / f"{name}.pem"
-    pub = folder / f"{name}.pub"
-    priv.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    pub.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    priv, pub = folder / f"{name}.pem", folder / f"{name}.pub"
+    write_key_pair(ec.generate_private_key(ec.SECP256R1()), priv, pub)
     return priv, pub
 
 
