@@ -56,7 +56,8 @@ def read_structure(
     """Parse ``entry`` with ``parse``; None when there is nothing more to judge.
 
     A parse failure is a finding (the file was read, and it is damaged); an I/O failure is an
-    error coverage entry (nothing was judged). Problems the parser collected become findings.
+    error coverage entry (nothing was judged). Problems the parser collected become findings,
+    and the metadata strings of a header that has them go to the secrets detector.
     """
     path = entry.item.path
     try:
@@ -71,4 +72,12 @@ def read_structure(
         return None
     problems: list[Problem] = list(getattr(parsed, "problems", ()))
     out.findings += [malformed(rule, path, p) for p in problems[:MAX_PROBLEMS]]
+    strings = getattr(parsed, "strings", None)
+    if strings is not None:  # header metadata: checked for secrets here, parsed only once
+        from petgov.scanners.secrets import ENGINE as SECRETS
+        from petgov.scanners.secrets import located_string_findings
+
+        pairs = [({"metadata_key": k}, v) for k, v in strings() if isinstance(v, str)]
+        out.findings += located_string_findings(path, pairs)
+        out.scanned(path, SECRETS, "header metadata strings")
     return parsed

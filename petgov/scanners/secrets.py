@@ -2,11 +2,11 @@
 
 Detection uses Yelp's detect-secrets plugins as a library (their patterns and validation, run
 over whole texts), plus petgov's own patterns for AI providers and Hugging Face that the plugin
-set lacks. Model headers (safetensors ``__metadata__``, GGUF key-values, ONNX
-``metadata_props``) are read by :mod:`petgov.formats` readers, never by a framework; string
-constants inside pickles come from the pickle scanner's static VM
-(:func:`pickle_string_findings`). A report holds only a redacted form and a fingerprint, never
-the value.
+set lacks. Strings inside model files come from the scanner that already parsed the file
+(:func:`located_string_findings`): model-header metadata (safetensors ``__metadata__``, GGUF
+key-values, ONNX ``metadata_props``) from the header scanners, string constants inside pickles
+from the static pickle VM. A report holds only a redacted form and a fingerprint, never the
+value.
 """
 
 from __future__ import annotations
@@ -31,11 +31,6 @@ TEXT_FORMATS = frozenset(
     {F.JSON, F.YAML, F.TOML, F.TEXT, F.MARKDOWN, F.PYTHON, F.CSV, F.TSV, F.JSONL}
 )
 # format -> (reader module, function(fh, size) returning an object with .strings())
-HEADER_READERS = {
-    F.SAFETENSORS: ("petgov.formats.safetensors", "read_header"),
-    F.GGUF: ("petgov.formats.gguf", "read_header"),
-    F.ONNX: ("petgov.formats.onnx", "read_model"),
-}
 
 
 @dataclass(frozen=True)
@@ -250,7 +245,7 @@ def _join(value: Any) -> str:
 
 
 class SecretsScanner(ItemScanner):
-    """Finds credentials in text files, notebooks and model-header metadata."""
+    """Finds credentials in text files and notebooks (model files: see the module docstring)."""
 
     name: ClassVar[str] = "secrets"
     version: ClassVar[str] = "1"
@@ -262,14 +257,11 @@ class SecretsScanner(ItemScanner):
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
         fmt = entry.item.format
-        return fmt in TEXT_FORMATS or fmt == F.NOTEBOOK or fmt in HEADER_READERS
+        return fmt in TEXT_FORMATS or fmt == F.NOTEBOOK
 
     def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
         result = ScanResult()
         item = entry.item
-        if item.format in HEADER_READERS:
-            self._scan_header(entry, result)
-            return result
         if item.size > MAX_TEXT:
             result.not_scanned(item.path, ENGINE, "text larger than 32 MiB")
             return result
@@ -288,25 +280,6 @@ class SecretsScanner(ItemScanner):
         self._report(item.path, find_secrets(text), {}, result)
         result.scanned(item.path, ENGINE)
         return result
-
-    def _scan_header(self, entry: Entry, result: ScanResult) -> None:
-        item = entry.item
-        module_name, func = HEADER_READERS[item.format]
-        try:
-            reader = getattr(importlib.import_module(module_name), func)
-        except (ImportError, AttributeError):
-            result.not_scanned(item.path, ENGINE, f"no {item.format} header reader in this build")
-            return
-        try:
-            with entry.source.open() as fh:
-                header = reader(fh, item.size)
-        except ValueError as exc:  # FormatError: the format scanner reports the damage
-            result.not_scanned(item.path, ENGINE, f"header unreadable: {exc}", error=True)
-            return
-        for key, value in header.strings():
-            if isinstance(value, str):
-                self._report(item.path, find_secrets(value), {"metadata_key": key}, result)
-        result.scanned(item.path, ENGINE, "header metadata strings")
 
     def _report(
         self, path: str, secrets: list[Secret], where: dict[str, Any], result: ScanResult
@@ -346,12 +319,15 @@ def secret_finding(s: Secret, path: str, where: Mapping[str, Any]) -> Finding:
     )
 
 
-def pickle_string_findings(path: str, strings: Sequence[tuple[int, str]]) -> list[Finding]:
-    """Secrets among the string constants the static pickle VM collected (never unpickled).
+def located_string_findings(
+    path: str, strings: Sequence[tuple[Mapping[str, Any], str]]
+) -> list[Finding]:
+    """Secrets among strings a structure scanner already parsed, each with where it sits.
 
-    The strings are joined one per line and run through :func:`find_secrets` once (one pass of
-    every detector, not one per string); each hit is located at the byte offset of the string
-    holding it. The pickle scanner calls this, since it already walks the opcodes.
+    Pickle string constants (by byte offset) and model-header metadata (by key) come here from
+    the scanner that parsed them, so no file is parsed twice. The strings are joined one per
+    line and run through :func:`find_secrets` once (one pass of every detector, not one per
+    string); each hit is located where the string holding it was.
     """
     if not strings:
         return []
@@ -364,5 +340,10 @@ def pickle_string_findings(path: str, strings: Sequence[tuple[int, str]]) -> lis
     out = []
     for secret in find_secrets(joined):
         index = max(bisect.bisect_right(starts, secret.line - 1) - 1, 0)
-        out.append(secret_finding(secret, path, {"offset": strings[index][0]}))
+        out.append(secret_finding(secret, path, strings[index][0]))
     return out
+
+
+def pickle_string_findings(path: str, strings: Sequence[tuple[int, str]]) -> list[Finding]:
+    """Secrets among the string constants the static pickle VM collected (never unpickled)."""
+    return located_string_findings(path, [({"offset": at}, text) for at, text in strings])

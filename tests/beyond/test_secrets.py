@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +61,7 @@ def test_repo_of_configs_notebooks_cards_datasets(tmp_path: Path) -> None:
             "clean.yaml": "lr: 0.1\n",
         },
     )
-    doc = run(repo, "secrets")
+    doc = run(repo, "secrets", "safetensors")  # header strings: checked by the header's scanner
     found = sorted((Path(f["path"]).name, f["kind"]) for f in doc["findings"])
     assert found == [
         ("README.md", "secret.cloud_key"),
@@ -84,15 +86,33 @@ def test_repo_of_configs_notebooks_cards_datasets(tmp_path: Path) -> None:
     assert {"clean.yaml", "model.safetensors", "train.ipynb"} <= scanned
 
 
-def test_broken_header_is_coverage_not_crash(tmp_path: Path) -> None:
-    bad = struct.pack("<Q", 10**6) + b"{"
-    repo = write(tmp_path / "m", {"model.safetensors": bad + bytes(64)})
-    doc = run(repo, "secrets")
-    assert kinds(doc) == []
-    assert [c["status"] for c in doc["coverage"] if c["engine"] == "petgov.secrets"] in (
-        ["error"],
-        [],
-    )
+def test_broken_header_is_a_finding_and_its_strings_are_not_claimed(tmp_path: Path) -> None:
+    header = b'{"__metadata__": {"uploader": "%s"}, "w": {"dtype"' % HF_TOKEN.encode()
+    bad = struct.pack("<Q", len(header)) + header  # sniffs as safetensors; JSON is cut off
+    repo = write(tmp_path / "m", {"model.safetensors": bad})
+    doc = run(repo, "secrets", "safetensors")
+    assert kinds(doc) == ["ser.safetensors_malformed"]
+    assert [c for c in doc["coverage"] if c["engine"] == "petgov.secrets"] == []
+
+
+def test_header_is_parsed_once_for_structure_and_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from petgov.formats import safetensors as reader
+    from petgov.scanners import safetensors as scanner
+
+    calls: list[int] = []
+    real = reader.read_header
+
+    def counting(fh: Any, size: int) -> Any:
+        calls.append(size)
+        return real(fh, size)
+
+    monkeypatch.setattr(scanner, "read_header", counting)
+    monkeypatch.setattr(reader, "read_header", counting)  # any other reader of the header
+    repo = write(tmp_path / "m", {"model.safetensors": _safetensors({"uploader": HF_TOKEN})})
+    doc = run(repo, "secrets", "safetensors")
+    assert kinds(doc) == ["secret.hf_token"] and len(calls) == 1
 
 
 def test_gguf_key_value_secret(tmp_path: Path) -> None:
@@ -107,7 +127,7 @@ def test_gguf_key_value_secret(tmp_path: Path) -> None:
         bytes(32),
     )
     repo = write(tmp_path / "m", {"model.gguf": data})
-    doc = run(repo, "secrets")
+    doc = run(repo, "secrets", "gguf")
     assert kinds(doc) == ["secret.hf_token"]
     assert doc["findings"][0]["location"] == {"metadata_key": "general.source.url"}
     assert HF_TOKEN not in json.dumps(doc)
