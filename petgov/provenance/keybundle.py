@@ -124,6 +124,13 @@ def sign_dsse(
 
 def verify_dsse(bundle: Mapping[str, Any], public_key: Any) -> tuple[str, bytes]:
     """Check a DSSE envelope's signature; returns (payload type, payload bytes)."""
+    payload_type, payload, _ = verify_dsse_signature(bundle, public_key)
+    return payload_type, payload
+
+
+def verify_dsse_signature(bundle: Mapping[str, Any], public_key: Any) -> tuple[str, bytes, bytes]:
+    """Check a DSSE envelope's signature; returns (payload type, payload, the signature that
+    verified): the signature is what log entries and timestamps must name."""
     env = bundle.get("dsseEnvelope")
     if not isinstance(env, Mapping):
         raise VerificationError("bundle has no DSSE envelope")
@@ -134,10 +141,11 @@ def verify_dsse(bundle: Mapping[str, Any], public_key: Any) -> tuple[str, bytes]
         raise VerificationError("DSSE envelope lacks a payload type or signatures")
     message = pae(payload_type, payload)
     for entry in sigs:
-        if isinstance(entry, Mapping) and _check(
-            public_key, _b64(entry.get("sig"), "sig"), message
-        ):
-            return payload_type, payload
+        if not isinstance(entry, Mapping):
+            continue
+        sig = _b64(entry.get("sig"), "sig")
+        if _check(public_key, sig, message):
+            return payload_type, payload, sig
     raise VerificationError("DSSE signature does not verify with this key")
 
 
@@ -155,22 +163,39 @@ def subject_digests(payload: bytes) -> set[str]:
 
 
 def verify_bundle(
-    bundle: Mapping[str, Any], public_key: Any, artifact_sha256: str, artifact: bytes | None = None
+    bundle: Mapping[str, Any],
+    public_key: Any,
+    artifact_sha256: str,
+    artifact: bytes | None = None,
+    *,
+    trust_root: Path | None = None,
 ) -> dict[str, Any]:
     """Verify a public-key bundle over an artifact (by its sha256, and its bytes if at hand).
 
     DSSE bundles: signature over the PAE, then the artifact digest must be a statement subject.
     Message-signature bundles: the recorded digest must equal the artifact's, and the signature
     is checked over the artifact bytes (ECDSA/RSA/Ed25519 sign the message, not the digest).
-    Returns a small dict: kind, payload (statement dict for DSSE).
+    Log entries and timestamps the bundle carries are verified against ``trust_root`` or the
+    bundle is refused (:mod:`petgov.provenance.tlog`).
+    Returns a small dict: kind, payload (statement dict for DSSE), what the log material proved.
     """
+    from petgov.provenance.tlog import check_log_material, check_media_type
+
+    check_media_type(bundle)
     if "dsseEnvelope" in bundle:
-        payload_type, payload = verify_dsse(bundle, public_key)
+        payload_type, payload, sig = verify_dsse_signature(bundle, public_key)
         if payload_type != INTOTO_PAYLOAD_TYPE:
             raise VerificationError(f"unexpected DSSE payload type {payload_type!r}")
         if artifact_sha256.lower() not in subject_digests(payload):
             raise VerificationError("the signed statement is for a different artifact")
-        return {"kind": "dsse", "statement": json.loads(payload)}
+        log = check_log_material(
+            bundle,
+            public_key=public_key,
+            signature=sig,
+            artifact_sha256=None,
+            trust_root=trust_root,
+        )
+        return {"kind": "dsse", "statement": json.loads(payload), "log": log.to_dict()}
     msg = bundle.get("messageSignature")
     if not isinstance(msg, Mapping):
         raise VerificationError("bundle has neither a DSSE envelope nor a message signature")
@@ -185,7 +210,14 @@ def verify_bundle(
         raise VerificationError("message signatures need the artifact bytes")
     if not _check(public_key, sig, artifact):
         raise VerificationError("signature does not verify with this key")
-    return {"kind": "message"}
+    log = check_log_material(
+        bundle,
+        public_key=public_key,
+        signature=sig,
+        artifact_sha256=artifact_sha256,
+        trust_root=trust_root,
+    )
+    return {"kind": "message", "log": log.to_dict()}
 
 
 def read_bundle(path: Path) -> dict[str, Any]:

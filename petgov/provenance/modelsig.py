@@ -21,7 +21,13 @@ from typing import Any
 
 from petgov.errors import UsageError, VerificationError
 from petgov.provenance.interface import TrustMaterial, Verified
-from petgov.provenance.keybundle import key_fingerprint, load_public_key, read_bundle
+from petgov.provenance.keybundle import (
+    key_fingerprint,
+    load_public_key,
+    read_bundle,
+    verify_dsse_signature,
+)
+from petgov.provenance.tlog import check_log_material
 
 SIGNATURE_NAME = "model.sig"
 GIT_PATHS = (".git", ".gitattributes", ".github", ".gitignore")
@@ -225,15 +231,30 @@ def verify_model(
             raise
         except Exception as exc:  # model-signing raises ValueError and library errors alike
             raise VerificationError(f"signature does not verify: {_short(exc)}") from exc
+    detail: dict[str, Any] = {"unsigned_files": extras, "format": "model-signing"}
     if method == "certificate":
         identity = _leaf_identity(signature)
+    elif method == "key":  # model-signing ignores log material in key bundles; petgov does not
+        assert trust.key is not None
+        detail["log"] = _key_bundle_log(signature, trust.key, trust.trust_root)
     return Verified(
         method=method,
         identity=identity,
         digest="sha256:" + manifest.subject_sha256,
         files=manifest.files,
-        detail={"unsigned_files": extras, "format": "model-signing"},
+        detail=detail,
     )
+
+
+def _key_bundle_log(signature: Path, key: Path, trust_root: Path | None) -> dict[str, Any]:
+    """Verify the log entries and timestamps a key-signed model.sig carries, or refuse it."""
+    bundle = read_bundle(signature)
+    public_key = load_public_key(key)
+    _, _, sig = verify_dsse_signature(bundle, public_key)
+    log = check_log_material(
+        bundle, public_key=public_key, signature=sig, artifact_sha256=None, trust_root=trust_root
+    )
+    return log.to_dict()
 
 
 def _short(exc: Exception) -> str:

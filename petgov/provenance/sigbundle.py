@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from petgov.errors import UsageError, VerificationError
 from petgov.provenance.interface import TrustMaterial, Verified
@@ -16,6 +15,7 @@ from petgov.provenance.keybundle import (
     subject_digests,
     verify_bundle,
 )
+from petgov.provenance.tlog import brief, load_trusted_root
 
 MAX_ARTIFACT_BYTES = 1 << 30  # message signatures are checked over the bytes in memory
 
@@ -45,30 +45,6 @@ def sha256_file(path: Path) -> str:
         raise VerificationError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def _trusted_root(path: Path) -> Any:
-    import json
-
-    from sigstore.models import TrustedRoot
-
-    try:
-        doc = json.loads(path.read_bytes())
-        if isinstance(doc, dict) and "trustedRoot" in doc:  # a client trust config
-            import tempfile
-
-            with tempfile.TemporaryDirectory(prefix="petgov-trust-") as tmp:
-                inner = Path(tmp, "trusted_root.json")
-                inner.write_text(json.dumps(doc["trustedRoot"]))
-                return TrustedRoot.from_file(str(inner))
-        return TrustedRoot.from_file(str(path))
-    except (OSError, ValueError) as exc:
-        raise VerificationError(f"cannot load trusted root {path}: {_brief(exc)}") from exc
-    except Exception as exc:  # sigstore/pydantic raise their own errors on bad roots
-        raise VerificationError(
-            f"invalid trusted root {path}: {_brief(exc)}",
-            hint="pass a Sigstore trusted_root.json or client trust config file",
-        ) from exc
-
-
 def verify_file(artifact: Path, signature: Path, trust: TrustMaterial) -> Verified:
     """Verify a single-file bundle over ``artifact``; raise VerificationError when it fails."""
     if trust.method == "key":
@@ -79,7 +55,7 @@ def verify_file(artifact: Path, signature: Path, trust: TrustMaterial) -> Verifi
             digest, data_or_none = sha256_file(artifact), None
         else:
             data_or_none, digest = _artifact(artifact)
-        info = verify_bundle(bundle, key, digest, data_or_none)
+        info = verify_bundle(bundle, key, digest, data_or_none, trust_root=trust.trust_root)
         return Verified("key", key_fingerprint(key), "sha256:" + digest, detail=info)
     data, digest = _artifact(artifact)
     if trust.method != "sigstore":
@@ -93,7 +69,7 @@ def verify_file(artifact: Path, signature: Path, trust: TrustMaterial) -> Verifi
     from sigstore.models import Bundle
     from sigstore.verify import Verifier, policy
 
-    verifier = Verifier(trusted_root=_trusted_root(trust.trust_root))
+    verifier = Verifier(trusted_root=load_trusted_root(trust.trust_root))
     pol = policy.Identity(identity=trust.identity or "", issuer=trust.issuer)
     try:
         sbundle = Bundle.from_json(signature.read_bytes())
@@ -106,26 +82,9 @@ def verify_file(artifact: Path, signature: Path, trust: TrustMaterial) -> Verifi
     except VerificationError:
         raise
     except (SigstoreError, ValueError, OSError) as exc:
-        raise VerificationError(f"bundle does not verify: {_brief(exc)}") from exc
+        raise VerificationError(f"bundle does not verify: {brief(exc)}") from exc
     except Exception as exc:  # malformed bundles surface as pydantic/attr errors
         raise VerificationError(
-            f"bundle does not verify: {type(exc).__name__}: {_brief(exc)}"
+            f"bundle does not verify: {type(exc).__name__}: {brief(exc)}"
         ) from exc
     return Verified("sigstore", trust.identity or "", "sha256:" + digest)
-
-
-def _brief(exc: Exception) -> str:
-    """A library error in a sentence: pydantic lists every field over many lines with URLs."""
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        try:
-            found = errors()
-        except Exception:  # not pydantic after all
-            found = None
-        if isinstance(found, list) and found and isinstance(found[0], dict):
-            first = found[0]
-            where = ".".join(str(p) for p in first.get("loc", ())) or "document"
-            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            return f"{where}: {first.get('msg', 'invalid')}{more}"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."

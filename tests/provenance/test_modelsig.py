@@ -123,3 +123,26 @@ def test_sigstore_without_trust_root_is_refused_not_fetched() -> None:
 
     with pytest.raises(UsageError, match="trust-root"):
         verify_model(model, model / "model.sig", TrustMaterial(identity=IDENTITY, issuer=ISSUER))
+
+
+def test_key_signed_model_with_unchecked_log_entries_is_refused(tmp_path: Path) -> None:
+    """model-signing ignores log material in key bundles; a log entry grafted onto one (here a
+    real Rekor entry of another signature) must be checked, not waved through (issue 24)."""
+    import json
+
+    model = _copy("elliptic-key", tmp_path)
+    donor = corpus_path(
+        "provenance", "sigstore-conformance", "bundle-verify", "managed-key-happy-path"
+    )
+    entry = json.loads((donor / "bundle.sigstore.json").read_text())["verificationMaterial"][
+        "tlogEntries"
+    ][0]
+    sig = json.loads((model / "model.sig").read_text())
+    sig["verificationMaterial"]["tlogEntries"] = [entry]
+    (model / "model.sig").write_text(json.dumps(sig))
+    key = _trust("elliptic-key").key
+    with pytest.raises(VerificationError, match="without a trusted root"):
+        verify_model(model, model / "model.sig", TrustMaterial(key=key))
+    root = corpus_path("provenance", "trust", "production_trusted_root.json")
+    with pytest.raises(VerificationError, match="different signature"):
+        verify_model(model, model / "model.sig", TrustMaterial(key=key, trust_root=root))
