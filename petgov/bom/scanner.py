@@ -9,12 +9,13 @@ BOM completeness; ``petgov.bom.api`` builds the BOM itself from the same Report.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 from petgov import modelcard
 from petgov.bom.completeness import score
 from petgov.bom.info import gather, relative
-from petgov.model import Finding, Severity
+from petgov.catalog import finding
+from petgov.model import Finding
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 
 ENGINE = "petgov.bom"
@@ -26,6 +27,9 @@ class BomScanner(TargetScanner):
     """Model-card facts and the completeness score of the target's AI-BOM."""
 
     name = "bom"
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {"bom.completeness_low", "bom.lfs_pointer", "bom.card_invalid"}
+    )
     version = "1"
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
@@ -80,7 +84,7 @@ def _findings(
     target: str, facts: dict[str, Any], value: int, missing: list[str], ctx: ScanContext
 ) -> list[Finding]:
     found: list[Finding] = []
-    # A missing license is the license scanner's finding (PG-LIC-001); it still lowers the score.
+    # A missing license is the license scanner's finding; it still lowers the score.
     # Completeness findings only for targets that present themselves as a model
     # (a model card or a transformers config): a lone pickle or a dataset is not asked for a card.
     is_model = any(
@@ -90,61 +94,32 @@ def _findings(
     floor = floor if isinstance(floor, int) else DEFAULT_MIN_COMPLETENESS
     if is_model and value < floor:
         found.append(
-            _finding(
-                "PG-BOM-002",
+            finding(
                 "bom.completeness_low",
-                Severity.LOW,
-                "AI-BOM completeness below threshold",
-                f"AI-BOM completeness {value}/100 is below {floor}; missing: {', '.join(missing)}",
                 target,
+                f"AI-BOM completeness {value}/100 is below {floor}; missing: {', '.join(missing)}",
+                engine=ENGINE,
                 evidence={"completeness": value, "threshold": floor, "missing": missing},
             )
         )
     found.extend(
-        _finding(
-            "PG-BOM-003",
+        finding(
             "bom.lfs_pointer",
-            Severity.MEDIUM,
-            "Git-LFS pointer instead of weights",
+            target.rstrip("/") + "/" + rel,
             f"{rel} is a Git-LFS pointer, not the file it names; the weights were never "
             "fetched, so neither they nor their hash are in the AI-BOM",
-            target.rstrip("/") + "/" + rel,
+            engine=ENGINE,
         )
         for rel in facts.get("bom.lfs_pointers", [])
     )
     error = facts.get("modelcard.error")
     if isinstance(error, str):
         found.append(
-            _finding(
-                "PG-BOM-004",
+            finding(
                 "bom.card_invalid",
-                Severity.LOW,
-                "Model card metadata does not parse",
-                f"the README.md YAML front-matter could not be read: {error}",
                 target,
+                f"the README.md YAML front-matter could not be read: {error}",
+                engine=ENGINE,
             )
         )
     return found
-
-
-def _finding(
-    rule_id: str,
-    kind: str,
-    severity: Severity,
-    title: str,
-    message: str,
-    path: str,
-    evidence: dict[str, Any] | None = None,
-) -> Finding:
-    return Finding(
-        rule_id=rule_id,
-        kind=kind,
-        severity=severity,
-        title=title,
-        message=message,
-        path=path,
-        engine=ENGINE,
-        evidence=evidence or {},
-        cwe=("CWE-1104",) if kind == "bom.lfs_pointer" else (),
-        confidence="high",
-    )

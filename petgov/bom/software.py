@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from petgov.bom.info import ModelInfo
+from petgov.catalog import rule_for
 
 if TYPE_CHECKING:
     from cyclonedx.model.component import Component
@@ -239,7 +240,7 @@ def _vulnerability(
         affects.append(BomTarget(ref=ref, versions=versions))
     props = [
         ("malicious", str(malicious).lower()),
-        ("rule", "PG-DEP-001" if malicious else "PG-DEP-002"),
+        ("rule", rule_for("dependency.malicious" if malicious else "dependency.vulnerable").id),
     ]
     props.extend(("manifest", s) for s in sorted({str(r.get("source", "")) for r in rows}))
     return Vulnerability(

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from petgov.bom import software
 from petgov.bom.software import COMMIT, Facts, Rows
+from petgov.catalog import rule_for
 
 if TYPE_CHECKING:
     from spdx_python_model.bindings.v3_0_1 import Element
@@ -187,7 +188,7 @@ def _vulnerability(
     notes = [
         f"severity: {software.severity(ident, rows)} (OSV)",
         f"malicious: {str(malicious).lower()}",
-        f"rule: {'PG-DEP-001' if malicious else 'PG-DEP-002'}",
+        f"rule: {rule_for('dependency.malicious' if malicious else 'dependency.vulnerable').id}",
         *(f"manifest: {m}" for m in manifests),
     ]
     vuln: Element = spdx.security_Vulnerability(

@@ -82,7 +82,9 @@ def lint_pack(
 
     if pack is not None and not pack.exists():  # nothing to lint: a usage error, not a finding
         raise UsageError(f"rule pack {pack} does not exist", hint="give a pack folder or tarball")
-    problems = lint(_pack_arg(pack), check_kinds=pack is None)
+    from petgov.scanners.registry import declared_kinds
+
+    problems = lint(_pack_arg(pack), declared=declared_kinds() if pack is None else None)
     for line in problems:
         typer.echo(line)
     typer.echo("ok" if not problems else f"{len(problems)} problem(s)")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from petgov.errors import PetgovError
 from petgov.policy.fixtures import EXPECTS
-from petgov.policy.kinds import emitted_kinds
 from petgov.policy.packs import load_pack
 
 
-def lint(pack_path: Path, *, check_kinds: bool = False) -> list[str]:
-    """Problems found; loading errors (bad CEL, duplicate id) come back as the only problem."""
+def lint(pack_path: Path, *, declared: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """Problems found; loading errors (bad CEL, duplicate id) come back as the only problem.
+
+    ``declared`` ({kind: emitters}, for the built-in pack) is checked against the rules: each
+    declared kind needs a rule and each rule's kind a scanner or stage that declares it.
+    """
     try:
         pack = load_pack(pack_path)
     except PetgovError as exc:
@@ -34,8 +38,15 @@ def lint(pack_path: Path, *, check_kinds: bool = False) -> list[str]:
             for e in expects
             if e not in EXPECTS
         )
-    if check_kinds:
-        for kind, where in sorted(emitted_kinds().items()):
+    if declared is not None:
+        for kind, emitters in sorted(declared.items()):
             if kind not in kinds_with_rule:
-                out.append(f"kind {kind} (emitted in {where}) has no rule in {pack.name}")
+                out.append(
+                    f"kind {kind} (declared by {', '.join(emitters)}) has no rule in {pack.name}"
+                )
+        out.extend(
+            f"{r.id}: its kind {r.expr.kind} is declared by no scanner or stage"
+            for r in pack.rules
+            if r.expr.kind is not None and r.expr.kind not in declared
+        )
     return out

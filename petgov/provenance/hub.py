@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from petgov.catalog import finding
 from petgov.errors import PetgovError, UsageError, VerificationError
 from petgov.inventory.hashing import git_blob_sha1, sha256_many
-from petgov.model import Finding, Severity
+from petgov.model import Finding
 from petgov.provenance.hublock import Lock, read_lock
 from petgov.scanners.interface import ScanResult
 from petgov.targets.interface import ResolvedTarget, Source
@@ -102,16 +103,13 @@ def check(target: ResolvedTarget, lock_path: Path | None) -> ScanResult:
     name = target.target
     if not facts.get("hf.pinned"):
         out.findings.append(
-            _finding(
-                "PG-PROV-005",
+            finding(
                 "provenance.unpinned_revision",
-                Severity.MEDIUM,
-                "Hub revision is not pinned to a commit",
+                name,
                 f"revision {facts.get('hf.revision')!r} is a branch or tag and can move; it "
                 f"resolved to {facts.get('hf.commit')} in the local cache",
-                name,
-                revision=facts.get("hf.revision"),
-                commit=facts.get("hf.commit"),
+                engine=ENGINE,
+                evidence={"revision": facts.get("hf.revision"), "commit": facts.get("hf.commit")},
             )
         )
     digests = digest(files_of(target))
@@ -145,16 +143,13 @@ def _against_lock(
         return
     if lock.commit != facts["hf.commit"]:
         out.findings.append(
-            _finding(
-                "PG-PROV-009",
+            finding(
                 "provenance.lock_commit_mismatch",
-                Severity.HIGH,
-                "Hub revision differs from the lock",
+                target.target,
                 f"{lock_path} pins commit {lock.commit}; the target resolved to "
                 f"{facts['hf.commit']} (files were not compared)",
-                target.target,
-                locked=lock.commit,
-                resolved=facts["hf.commit"],
+                engine=ENGINE,
+                evidence={"locked": lock.commit, "resolved": facts["hf.commit"]},
             )
         )
         return
@@ -165,14 +160,12 @@ def _against_lock(
         if want is None:
             bad += 1
             out.findings.append(
-                _finding(
-                    "PG-PROV-007",
+                finding(
                     "provenance.lock_extra_file",
-                    Severity.HIGH,
-                    "File not in the lock",
-                    f"{rel} is in the cached snapshot but not in {lock_path}",
                     d.file.display,
-                    sha256=d.sha256,
+                    f"{rel} is in the cached snapshot but not in {lock_path}",
+                    engine=ENGINE,
+                    evidence={"sha256": d.sha256},
                 )
             )
         elif want != d.sha256:
@@ -182,14 +175,12 @@ def _against_lock(
     for rel in sorted(set(lock.files) - set(seen)):
         bad += 1
         out.findings.append(
-            _finding(
-                "PG-PROV-008",
+            finding(
                 "provenance.lock_missing_file",
-                Severity.MEDIUM,
-                "Locked file missing from the snapshot",
-                f"{rel} is in {lock_path} but not in the cached snapshot; it was not scanned",
                 f"{prefix}/{rel}",
-                sha256=lock.files[rel],
+                f"{rel} is in {lock_path} but not in the cached snapshot; it was not scanned",
+                engine=ENGINE,
+                evidence={"sha256": lock.files[rel]},
             )
         )
     target_facts["hf.lock_verified"] = bad == 0
@@ -200,30 +191,10 @@ def _kind(d: Digested) -> str:
 
 
 def _mismatch(d: Digested, expected: str, check: str, want: str | None) -> Finding:
-    return _finding(
-        "PG-PROV-006",
+    return finding(
         "provenance.hub_digest_mismatch",
-        Severity.CRITICAL,
-        "Hub cache file does not match its digest",
-        f"content sha256 {d.sha256}, but {expected}: the cached file was changed or forged",
         d.file.display,
-        check=check,
-        expected=want,
-        sha256=d.sha256,
-    )
-
-
-def _finding(
-    rule_id: str, kind: str, sev: Severity, title: str, message: str, path: str, **evidence: object
-) -> Finding:
-    return Finding(
-        rule_id=rule_id,
-        kind=kind,
-        severity=sev,
-        title=title,
-        message=message,
-        path=path,
+        f"content sha256 {d.sha256}, but {expected}: the cached file was changed or forged",
         engine=ENGINE,
-        evidence=dict(evidence),
-        cwe=("CWE-345",),
+        evidence={"check": check, "expected": want, "sha256": d.sha256},
     )

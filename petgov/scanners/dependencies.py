@@ -11,6 +11,7 @@ import posixpath
 from pathlib import Path
 from typing import Any, ClassVar
 
+from petgov.catalog import finding
 from petgov.deps import manifests
 from petgov.deps.manifests import Dependency
 from petgov.model import Coverage, CoverageStatus, Finding, Severity
@@ -24,6 +25,7 @@ class DependencyScanner(TargetScanner):
     """Parses manifests and matches pinned versions against the OSV store."""
 
     name: ClassVar[str] = "dependencies"
+    kinds: ClassVar[frozenset[str]] = frozenset({"dependency.malicious", "dependency.vulnerable"})
     version: ClassVar[str] = "1"
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
@@ -106,13 +108,10 @@ class DependencyScanner(TargetScanner):
 def _finding(dep: Dependency, v: Any) -> Finding:
     at = f"{dep.name}=={dep.version}" if dep.version else f"{dep.name} ({dep.specifier or 'any'})"
     if v.malicious:
-        return Finding(
-            rule_id="PG-DEP-001",
-            kind="dependency.malicious",
-            severity=Severity.CRITICAL,
-            title="Known malicious package",
-            message=f"{at} is a known malicious package ({v.id}): {v.summary}",
-            path=dep.source,
+        return finding(
+            "dependency.malicious",
+            dep.source,
+            f"{at} is a known malicious package ({v.id}): {v.summary}",
             engine=ENGINE,
             location={"line": dep.line} if dep.line else {},
             evidence={
@@ -121,17 +120,12 @@ def _finding(dep: Dependency, v: Any) -> Finding:
                 "version": dep.version,
                 "aliases": list(v.aliases),
             },
-            cwe=["CWE-506"],
         )
     fix = f"; fixed in {', '.join(v.fixed[:3])}" if v.fixed else "; no fixed version"
-    return Finding(
-        rule_id="PG-DEP-002",
-        kind="dependency.vulnerable",
-        severity=Severity.parse(v.severity),
-        title="Dependency with a known vulnerability",
-        message=f"{at} is affected by {v.id} ({', '.join(v.aliases[:2]) or 'no alias'}): "
-        f"{v.summary}{fix}",
-        path=dep.source,
+    return finding(
+        "dependency.vulnerable",
+        dep.source,
+        f"{at} is affected by {v.id} ({', '.join(v.aliases[:2]) or 'no alias'}): {v.summary}{fix}",
         engine=ENGINE,
         location={"line": dep.line} if dep.line else {},
         evidence={
@@ -141,7 +135,7 @@ def _finding(dep: Dependency, v: Any) -> Finding:
             "aliases": list(v.aliases),
             "fixed": list(v.fixed),
         },
-        cwe=["CWE-1395"],
+        severity=Severity.parse(v.severity),
     )
 
 

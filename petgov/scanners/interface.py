@@ -76,6 +76,8 @@ class Scanner(ABC):
     version: ClassVar[str] = "1"
     # Off by default scanners run only when asked for (``--scanner NAME`` or a flag).
     default_enabled: ClassVar[bool] = True
+    # Every finding kind this scanner can emit; `rules lint` checks each has a built-in rule.
+    kinds: ClassVar[frozenset[str]] = frozenset()
 
     def engine_version(self) -> str:
         """Version string recorded in the report's tool.engines."""

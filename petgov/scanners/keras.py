@@ -41,6 +41,9 @@ class KerasScanner(ItemScanner):
     """Judges the model config a Keras loader would follow, for zips and HDF5 alike."""
 
     name: ClassVar[str] = ENGINE
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {"ser.keras_lambda", "ser.keras_module", "ser.keras_custom_object", "ser.keras_malformed"}
+    )
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
         return entry.item.format in (F.KERAS_ZIP, F.HDF5)

@@ -12,9 +12,10 @@ import re
 from typing import ClassVar
 
 from petgov import licensing
+from petgov.catalog import finding
 from petgov.inventory import formats as F
 from petgov.licensing import LicenseInfo
-from petgov.model import Finding, Severity
+from petgov.model import Finding
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 
 ENGINE = "petgov.licenses"
@@ -37,6 +38,9 @@ class LicenseScanner(TargetScanner):
     """Reads card metadata and LICENSE files; normalizes to SPDX; reports review needs."""
 
     name: ClassVar[str] = "licenses"
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {"license.missing", "license.non_commercial", "license.custom", "license.mismatch"}
+    )
     version: ClassVar[str] = "1"
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
@@ -87,14 +91,11 @@ class LicenseScanner(TargetScanner):
         self._flag(chosen, result)
         if cards and files and not _same(cards[0], files[0]):
             result.findings.append(
-                Finding(
-                    rule_id="PG-LIC-004",
-                    kind="license.mismatch",
-                    severity=Severity.LOW,
-                    title="Card license and LICENSE file disagree",
-                    message=f"card says {cards[0].expression}, {files[0].source} reads as "
+                finding(
+                    "license.mismatch",
+                    files[0].source,
+                    f"card says {cards[0].expression}, {files[0].source} reads as "
                     f"{files[0].expression}",
-                    path=files[0].source,
                     engine=ENGINE,
                     evidence={"card": cards[0].expression, "file": files[0].expression},
                     confidence="medium",
@@ -103,27 +104,21 @@ class LicenseScanner(TargetScanner):
         return result
 
     def _missing(self, ctx: ScanContext) -> Finding:
-        return Finding(
-            rule_id="PG-LIC-001",
-            kind="license.missing",
-            severity=Severity.MEDIUM,
-            title="No license found",
-            message="no license in card metadata or a LICENSE file: terms of use are unknown",
-            path=ctx.target.target if ctx.target else ".",
+        return finding(
+            "license.missing",
+            ctx.target.target if ctx.target else ".",
+            "no license in card metadata or a LICENSE file: terms of use are unknown",
             engine=ENGINE,
         )
 
     def _flag(self, info: LicenseInfo, result: ScanResult) -> None:
         if info.non_commercial:
             result.findings.append(
-                Finding(
-                    rule_id="PG-LIC-002",
-                    kind="license.non_commercial",
-                    severity=Severity.MEDIUM,
-                    title="Non-commercial license",
-                    message=f"{info.expression} forbids commercial use; do not ship to production "
+                finding(
+                    "license.non_commercial",
+                    info.source,
+                    f"{info.expression} forbids commercial use; do not ship to production "
                     "without a separate agreement",
-                    path=info.source,
                     engine=ENGINE,
                     evidence={"license": info.expression, "raw": info.raw[:200]},
                     facts=info.facts(),
@@ -131,14 +126,11 @@ class LicenseScanner(TargetScanner):
             )
         if info.custom:
             result.findings.append(
-                Finding(
-                    rule_id="PG-LIC-003",
-                    kind="license.custom",
-                    severity=Severity.LOW,
-                    title="Custom license terms",
-                    message=f"{info.expression} is not an SPDX license: its terms (use "
+                finding(
+                    "license.custom",
+                    info.source,
+                    f"{info.expression} is not an SPDX license: its terms (use "
                     "restrictions, user caps, attribution) need legal review",
-                    path=info.source,
                     engine=ENGINE,
                     evidence={
                         "license": info.expression,

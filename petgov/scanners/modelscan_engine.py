@@ -44,6 +44,7 @@ class ModelscanScanner(ItemScanner):
     """Runs modelscan on every entry whose sniffed format it can read."""
 
     name: ClassVar[str] = ENGINE
+    kinds: ClassVar[frozenset[str]] = frozenset({"ser.modelscan"})
 
     # Formats petgov's own engines cover; modelscan then runs only under --cross-check.
     covered_elsewhere: ClassVar[frozenset[str]] = frozenset(

@@ -28,6 +28,9 @@ class OnnxScanner(ItemScanner):
     """Reads an ONNX ModelProto's graph structure and judges what a loader would follow."""
 
     name: ClassVar[str] = ENGINE
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {"ser.onnx_external_data", "ser.onnx_custom_op", "ser.onnx_malformed"}
+    )
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
         return entry.item.format == F.ONNX

@@ -39,6 +39,15 @@ class PickleScanner(ItemScanner):
     """Static symbolic analysis of every pickle stream an entry holds."""
 
     name: ClassVar[str] = ENGINE
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {
+            "ser.dangerous_global",
+            "ser.unknown_global",
+            "ser.unresolved_global",
+            "ser.malformed_stream",
+            "ser.global_override",
+        }
+    )
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
         return entry.item.format in FORMATS

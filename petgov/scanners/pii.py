@@ -11,13 +11,12 @@ import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from petgov.catalog import finding
 from petgov.inventory import formats as F
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 
 ENGINE = "petgov.pii"
-RULE_COLUMN = "PG-PII-001"
-RULE_TEXT = "PG-PII-002"
 NER_NOTE = (
     "no NLP model: names, locations and organisations are found only from column names and "
     "value shapes (low confidence); pass --nlp-model PATH (a local spaCy model folder) for NER"
@@ -50,6 +49,7 @@ class PiiScanner(TargetScanner):
     """Finds personal data in datasets (CSV/TSV/JSONL/JSON/Parquet/Arrow/text, gzip members)."""
 
     name: ClassVar[str] = "pii"
+    kinds: ClassVar[frozenset[str]] = frozenset({"pii.column", "pii.text"})
     version: ClassVar[str] = "1"
 
     def engine_version(self) -> str:
@@ -249,20 +249,15 @@ def _text_scan(
 
 def _column_finding(path: str, v: Any, sampled: int, rows: int) -> Finding:
     where = "free-text column" if v.free_text else "column"
-    return Finding(
-        rule_id=RULE_COLUMN,
-        kind="pii.column",
-        severity=_SEVERITY.get(v.entity, Severity.LOW),
-        title=f"{v.entity} in {where} '{v.column}'",
-        message=(
-            f"{where} '{v.column}': {v.entity} in {v.hits} of {v.distinct} distinct sampled "
-            f"values ({v.rate:.0%}); sampled {sampled} of {rows} rows"
-        ),
-        path=path,
+    return finding(
+        "pii.column",
+        path,
+        f"{where} '{v.column}': {v.entity} in {v.hits} of {v.distinct} distinct sampled "
+        f"values ({v.rate:.0%}); sampled {sampled} of {rows} rows",
         engine=ENGINE,
         location={"column": v.column},
         evidence={"examples_redacted": list(v.examples), "recognizer": v.recognizer},
-        cwe=("CWE-359",),
+        severity=_SEVERITY.get(v.entity, Severity.LOW),
         confidence=v.confidence,
         facts={
             "entity": v.entity,
@@ -282,20 +277,15 @@ def _text_finding(
 ) -> Finding:
     where = "lines" if is_text else f"column '{field}'"
     recognizer = tally.recognizers.most_common(1)[0][0] if tally.recognizers else ""
-    return Finding(
-        rule_id=RULE_TEXT,
-        kind="pii.text",
-        severity=_SEVERITY.get(entity, Severity.LOW),
-        title=f"{entity} in {'text' if is_text else where}",
-        message=(
-            f"{entity}: {tally.occurrences} occurrence(s) in {tally.cells} of {scan.cells} "
-            f"{'lines' if is_text else 'cells of ' + where} (every cell scanned)"
-        ),
-        path=path,
+    return finding(
+        "pii.text",
+        path,
+        f"{entity}: {tally.occurrences} occurrence(s) in {tally.cells} of {scan.cells} "
+        f"{'lines' if is_text else 'cells of ' + where} (every cell scanned)",
         engine=ENGINE,
         location={} if is_text else {"column": field},
         evidence={"examples_redacted": list(tally.examples), "recognizer": recognizer},
-        cwe=("CWE-359",),
+        severity=_SEVERITY.get(entity, Severity.LOW),
         confidence="high" if tally.max_score >= 0.85 else "medium",
         facts={
             "entity": entity,

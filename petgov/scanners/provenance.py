@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from petgov.catalog import finding
 from petgov.errors import PetgovError
 from petgov.inventory import formats as F
-from petgov.model import Finding, Severity
+from petgov.model import Finding
 from petgov.provenance.interface import TrustMaterial, Verified
 from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner
 
@@ -59,6 +60,19 @@ class ProvenanceScanner(TargetScanner):
     """Signature presence and validity over a whole target."""
 
     name = "provenance"
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {
+            "provenance.unsigned",
+            "provenance.signature_invalid",
+            "provenance.unsigned_file",
+            "provenance.unverified",
+            "provenance.unpinned_revision",
+            "provenance.hub_digest_mismatch",
+            "provenance.lock_extra_file",
+            "provenance.lock_missing_file",
+            "provenance.lock_commit_mismatch",
+        }
+    )
     version = "1"
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
@@ -132,14 +146,12 @@ class ProvenanceScanner(TargetScanner):
         covered.add(sig_display)
         if trust.method is None:
             out.findings.append(
-                _finding(
-                    "PG-PROV-004",
+                finding(
                     "provenance.unverified",
-                    Severity.LOW,
-                    "Signature present but not verified",
+                    sig_display,
                     "no trust material given (--verify-key, --verify-cert-chain or "
                     "--verify-identity/--verify-issuer/--trust-root)",
-                    sig_display,
+                    engine=ENGINE,
                 )
             )
             for p in covered | {str(artifact)}:
@@ -155,15 +167,7 @@ class ProvenanceScanner(TargetScanner):
                 )
         except PetgovError as exc:
             out.findings.append(
-                _finding(
-                    "PG-PROV-002",
-                    "provenance.signature_invalid",
-                    Severity.CRITICAL,
-                    "Signature does not verify",
-                    str(exc)[:400],
-                    sig_display,
-                    cwe="CWE-347",
-                )
+                finding("provenance.signature_invalid", sig_display, str(exc)[:400], engine=ENGINE)
             )
             for p in covered | {str(artifact)}:
                 out.facts.setdefault(p, {}).update(
@@ -173,14 +177,11 @@ class ProvenanceScanner(TargetScanner):
         for extra in result.detail.get("unsigned_files", ()):
             path = str(artifact / extra)
             out.findings.append(
-                _finding(
-                    "PG-PROV-003",
+                finding(
                     "provenance.unsigned_file",
-                    Severity.HIGH,
-                    "File not covered by the signature",
-                    f"{extra} sits in a signed folder but is not in the signed manifest",
                     path,
-                    cwe="CWE-345",
+                    f"{extra} sits in a signed folder but is not in the signed manifest",
+                    engine=ENGINE,
                 )
             )
             out.facts.setdefault(path, {})["provenance.verified"] = False
@@ -240,32 +241,4 @@ def _unsigned(folder: str, files: list[str], paths: dict[str, Any]) -> Finding:
         names = sorted(Path(f).name for f in files)
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         path, what = folder, f"{len(names)} files without model.sig or a Sigstore bundle: {shown}"
-    return _finding(
-        "PG-PROV-001",
-        "provenance.unsigned",
-        Severity.MEDIUM,
-        "No signature covers this model or dataset",
-        what,
-        path,
-    )
-
-
-def _finding(
-    rule_id: str,
-    kind: str,
-    severity: Severity,
-    title: str,
-    message: str,
-    path: str,
-    cwe: str = "CWE-345",
-) -> Finding:
-    return Finding(
-        rule_id=rule_id,
-        kind=kind,
-        severity=severity,
-        title=title,
-        message=message,
-        path=path,
-        engine=ENGINE,
-        cwe=(cwe,),
-    )
+    return finding("provenance.unsigned", path, what, engine=ENGINE)

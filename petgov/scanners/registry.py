@@ -29,6 +29,14 @@ SCANNERS: tuple[str, ...] = (
 )
 
 
+# Pipeline stages that emit findings of their own (before any scanner runs): module:KINDS.
+STAGE_KINDS: tuple[str, ...] = (
+    "petgov.targets.archive:KINDS",
+    "petgov.targets.local:KINDS",
+    "petgov.targets.hf:KINDS",
+)
+
+
 def load(path: str) -> Scanner:
     """Instantiate the scanner class named by ``module:Class``."""
     module_name, _, class_name = path.partition(":")
@@ -65,3 +73,16 @@ def all_scanners(names: Sequence[str] | None = None) -> list[Scanner]:
 def scanner_names() -> list[str]:
     """The names of every registered scanner."""
     return [load(p).name for p in SCANNERS]
+
+
+def declared_kinds() -> dict[str, list[str]]:
+    """{finding kind: the scanners and stages that declare they emit it}."""
+    out: dict[str, list[str]] = {}
+    for scanner in (load(p) for p in SCANNERS):
+        for kind in scanner.kinds:
+            out.setdefault(kind, []).append(scanner.name)
+    for path in STAGE_KINDS:
+        module_name, _, attr = path.partition(":")
+        for kind in getattr(importlib.import_module(module_name), attr):
+            out.setdefault(kind, []).append(module_name)
+    return out

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from petgov.catalog import finding, rule_for
 from petgov.inventory import formats as F
-from petgov.model import Finding, Severity
+from petgov.model import Severity
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 
 ENGINE = "petgov.remote_code"
@@ -40,27 +41,16 @@ MODEL_FORMATS = F.CODE_BEARING | {F.SAFETENSORS, F.TFLITE}
 
 @dataclass(frozen=True)
 class Capability:
-    """One class of behaviour a code file can reach: finding kind, rule, severity, CWE."""
+    """One class of behaviour a code file can reach: its finding kind and how a message says it."""
 
     kind: str
-    rule_id: str
-    severity: Severity
-    cwe: str
     label: str
 
 
-EXEC = Capability(
-    "remote_code.exec", "PG-RC-003", Severity.HIGH, "CWE-94", "runs code or processes"
-)
-NETWORK = Capability(
-    "remote_code.network", "PG-RC-004", Severity.MEDIUM, "CWE-829", "talks to the network"
-)
-DYNAMIC_IMPORT = Capability(
-    "remote_code.dynamic_import", "PG-RC-005", Severity.MEDIUM, "CWE-470", "imports code by name"
-)
-FILE_WRITE = Capability(
-    "remote_code.file_write", "PG-RC-006", Severity.LOW, "CWE-73", "writes or deletes files"
-)
+EXEC = Capability("remote_code.exec", "runs code or processes")
+NETWORK = Capability("remote_code.network", "talks to the network")
+DYNAMIC_IMPORT = Capability("remote_code.dynamic_import", "imports code by name")
+FILE_WRITE = Capability("remote_code.file_write", "writes or deletes files")
 
 # Fully qualified callables -> (capability, what it does).
 CALLS: dict[str, tuple[Capability, str]] = {}
@@ -297,6 +287,17 @@ class RemoteCodeScanner(TargetScanner):
     """Finds code a model load would execute and what that code can reach."""
 
     name: ClassVar[str] = "remote-code"
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {
+            "remote_code.auto_map",
+            "remote_code.external_repo",
+            "remote_code.exec",
+            "remote_code.network",
+            "remote_code.dynamic_import",
+            "remote_code.file_write",
+            "remote_code.unparsable",
+        }
+    )
     version: ClassVar[str] = "1"
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
@@ -366,36 +367,24 @@ class RemoteCodeScanner(TargetScanner):
             present = sorted({p for p in local if p in by_path})
             missing = sorted({p for p in local if p not in by_path})
             result.findings.append(
-                Finding(
-                    rule_id="PG-RC-001",
-                    kind="remote_code.auto_map",
-                    severity=Severity.MEDIUM,
-                    title="Loading this model runs code shipped in the repo",
-                    message=(
-                        f"{posixpath.basename(entry.item.path)} maps classes to repo code; "
-                        f"trust_remote_code=True executes: {', '.join(sorted(set(names)))}"
-                    ),
-                    path=entry.item.path,
+                finding(
+                    "remote_code.auto_map",
+                    entry.item.path,
+                    f"{posixpath.basename(entry.item.path)} maps classes to repo code; "
+                    f"trust_remote_code=True executes: {', '.join(sorted(set(names)))}",
                     engine=ENGINE,
                     evidence={"refs": sorted(set(refs)), "files": present, "missing": missing},
-                    cwe=["CWE-94"],
                 )
             )
         if external:
             result.findings.append(
-                Finding(
-                    rule_id="PG-RC-002",
-                    kind="remote_code.external_repo",
-                    severity=Severity.HIGH,
-                    title="Loading this model runs code from another repository",
-                    message=(
-                        f"{posixpath.basename(entry.item.path)} points at code in other repos, "
-                        f"fetched and executed at load time: {', '.join(sorted(set(external)))}"
-                    ),
-                    path=entry.item.path,
+                finding(
+                    "remote_code.external_repo",
+                    entry.item.path,
+                    f"{posixpath.basename(entry.item.path)} points at code in other repos, "
+                    f"fetched and executed at load time: {', '.join(sorted(set(external)))}",
                     engine=ENGINE,
                     evidence={"refs": sorted(set(external))},
-                    cwe=["CWE-829"],
                 )
             )
 
@@ -409,16 +398,12 @@ class RemoteCodeScanner(TargetScanner):
             hits, _imports = analyze_python(data)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             result.findings.append(
-                Finding(
-                    rule_id="PG-RC-007",
-                    kind="remote_code.unparsable",
-                    severity=Severity.MEDIUM,
-                    title="Shipped Python file does not parse",
-                    message=f"could not parse {posixpath.basename(path)} as Python: "
+                finding(
+                    "remote_code.unparsable",
+                    path,
+                    f"could not parse {posixpath.basename(path)} as Python: "
                     f"{type(exc).__name__}; its behaviour is unknown",
-                    path=path,
                     engine=ENGINE,
-                    cwe=["CWE-94"],
                     confidence="medium",
                 )
             )
@@ -433,17 +418,14 @@ class RemoteCodeScanner(TargetScanner):
             cap = group[0].capability
             calls = sorted({h.call for h in group})
             whats = sorted({h.what for h in group})
-            severity = cap.severity if loaded else _lower(cap.severity)
+            severity = rule_for(cap.kind).severity
+            severity = severity if loaded else _lower(severity)
             where = "executed by trust_remote_code" if loaded else "shipped with the model"
             result.findings.append(
-                Finding(
-                    rule_id=cap.rule_id,
-                    kind=cap.kind,
-                    severity=severity,
-                    title=f"Model code {cap.label}",
-                    message=f"{posixpath.basename(path)} ({where}) {cap.label}: "
-                    f"{', '.join(calls[:8])}",
-                    path=path,
+                finding(
+                    cap.kind,
+                    path,
+                    f"{posixpath.basename(path)} ({where}) {cap.label}: {', '.join(calls[:8])}",
                     engine=ENGINE,
                     location={"line": min((h.line for h in group if h.line), default=0)},
                     evidence={
@@ -452,7 +434,7 @@ class RemoteCodeScanner(TargetScanner):
                         "lines": sorted({h.line for h in group if h.line})[:20],
                         "referenced_by": sorted(set(referenced_by)),
                     },
-                    cwe=[cap.cwe],
+                    severity=severity,
                 )
             )
 

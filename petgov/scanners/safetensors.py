@@ -24,6 +24,7 @@ class SafetensorsScanner(ItemScanner):
     """Checks a safetensors header against the file it describes."""
 
     name: ClassVar[str] = ENGINE
+    kinds: ClassVar[frozenset[str]] = frozenset({"ser.safetensors_malformed"})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
         return entry.item.format == F.SAFETENSORS

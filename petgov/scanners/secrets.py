@@ -248,6 +248,17 @@ class SecretsScanner(ItemScanner):
     """Finds credentials in text files and notebooks (model files: see the module docstring)."""
 
     name: ClassVar[str] = "secrets"
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {
+            "secret.cloud_key",
+            "secret.hf_token",
+            "secret.vcs_token",
+            "secret.ai_api_key",
+            "secret.private_key",
+            "secret.jwt",
+            "secret.other",
+        }
+    )
     version: ClassVar[str] = "1"
 
     def engine_version(self) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from petgov.catalog import finding
 from petgov.inventory import formats as F
-from petgov.model import Coverage, CoverageStatus, Finding, Severity
+from petgov.model import Coverage, CoverageStatus, Finding
 from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner
 from petgov.shadow import policy
 from petgov.shadow.detect import ModelUse, find_uses, notebook_uses
@@ -24,6 +25,13 @@ class ShadowAiScanner(TargetScanner):
     """Lists model uses in .py files and notebooks; judges them against the sanctioned list."""
 
     name: ClassVar[str] = "shadow-ai"
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {
+            "shadow_ai.unsanctioned_model",
+            "shadow_ai.unpinned_revision",
+            "shadow_ai.unsanctioned_provider",
+        }
+    )
     version: ClassVar[str] = "1"
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
@@ -100,14 +108,11 @@ def _findings(use: ModelUse, allowed: policy.SanctionedList) -> list[Finding]:
     if use.kind == "hf_model":
         if use.id is None or not allowed.model_allowed(use.id):
             out.append(
-                Finding(
-                    rule_id="PG-SHA-001",
-                    kind="shadow_ai.unsanctioned_model",
-                    severity=Severity.MEDIUM,
-                    title="Model not on the sanctioned list",
-                    message=f"{use.call}({label!s}) loads a model that is not sanctioned "
+                finding(
+                    "shadow_ai.unsanctioned_model",
+                    use.path,
+                    f"{use.call}({label!s}) loads a model that is not sanctioned "
                     f"({allowed.source})",
-                    path=use.path,
                     engine=ENGINE,
                     location=loc,
                     evidence=ev,
@@ -125,13 +130,10 @@ def _findings(use: ModelUse, allowed: policy.SanctionedList) -> list[Finding]:
             if use.revision and use.pinned:
                 why = f"revision {use.revision[:12]} is not an allowed revision"
             out.append(
-                Finding(
-                    rule_id="PG-SHA-002",
-                    kind="shadow_ai.unpinned_revision",
-                    severity=Severity.LOW,
-                    title="Sanctioned model used at an unreviewed revision",
-                    message=f"{use.call}({label}): {why}",
-                    path=use.path,
+                finding(
+                    "shadow_ai.unpinned_revision",
+                    use.path,
+                    f"{use.call}({label}): {why}",
                     engine=ENGINE,
                     location=loc,
                     evidence=ev,
@@ -139,15 +141,12 @@ def _findings(use: ModelUse, allowed: policy.SanctionedList) -> list[Finding]:
             )
     elif not allowed.provider_allowed(use):
         out.append(
-            Finding(
-                rule_id="PG-SHA-003",
-                kind="shadow_ai.unsanctioned_provider",
-                severity=Severity.MEDIUM,
-                title="AI service not on the sanctioned list",
-                message=f"{use.call} uses {use.provider}"
+            finding(
+                "shadow_ai.unsanctioned_provider",
+                use.path,
+                f"{use.call} uses {use.provider}"
                 + (f" model {use.id}" if use.id else "")
                 + f", which is not sanctioned ({allowed.source})",
-                path=use.path,
                 engine=ENGINE,
                 location=loc,
                 evidence=ev,

@@ -20,11 +20,23 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import IO, Any, cast
 
+from petgov.catalog import finding
 from petgov.inventory import formats as F
-from petgov.model import Coverage, CoverageStatus, Finding, Origin, Severity
+from petgov.model import Coverage, CoverageStatus, Finding, Origin
 from petgov.targets.interface import BytesSource, RawEntry, Source
 
 ENGINE = "petgov.archive"
+KINDS = frozenset(
+    {
+        "archive.path_traversal",
+        "archive.link_member",
+        "archive.bomb",
+        "archive.too_deep",
+        "archive.malformed",
+        "archive.too_many_members",
+        "archive.name_mismatch",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -52,32 +64,6 @@ class LimitExceeded(Exception):
     """A bounded read hit its limit."""
 
 
-def _finding(
-    rule: str, kind: str, sev: Severity, title: str, msg: str, path: str, **evidence: object
-) -> Finding:
-    return Finding(
-        rule_id=rule,
-        kind=kind,
-        severity=sev,
-        title=title,
-        message=msg,
-        path=path,
-        engine=ENGINE,
-        evidence=dict(evidence),
-        cwe=_CWE.get(kind, ()),
-    )
-
-
-_CWE = {
-    "archive.path_traversal": ("CWE-22",),
-    "archive.link_member": ("CWE-59",),
-    "archive.bomb": ("CWE-409",),
-    "archive.malformed": ("CWE-20",),
-    "archive.too_deep": ("CWE-409",),
-    "archive.too_many_members": ("CWE-409",),
-}
-
-
 def read_bounded(fh: IO[bytes], limit: int) -> bytes:
     """Read all of ``fh`` but raise LimitExceeded past ``limit`` bytes."""
     buf = io.BytesIO()
@@ -103,15 +89,13 @@ def expand(entry: RawEntry, fmt: str, limits: ArchiveLimits) -> Expansion:
     out = Expansion()
     if entry.depth >= limits.max_depth:
         out.findings.append(
-            _finding(
-                "PG-TGT-005",
+            finding(
                 "archive.too_deep",
-                Severity.MEDIUM,
-                "Archive nested too deep",
+                entry.path,
                 f"nesting depth {entry.depth + 1} exceeds the limit of {limits.max_depth}; "
                 "its members were not scanned",
-                entry.path,
-                depth=entry.depth + 1,
+                engine=ENGINE,
+                evidence={"depth": entry.depth + 1},
             )
         )
         out.coverage.append(
@@ -125,15 +109,13 @@ def expand(entry: RawEntry, fmt: str, limits: ArchiveLimits) -> Expansion:
         walker(entry, limits, out)
     except Exception as exc:  # any reader error (zip, tar, lzma, zlib, py7zr) is damage
         out.findings.append(
-            _finding(
-                "PG-TGT-006",
+            finding(
                 "archive.malformed",
-                Severity.MEDIUM,
-                "Malformed archive",
+                entry.path,
                 f"the archive could not be read completely ({type(exc).__name__}: {exc}); "
                 "members after the damage were not scanned",
-                entry.path,
-                error=str(exc)[:200],
+                engine=ENGINE,
+                evidence={"error": str(exc)[:200]},
             )
         )
         out.coverage.append(Coverage(entry.path, ENGINE, CoverageStatus.ERROR, str(exc)[:200]))
@@ -290,15 +272,13 @@ def _walk_zip(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
         infos = zf.infolist()
         if len(infos) > limits.max_members:
             out.findings.append(
-                _finding(
-                    "PG-TGT-007",
+                finding(
                     "archive.too_many_members",
-                    Severity.MEDIUM,
-                    "Too many archive members",
+                    entry.path,
                     f"{len(infos)} members exceed the limit of {limits.max_members}; only the "
                     f"first {limits.max_members} were scanned",
-                    entry.path,
-                    members=len(infos),
+                    engine=ENGINE,
+                    evidence={"members": len(infos)},
                 )
             )
             out.coverage.append(
@@ -318,16 +298,13 @@ def _walk_zip(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
             stated = local_name(fh, info)
             if stated is not None and stated != name:
                 out.findings.append(
-                    _finding(
-                        "PG-TGT-008",
+                    finding(
                         "archive.name_mismatch",
-                        Severity.MEDIUM,
-                        "Archive member has two names",
+                        member_path,
                         f"the central directory calls it {name!r}, its local header {stated!r}; "
                         "tools disagree on which to use (a scanner-evasion technique)",
-                        member_path,
-                        member=name,
-                        local_name=stated,
+                        engine=ENGINE,
+                        evidence={"member": name, "local_name": stated},
                     )
                 )
             why = unsafe_member_name(name)
@@ -336,14 +313,12 @@ def _walk_zip(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
             mode = (info.external_attr >> 16) & 0o170000
             if mode == 0o120000:
                 out.findings.append(
-                    _finding(
-                        "PG-TGT-002",
+                    finding(
                         "archive.link_member",
-                        Severity.HIGH,
-                        "Archive member is a link",
-                        f"member {name!r} is a symbolic link; it was not followed",
                         member_path,
-                        member=name,
+                        f"member {name!r} is a symbolic link; it was not followed",
+                        engine=ENGINE,
+                        evidence={"member": name},
                     )
                 )
                 continue
@@ -408,30 +383,23 @@ def _seekable(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> Source 
 
 
 def _traversal(entry: RawEntry, name: str, why: str) -> Finding:
-    return _finding(
-        "PG-TGT-001",
+    return finding(
         "archive.path_traversal",
-        Severity.HIGH,
-        "Archive member escapes the extraction folder",
-        f"member {name!r} has an {why}; extraction would write outside the target",
         f"{entry.path}!/{name}",
-        member=name,
-        reason=why,
+        f"member {name!r} has an {why}; extraction would write outside the target",
+        engine=ENGINE,
+        evidence={"member": name, "reason": why},
     )
 
 
 def _bomb(entry: RawEntry, name: str, size: int, ratio: float) -> Finding:
-    return _finding(
-        "PG-TGT-003",
+    return finding(
         "archive.bomb",
-        Severity.HIGH,
-        "Decompression bomb",
+        f"{entry.path}!/{name}",
         f"member {name!r} expands to {size} bytes (ratio {ratio:.0f}:1), past the limits; "
         "it was not decompressed",
-        f"{entry.path}!/{name}",
-        member=name,
-        size=size,
-        ratio=round(ratio, 1),
+        engine=ENGINE,
+        evidence={"member": name, "size": size, "ratio": round(ratio, 1)},
     )
 
 
@@ -446,14 +414,12 @@ def _walk_tar(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
             count += 1
             if count > limits.max_members:
                 out.findings.append(
-                    _finding(
-                        "PG-TGT-007",
+                    finding(
                         "archive.too_many_members",
-                        Severity.MEDIUM,
-                        "Too many archive members",
-                        f"more than {limits.max_members} members; the rest were not scanned",
                         entry.path,
-                        members=count,
+                        f"more than {limits.max_members} members; the rest were not scanned",
+                        engine=ENGINE,
+                        evidence={"members": count},
                     )
                 )
                 out.coverage.append(
@@ -471,15 +437,12 @@ def _walk_tar(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
                 out.findings.append(_traversal(entry, name, why))
             if member.issym() or member.islnk():
                 out.findings.append(
-                    _finding(
-                        "PG-TGT-002",
+                    finding(
                         "archive.link_member",
-                        Severity.HIGH,
-                        "Archive member is a link",
-                        f"member {name!r} links to {member.linkname!r}; it was not followed",
                         f"{entry.path}!/{name}",
-                        member=name,
-                        link=member.linkname,
+                        f"member {name!r} links to {member.linkname!r}; it was not followed",
+                        engine=ENGINE,
+                        evidence={"member": name, "link": member.linkname},
                     )
                 )
                 continue

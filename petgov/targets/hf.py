@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from petgov.catalog import finding
 from petgov.errors import TargetError
-from petgov.model import Finding, Origin, Severity
+from petgov.model import Origin
 from petgov.targets.interface import (
     DigestMemo,
     FileSource,
@@ -26,6 +27,7 @@ from petgov.targets.interface import (
 
 SCHEME = "hf://"
 ENGINE = "petgov.targets.hf"
+KINDS = frozenset({"provenance.hub_digest_mismatch"})
 COMMIT = re.compile(r"[0-9a-f]{40}")
 _TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
@@ -211,19 +213,13 @@ def _blob(path: Path, blobs: Path, display: str, resolved: ResolvedTarget) -> Pa
     if target is not None and target.parent == blobs and target.is_file():
         return target
     resolved.findings.append(
-        Finding(
-            rule_id="PG-PROV-006",
-            kind="provenance.hub_digest_mismatch",
-            severity=Severity.CRITICAL,
-            title="Hub cache file does not match its digest",
-            message=(
-                f"the cache entry links to {os.readlink(path)!r}, outside this repo's blob store; "
-                "it was not read"
-            ),
-            path=display,
+        finding(
+            "provenance.hub_digest_mismatch",
+            display,
+            f"the cache entry links to {os.readlink(path)!r}, outside this repo's blob store; "
+            "it was not read",
             engine=ENGINE,
             evidence={"link": os.readlink(path), "check": "blob store"},
-            cwe=("CWE-345",),
         )
     )
     return None

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from petgov.catalog import finding
 from petgov.errors import TargetError
 from petgov.model import Finding, Origin, Severity
 from petgov.targets.interface import FileSource, RawEntry, ResolvedTarget, TargetResolver
 
+ENGINE = "petgov.targets"
+KINDS = frozenset({"target.symlink"})
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"})
 
 
@@ -79,18 +82,13 @@ def _link_finding(link: Path, root: Path) -> Finding:
         inside = link.resolve().is_relative_to(root.resolve())
     except (OSError, RuntimeError):  # a loop resolves to an error
         inside = False
-    return Finding(
-        rule_id="PG-TGT-004",
-        kind="target.symlink",
+    return finding(
+        "target.symlink",
+        str(link),
+        f"{link} links to {dest!r}"
+        + ("" if inside else ", which resolves outside the target or loops")
+        + "; its content was not scanned",
+        engine=ENGINE,
         severity=Severity.LOW if inside else Severity.MEDIUM,
-        title="Symbolic link not followed",
-        message=(
-            f"{link} links to {dest!r}"
-            + ("" if inside else ", which resolves outside the target or loops")
-            + "; its content was not scanned"
-        ),
-        path=str(link),
-        engine="petgov.targets",
         evidence={"link": dest, "inside_target": inside},
-        cwe=("CWE-59",),
     )

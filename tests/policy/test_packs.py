@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from petgov.errors import PolicyError
-from petgov.policy.kinds import emitted_kinds
 from petgov.policy.lint import lint
 from petgov.policy.packs import builtin_pack_dir, load_pack
+from petgov.scanners.registry import declared_kinds
 
 RULE = """id: {id}
 title: t
@@ -35,13 +35,22 @@ def test_builtin_rules_test_passes(cli: Callable[..., Any]) -> None:
 
 
 def test_builtin_lint_clean_and_every_kind_has_a_rule() -> None:
-    assert lint(builtin_pack_dir(), check_kinds=True) == []
-    kinds = emitted_kinds()
+    kinds = declared_kinds()
+    assert lint(builtin_pack_dir(), declared=kinds) == []
     assert {"target.symlink", "archive.path_traversal", "archive.bomb", "ser.modelscan"} <= set(
         kinds
     )
     covered = {r.expr.kind for r in load_pack(builtin_pack_dir()).rules}
-    assert set(kinds) <= covered
+    assert set(kinds) == covered
+
+
+def test_lint_names_an_undeclared_kind_and_a_rule_without_emitter() -> None:
+    kinds = declared_kinds()
+    kinds["ser.made_up"] = ["test"]
+    del kinds["archive.bomb"]
+    problems = lint(builtin_pack_dir(), declared=kinds)
+    assert any(p.startswith("kind ser.made_up (declared by test) has no rule") for p in problems)
+    assert "PG-TGT-003: its kind archive.bomb is declared by no scanner or stage" in problems
 
 
 def test_duplicate_id_refused(tmp_path: Path) -> None:
