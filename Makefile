@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PETGOV := $(VENV)/bin/petgov
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,6 +33,13 @@ unit: $(STAMP)
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 test: lint typecheck unit
+
+# The property suites with a longer, freshly random budget (make test runs 100 fixed examples).
+FUZZ_EXAMPLES ?= 2000
+FUZZ_SUITES := tests/formats/test_fuzz.py tests/scanners/test_pickle_fuzz.py \
+	tests/targets/test_archive_fuzz.py tests/attestation/test_fuzz.py
+fuzz: $(STAMP)
+	PETGOV_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 2 -q $(FUZZ_SUITES)
 
 bench: $(STAMP)
 	for b in benchmarks/[!_]*.py; do $(PY) $$b || exit 1; done

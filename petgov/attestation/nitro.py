@@ -63,7 +63,14 @@ def parse(data: bytes) -> tuple[bytes, dict[Any, Any], bytes, bytes]:
     ):
         if not isinstance(body.get(key), kind):
             raise EvidenceFormatError(f"Nitro payload field {key!r} missing or mistyped")
+    if not 0 <= body["timestamp"] <= _MAX_TIMESTAMP_MS:
+        raise EvidenceFormatError(f"Nitro timestamp {body['timestamp']} ms is out of range")
     return protected, body, payload, signature
+
+
+# Milliseconds since the epoch up to year 9999: what a datetime can hold (a larger integer is a
+# forged document, and converting it would raise OverflowError/ValueError past the parser).
+_MAX_TIMESTAMP_MS = 253_402_300_799_999
 
 
 class NitroVerifier(EvidenceVerifier):

@@ -151,7 +151,8 @@ def read_h5_config(fh: IO[bytes]) -> KerasConfig | None:
                 for k in ("model_config", "training_config", "keras_version")
                 if k in f.attrs
             }
-    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError, OverflowError) as exc:
+        # OverflowError: h5py converts a superblock address past ssize_t (a forged file).
         raise FormatError("bad_hdf5", f"HDF5 cannot be read: {str(exc)[:120]}") from None
     if "model_config" not in attrs:
         return None

@@ -116,12 +116,23 @@ def _is_legacy_torch(head: bytes) -> bool:
 
 
 def _is_safetensors(head: bytes, size: int) -> bool:
-    if len(head) < 10:
+    """A plausible length then ``{``; or, whatever the length says, a safetensors-shaped header.
+
+    Structure wins over the length prefix: a header whose length is impossible (2^31, 2^63) is
+    still a safetensors file, one the scanner reports as damaged instead of opaque bytes.
+    """
+    if len(head) < 10 or head[8:9] != b"{":
         return False
     (n,) = struct.unpack("<Q", head[:8])
-    if n < 2 or 8 + n > size:
-        return False
-    return head[8:9] == b"{"
+    if n >= 2 and 8 + n <= size:
+        return True
+    return _SAFETENSORS_KEYS.match(head[8:512]) is not None
+
+
+# The first key of a safetensors header: its metadata block or a tensor entry's fields.
+_SAFETENSORS_KEYS = re.compile(
+    rb'\{\s*"(?:__metadata__"\s*:\s*\{|[^"\\]{1,256}"\s*:\s*\{\s*"(?:dtype|shape|data_offsets)")'
+)
 
 
 def _looks_onnx(head: bytes) -> bool:

@@ -92,7 +92,13 @@ class PickleScanner(ItemScanner):
             )
         else:
             out.scanned(path, SECRETS_ENGINE, "pickle string constants (static VM)")
-        out.scanned(path, ENGINE)
+        if analysis.budget_exceeded is not None:
+            # Everything before the cut was judged (its findings stand); the rest was not.
+            out.not_scanned(
+                path, ENGINE, f"pickle work budget: {analysis.budget_exceeded}; rest not analyzed"
+            )
+        else:
+            out.scanned(path, ENGINE)
         out.facts[path] = {"ser.pickle.globals": sorted({g.dotted for g in analysis.globals})}
         return out
 

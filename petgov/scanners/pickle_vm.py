@@ -29,6 +29,10 @@ MAX_NESTING = 4
 SECRET_MIN = 8
 SECRET_MAX = 64 * 1024
 SECRET_BUDGET = 16 * 1024 * 1024
+# Work bounds per analysis: opcodes executed (the VM runs about a million a second, so ten
+# seconds) and memo entries (each holds a symbol). A stream past either is cut, and said so.
+MAX_OPS = 10_000_000
+MAX_MEMO = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,11 @@ class Analysis:
     strings: list[tuple[int, str]] = field(default_factory=list)
     strings_dropped: int = 0
     _string_chars: int = 0
+    ops: int = 0  # opcodes walked, over every pass and nested pickle
+    max_ops: int = MAX_OPS
+    max_memo: int = MAX_MEMO
+    # Why the walk stopped before the end of the stream because a work bound was reached.
+    budget_exceeded: str | None = None
 
     def keep_string(self, at: int, text: str) -> None:
         """Record a string constant unless it is too short to be a secret or over budget."""
@@ -162,6 +171,14 @@ class Truncated(Exception):
     pass
 
 
+class BudgetExceeded(Exception):
+    """The analysis reached its operation or memo bound at byte ``at``."""
+
+    def __init__(self, message: str, at: int) -> None:
+        super().__init__(message)
+        self.at = at
+
+
 def _line(buf: memoryview | bytes, pos: int, limit: int) -> tuple[bytes, int]:
     end = bytes(buf[pos : min(limit, pos + 65536)]).find(b"\n")
     if end < 0:
@@ -191,14 +208,20 @@ def analyze(
     max_pickles: int = 0,
     *,
     joblib: bool = True,
+    max_ops: int | None = None,
+    max_memo: int | None = None,
 ) -> Analysis:
     """Walk every pickle in ``buf`` from ``start``; record imports, calls and stream breaks.
 
     ``max_pickles`` (legacy torch: 5) stops before the raw storage bytes that follow. With
     ``joblib`` the bytes after a joblib array wrapper are array data (what ``joblib.load``
     reads); when there were any, the stream is walked again as ``pickle.load`` reads it.
+    ``max_ops``/``max_memo`` bound the work: past them the walk stops and ``budget_exceeded``
+    says where, so a 1 GiB stream of APPENDs cannot hold a scan for minutes.
     """
-    out = Analysis()
+    max_ops = MAX_OPS if max_ops is None else max_ops
+    max_memo = MAX_MEMO if max_memo is None else max_memo
+    out = Analysis(max_ops=max_ops, max_memo=max_memo)
     pos = start
     limit = len(buf)
     while pos < limit:
@@ -207,6 +230,9 @@ def analyze(
         except Truncated as exc:
             out.problems.append((limit, f"stream ends early: {exc}"))
             pos = limit
+            break
+        except BudgetExceeded as exc:
+            out.budget_exceeded = f"{exc} at byte {exc.at} of {limit}"
             break
         except (ValueError, IndexError, KeyError, struct.error) as exc:
             out.problems.append((pos, f"malformed pickle: {exc}"))
@@ -221,13 +247,22 @@ def analyze(
         out.problems.append((pos, f"{limit - pos} bytes of trailing data after STOP"))
         break
     out.end = pos
-    if joblib and out.inline_arrays:
-        plain = analyze(buf, start, depth, max_pickles, joblib=False)
+    if joblib and out.inline_arrays and out.budget_exceeded is None:
+        plain = analyze(
+            buf, start, depth, max_pickles, joblib=False, max_ops=max_ops, max_memo=max_memo
+        )
+        out.budget_exceeded = plain.budget_exceeded
         seen = {(g.position, g.dotted) for g in out.globals}
         out.plain_globals = [g for g in plain.globals if (g.position, g.dotted) not in seen]
     if depth < MAX_NESTING:
         for at, inner in out.nested:
-            sub = analyze(inner, 0, depth + 1)
+            left = max_ops - out.ops
+            if left <= 0 or out.budget_exceeded is not None:
+                break
+            sub = analyze(inner, 0, depth + 1, max_ops=left, max_memo=max_memo)
+            out.ops += sub.ops
+            if sub.budget_exceeded is not None:
+                out.budget_exceeded = f"nested pickle at byte {at}: {sub.budget_exceeded}"
             for g in sub.globals:
                 out.globals.append(Global(g.module, g.name, at, f"nested:{g.opcode}"))
             for g in sub.plain_globals:
@@ -249,6 +284,9 @@ def _run_one(
         at = pos
         code = buf[pos]
         pos += 1
+        out.ops += 1
+        if out.ops > out.max_ops:
+            raise BudgetExceeded(f"operation budget of {out.max_ops} opcodes reached", at)
         spec = _OPS.get(code)
         if spec is None:
             raise ValueError(f"unknown opcode 0x{code:02x} at {at}")
@@ -497,10 +535,12 @@ def _step(
         if not stack:
             raise ValueError("PUT on an empty stack")
         memo[int(str(arg))] = stack[-1]
+        _check_memo(memo, at, out)
     elif name == "MEMOIZE":
         if not stack:
             raise ValueError("MEMOIZE on an empty stack")
         memo[len(memo)] = stack[-1]
+        _check_memo(memo, at, out)
     elif name in ("GET", "BINGET", "LONG_BINGET"):
         key = int(str(arg))
         if key not in memo:
@@ -549,6 +589,11 @@ def _step(
     else:
         # Constants and empty containers: push the decoded constant (or a placeholder).
         stack.append(arg if isinstance(arg, (str, bytes, int)) else _UNKNOWN)
+
+
+def _check_memo(memo: dict[int, object], at: int, out: Analysis) -> None:
+    if len(memo) > out.max_memo:
+        raise BudgetExceeded(f"memo budget of {out.max_memo} entries reached", at)
 
 
 # Callables that deserialize their bytes argument: the inner bytes are analyzed too.

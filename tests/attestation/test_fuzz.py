@@ -11,21 +11,17 @@ import contextlib
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from petgov.attestation import cbor, nitro, nvgpu, sevsnp, tdx, tokens
 from petgov.attestation.api import verify_evidence
 from petgov.errors import PetgovError
 from tests.conftest import corpus_path
+from tests.fuzzing import budget, mutated
 
 pytestmark = pytest.mark.corpus
-BUDGET = settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+BUDGET = budget(150)
 NOW = dt.datetime(2024, 9, 17, 20, 48, tzinfo=dt.timezone.utc)
 
 SEEDS = {
@@ -46,25 +42,6 @@ def seed(kind: str) -> bytes:
     if kind == "nitro":
         return base64.b64decode(data)
     return data
-
-
-@st.composite
-def mutated(draw: st.DrawFn, base: bytes) -> bytes:
-    data = bytearray(base)
-    for _ in range(draw(st.integers(1, 6))):
-        op = draw(st.sampled_from(["flip", "truncate", "splice", "byte"]))
-        if not data:
-            break
-        pos = draw(st.integers(0, len(data) - 1))
-        if op == "flip":
-            data[pos] ^= 1 << draw(st.integers(0, 7))
-        elif op == "byte":
-            data[pos] = draw(st.sampled_from([0x00, 0xFF, 0x7F, 0x80, 0x18, 0x1B, 0x5B]))
-        elif op == "truncate":
-            del data[pos:]
-        else:
-            data[pos:pos] = draw(st.binary(max_size=16))
-    return bytes(data)
 
 
 def clean(fn: object, data: bytes) -> None:
@@ -137,3 +114,16 @@ def _encode(value: object) -> bytes:
         return head(4, len(value)) + b"".join(_encode(v) for v in value)
     assert isinstance(value, dict)
     return head(5, len(value)) + b"".join(_encode(k) + _encode(v) for k, v in value.items())
+
+
+def test_nitro_timestamp_past_year_9999_is_a_format_error() -> None:
+    """Regression (found by fuzzing): a forged millisecond timestamp overflowed datetime."""
+    doc = cbor.loads(seed("nitro"))
+    if isinstance(doc, cbor.Tagged):
+        doc = doc.value
+    protected, unprotected, payload, signature = doc
+    body = cbor.loads(payload)
+    body["timestamp"] = 2**62
+    forged = _encode([protected, unprotected, _encode(body), signature])
+    with pytest.raises(PetgovError, match="timestamp"):
+        verify_evidence(forged, "nitro", now=NOW)

@@ -117,3 +117,26 @@ def test_legacy_torch_sequential_pickle_magic() -> None:
     magic = 0x1950A86A20F9469CFC6C
     data = b"\x80\x02\x8a\x0a" + magic.to_bytes(10, "little") + b"." + b"\x80\x02}q\x00."
     assert sniff(BytesSource(data), "old.pt") == F.PYTORCH_LEGACY
+
+
+@pytest.mark.parametrize("length", [2**31, 2**63, 2**64 - 1])
+def test_safetensors_with_an_impossible_header_length_is_still_safetensors(
+    tmp_path: Path, length: int
+) -> None:
+    """Regression: an absurd length prefix made a safetensors file opaque binary: no finding."""
+    header = json.dumps({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+    path = tmp_path / "weights.bin"
+    path.write_bytes(struct.pack("<Q", length) + header + bytes(4))
+    assert sniff(FileSource(path), path.name) == F.SAFETENSORS
+
+    from petgov.pipeline import scan
+
+    report = scan([str(path)])
+    problems = [d.finding for d in report.decisions if d.finding.path == str(path)]
+    assert problems, "the impossible length is a finding"
+    assert any("exceeds" in f.message or "runs past" in f.message for f in problems)
+
+
+def test_json_after_an_absurd_length_is_not_taken_for_safetensors() -> None:
+    data = struct.pack("<Q", 2**40) + b'{"name": "config", "layers": 3}'
+    assert sniff(BytesSource(data), "x.bin") != F.SAFETENSORS
