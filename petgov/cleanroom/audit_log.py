@@ -3,9 +3,12 @@
 Each record carries ``seq``, the previous record's hash and its own hash (SHA-256 over the
 canonical JSON of everything else), optionally an operator signature over that hash. A head
 file beside the log (``LOG.head``: last seq and hash, written atomically after each append)
-makes truncation visible. ``verify`` finds edits, deletions, reordering and truncation and says
-at which record. A crash between the two writes leaves the log one record ahead of its head,
-which verify accepts (and says); a torn final line is repaired on the next append.
+makes truncation visible. A checkpoint (``LOG.checkpoint`` unless the room names another place,
+signed with the operator key when there is one) repeats the last seq and hash, so a log emptied
+or rolled back together with its head still fails: the checkpoint says how long it was.
+``verify`` finds edits, deletions, reordering, truncation and rollback and says at which record.
+A crash between the writes leaves the log one record ahead of its head or checkpoint, which
+verify accepts (and says); a torn final line is repaired on the next append.
 """
 
 from __future__ import annotations
@@ -42,6 +45,28 @@ def head_path(log: Path) -> Path:
     return log.with_name(log.name + ".head")
 
 
+def checkpoint_path(log: Path) -> Path:
+    """Where the checkpoint of ``log`` lives unless a clean room names another place."""
+    return log.with_name(log.name + ".checkpoint")
+
+
+CHECKPOINT_SCHEMA = "petgov-audit-checkpoint-v1"
+
+
+def _checkpoint(record: Mapping[str, Any], signing_key: Any | None) -> dict[str, Any]:
+    """The signed statement 'the log had ``seq`` + 1 records, the last hashing to ``hash``'."""
+    body: dict[str, Any] = {
+        "schema": CHECKPOINT_SCHEMA,
+        "seq": record["seq"],
+        "hash": record["hash"],
+        "time": record["time"],
+    }
+    if signing_key is not None:
+        digest = hashlib.sha256(_canonical(body)).hexdigest()
+        body["sig"] = base64.b64encode(_sign(signing_key, digest)).decode()
+    return body
+
+
 @contextlib.contextmanager
 def _locked(log: Path) -> Iterator[None]:
     lock = log.with_name(log.name + ".lock")
@@ -66,9 +91,20 @@ def _read_lines(log: Path) -> tuple[list[bytes], bytes]:
 class AuditLog:
     """Appends hash-chained records; optionally signs each with an operator key."""
 
-    def __init__(self, path: Path, signing_key: Any | None = None) -> None:
+    def __init__(
+        self, path: Path, signing_key: Any | None = None, checkpoint: Path | None = None
+    ) -> None:
         self.path = Path(path)
         self.signing_key = signing_key
+        self.checkpoint = Path(checkpoint) if checkpoint else checkpoint_path(self.path)
+
+    def last(self) -> tuple[int, str]:
+        """The seq and hash of the last complete record: (-1, GENESIS) for an empty log."""
+        lines, _ = _read_lines(self.path)
+        if not lines:
+            return -1, GENESIS
+        rec = json.loads(lines[-1])
+        return int(rec["seq"]), str(rec["hash"])
 
     def append(self, event: str, data: Mapping[str, Any]) -> dict[str, Any]:
         """Append one decision record durably and return it."""
@@ -95,6 +131,10 @@ class AuditLog:
                 os.fsync(fh.fileno())
             write_text_atomic(
                 head_path(self.path), json.dumps({"seq": record["seq"], "hash": record["hash"]})
+            )
+            self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(
+                self.checkpoint, json.dumps(_checkpoint(record, self.signing_key), sort_keys=True)
             )
             return record
 
@@ -140,13 +180,41 @@ class AuditVerdict:
     notes: list[str] = field(default_factory=list)
 
 
-def verify(path: Path, public_key: Any | None = None) -> AuditVerdict:
-    """Check every link, hash, signature and the head marker of the log at ``path``."""
-    lines, tail = _read_lines(Path(path))
+@dataclass(frozen=True)
+class Position:
+    """A place in the log another record vouches for: a release made when ``seq`` was last."""
+
+    source: str  # what vouches, e.g. "release 2026...-ab12"
+    seq: int
+    hash: str
+
+
+@dataclass
+class RoomHistory:
+    """What the rest of a clean room's state says the log must contain."""
+
+    positions: list[Position] = field(default_factory=list)
+    release_ids: list[str] = field(default_factory=list)  # releases present in the destination
+    used_nonces: int = 0
+
+
+def verify(
+    path: Path,
+    public_key: Any | None = None,
+    *,
+    checkpoint: Path | None = None,
+    history: RoomHistory | None = None,
+) -> AuditVerdict:
+    """Check every link, hash and signature, the head marker, the checkpoint (``LOG.checkpoint``
+    unless given) and, for a room, that the log holds what its releases and nonces say."""
+    path = Path(path)
+    lines, tail = _read_lines(path)
     problems: list[str] = []
     notes: list[str] = []
     prev_hash = GENESIS
     last_seq = -1
+    hashes: dict[int, str] = {}
+    released: set[str] = set()
     for n, line in enumerate(lines, 1):
         try:
             rec = json.loads(line)
@@ -168,9 +236,17 @@ def verify(path: Path, public_key: Any | None = None) -> AuditVerdict:
                 problems.append(f"line {n} (seq {seq}): operator signature missing or invalid")
         prev_hash = stored
         last_seq = seq if isinstance(seq, int) else last_seq
+        if isinstance(seq, int):
+            hashes[seq] = str(stored)
+        data = rec.get("data")
+        if rec.get("event") == "promote.allowed" and isinstance(data, dict):
+            released.add(str(data.get("release_id")))
     if tail:
         notes.append("the final line is incomplete (a crash during append); it is ignored")
-    head_file = head_path(Path(path))
+    history = history or RoomHistory()
+    checkpoint = Path(checkpoint) if checkpoint else checkpoint_path(path)
+    cp_exists = checkpoint.exists()
+    head_file = head_path(path)
     if head_file.exists():
         try:
             head = json.loads(head_file.read_text())
@@ -186,6 +262,63 @@ def verify(path: Path, public_key: Any | None = None) -> AuditVerdict:
                 problems.append(f"head marker at seq {head['seq']} lags the log ({last_seq})")
         except (ValueError, KeyError, TypeError):
             problems.append("head marker is unreadable")
-    elif lines:
+    elif lines or cp_exists or history.positions or history.release_ids or history.used_nonces:
         problems.append("head marker is missing: truncation cannot be ruled out")
+    if cp_exists:
+        problems += _check_checkpoint(checkpoint, public_key, last_seq, hashes, notes)
+    elif last_seq >= 1:  # every completed append wrote one; only the first can be cut short
+        problems.append(f"checkpoint {checkpoint} is missing: a rollback cannot be ruled out")
+    for pos in history.positions:
+        if pos.seq > last_seq:
+            problems.append(
+                f"{pos.source} was made after seq {pos.seq}, but the log ends at seq "
+                f"{last_seq}: truncated, emptied or rolled back"
+            )
+        elif pos.seq >= 0 and hashes.get(pos.seq) != pos.hash:
+            problems.append(
+                f"{pos.source} names record seq {pos.seq} with another hash (rewritten)"
+            )
+    for release_id in history.release_ids:
+        if release_id not in released:
+            problems.append(f"release {release_id} is in the destination but not in the log")
+    if history.used_nonces and not lines:
+        problems.append(
+            f"{history.used_nonces} challenge nonce(s) were used, but the log has no records"
+        )
     return AuditVerdict(ok=not problems, records=len(lines), problems=problems, notes=notes)
+
+
+def _check_checkpoint(
+    checkpoint: Path,
+    public_key: Any | None,
+    last_seq: int,
+    hashes: Mapping[int, str],
+    notes: list[str],
+) -> list[str]:
+    """Problems with the log as measured against its (signed) checkpoint."""
+    try:
+        cp = json.loads(checkpoint.read_text())
+        seq, digest = cp["seq"], cp["hash"]
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            raise TypeError("seq")
+    except (OSError, ValueError, KeyError, TypeError):
+        return [f"checkpoint {checkpoint} is unreadable"]
+    problems: list[str] = []
+    if public_key is not None:
+        body = {k: v for k, v in cp.items() if k != "sig"}
+        signed = hashlib.sha256(_canonical(body)).hexdigest()
+        sig = cp.get("sig")
+        if not isinstance(sig, str) or not _check_sig(public_key, signed, sig):
+            problems.append(f"checkpoint {checkpoint}: operator signature missing or invalid")
+    if seq > last_seq:
+        problems.append(
+            f"log ends at seq {last_seq} but its checkpoint says {seq}: "
+            "truncated, emptied or rolled back"
+        )
+    elif hashes.get(seq) != digest:
+        problems.append(f"record seq {seq} does not match the checkpoint (rewritten)")
+    elif seq == last_seq - 1:
+        notes.append("one record was appended after the checkpoint (crash window)")
+    elif seq < last_seq - 1:
+        problems.append(f"checkpoint at seq {seq} lags the log ({last_seq}): an old checkpoint")
+    return problems

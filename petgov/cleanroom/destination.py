@@ -84,17 +84,25 @@ class Destination:
             if final.exists():
                 raise OutputError(f"release {release_id} already exists at {final}")
             os.rename(staged, final)  # atomic on one filesystem
-            _fsync_dir(Path(self.url))
-            staged.mkdir()  # the staging context removes it again
-            return Release(str(final), manifest)
+            try:
+                _fsync_dir(Path(self.url))
+            except OSError:  # not known to be durable: take it back rather than half-keep it
+                self.remove(Release(str(final), manifest))
+                raise
+            return Release(str(final), manifest)  # the staging context finds its folder gone
         fs = self._fs()
         prefix = f"{self._root()}/{release_id}"
         if fs.exists(f"{prefix}/{MANIFEST}"):
             raise OutputError(f"release {release_id} already exists at {self.url}")
-        fs.put_file(str(staged / ARTIFACT), f"{prefix}/{ARTIFACT}")
-        if (staged / RECEIPT).exists():
-            fs.put_file(str(staged / RECEIPT), f"{prefix}/{RECEIPT}")
-        fs.pipe_file(f"{prefix}/{MANIFEST}", body)  # the commit point
+        try:
+            fs.put_file(str(staged / ARTIFACT), f"{prefix}/{ARTIFACT}")
+            if (staged / RECEIPT).exists():
+                fs.put_file(str(staged / RECEIPT), f"{prefix}/{RECEIPT}")
+            fs.pipe_file(f"{prefix}/{MANIFEST}", body)  # the commit point
+        except OSError:  # without a manifest nothing is visible; tidy what was uploaded
+            with contextlib.suppress(OSError):
+                fs.rm(prefix, recursive=True)
+            raise
         return Release(f"{self.url}/{release_id}", manifest)
 
     def releases(self) -> list[Release]:

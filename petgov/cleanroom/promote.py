@@ -1,8 +1,9 @@
 """`cleanroom promote`: every gate, then encrypt to the attested key, release atomically, audit.
 
-Order matters: the nonce is burned first (no replay even when the promotion is denied); all
-gates are evaluated so a denial lists every reason; only when all pass is the artifact
-encrypted and released; every outcome, allowed or denied, is appended to the audit log.
+Order matters: the nonce is burned first (no replay even when the promotion is denied or the
+release fails); all gates are evaluated so a denial lists every reason; only when all pass is
+the artifact encrypted and released; every outcome (allowed, denied, or failed while writing the
+release) is appended to the audit log, and a release whose record cannot be written is withdrawn.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from petgov.cleanroom import challenges, receipt
+from petgov.cleanroom import challenges, receipt, trust
 from petgov.cleanroom.audit_log import AuditLog
 from petgov.cleanroom.binding import report_data_matches
 from petgov.cleanroom.config import CleanRoom
 from petgov.cleanroom.destination import ARTIFACT, RECEIPT, Destination
 from petgov.cleanroom.envelope import EnvelopeWriter, Recipient, encrypt_stream
-from petgov.errors import PetgovError
+from petgov.cleanroom.room_audit import operator_key
+from petgov.errors import OutputError, PetgovError
 from petgov.inventory import formats as F
 from petgov.model import Action, CoverageStatus, Report, examined_paths
 from petgov.scanners.pii import ENGINE as PII_ENGINE
@@ -68,6 +70,7 @@ class Promotion:
     release_id: str | None = None
     location: str | None = None
     manifest: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)  # what the room's settings relax
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -199,20 +202,6 @@ def attestation_gate(
     return Gate("attestation", not reasons, reasons)
 
 
-def _operator_key(room: CleanRoom) -> Any | None:
-    """The operator's signing key, when the room has one."""
-    if room.operator_key is None:
-        return None
-    from cryptography.hazmat.primitives import serialization
-
-    from petgov.errors import ConfigError
-
-    try:
-        return serialization.load_pem_private_key(room.operator_key.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        raise ConfigError(f"{room.operator_key}: not a usable operator key: {exc}") from exc
-
-
 def _release_id(room: CleanRoom, digest: str | None, now: dt.datetime) -> str:
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{(digest or os.urandom(8).hex())[:16]}-{os.urandom(3).hex()}"
@@ -252,9 +241,10 @@ def promote(
     audit: AuditLog | None = None,
 ) -> Promotion:
     """Run every gate; release only when all pass; audit the decision either way."""
-    operator = _operator_key(room)
-    audit = audit or AuditLog(room.audit_log, signing_key=operator)
+    operator = operator_key(room)
+    audit = audit or AuditLog(room.audit_log, signing_key=operator, checkpoint=room.checkpoint)
     recipient = Recipient.from_pem(tee_key_pem)  # bad key: a usage error, nothing consumed
+    weakened = trust.weakenings(room)  # an empty reference: a config error, nothing consumed
     gates: list[Gate] = []
     try:
         challenges.consume(room.state_dir, nonce, now)
@@ -279,6 +269,8 @@ def promote(
     except PetgovError as exc:
         error = f"evidence unusable: {exc.one_line()}"
     gates.append(attestation_gate(appraisal, room, nonce, recipient.spki_sha256, error))
+    for gate in gates:
+        gate.reasons += weakened.get(gate.name, [])
     result = Promotion(
         allowed=all(g.passed for g in gates),
         cleanroom=room.name,
@@ -286,13 +278,18 @@ def promote(
         artifact_sha256=digest,
         evidence_sha256=evidence_sha,
         gates=gates,
+        warnings=trust.flatten(weakened),
     )
     if not result.allowed:
-        audit.append("promote.denied", _audit_data(result, room))
+        _record(audit, "promote.denied", _audit_data(result, room))
         return result
     dest = Destination(room.destination, room.storage_options)
     release_id = _release_id(room, digest, now)
     expires = now + dt.timedelta(seconds=room.retention_seconds)
+    try:
+        last_seq, last_hash = audit.last()  # signed into the receipt: the log had at least this
+    except (OSError, ValueError, KeyError) as exc:
+        raise _release_failed(audit, result, room, release_id, exc) from None
     manifest: dict[str, Any] = {
         "schema": "petgov-release-v1",
         "release_id": release_id,
@@ -326,20 +323,81 @@ def promote(
         },
         "bom": bom,
         "bom_completeness": score,
+        "audit": {"seq": last_seq, "hash": last_hash},
+        "warnings": result.warnings,
     }
-    with dest.staging() as staged:
-        meta = {"release_id": release_id, "artifact_sha256": digest, "cleanroom": room.name}
-        _encrypt(artifact, staged / ARTIFACT, recipient, meta)
-        manifest["envelope_sha256"] = _sha256_file(staged / ARTIFACT)
-        if operator is not None:
-            bundle = receipt.sign(manifest, operator, key_hint=room.name)
-            (staged / RECEIPT).write_text(json.dumps(bundle, indent=2))
-        release = dest.commit(staged, release_id, manifest)
+    try:  # everything is written under a hidden temp name; the commit is one rename
+        with dest.staging() as staged:
+            meta = {"release_id": release_id, "artifact_sha256": digest, "cleanroom": room.name}
+            _encrypt(artifact, staged / ARTIFACT, recipient, meta)
+            manifest["envelope_sha256"] = _sha256_file(staged / ARTIFACT)
+            if operator is not None:
+                bundle = receipt.sign(manifest, operator, key_hint=room.name)
+                (staged / RECEIPT).write_text(json.dumps(bundle, indent=2))
+            release = dest.commit(staged, release_id, manifest)
+    except (OSError, PetgovError) as exc:
+        raise _release_failed(audit, result, room, release_id, exc) from None
     result.release_id = release_id
     result.location = release.location
     result.manifest = manifest
-    audit.append("promote.allowed", _audit_data(result, room))
+    try:
+        audit.append("promote.allowed", _audit_data(result, room))
+    except OSError as exc:  # an unaudited release must not stay visible
+        dest.remove(release)
+        result.release_id = result.location = result.manifest = None
+        raise _release_failed(audit, result, room, release_id, exc, withdrawn=True) from None
     return result
+
+
+def _why(exc: BaseException) -> str:
+    """One line for an I/O or petgov error: what failed and on which file."""
+    if isinstance(exc, PetgovError):
+        return exc.message
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}"
+    return str(exc)
+
+
+def _record(audit: AuditLog, event: str, data: Mapping[str, Any]) -> None:
+    """Append a decision, or stop with a typed error: a decision must not go unrecorded."""
+    try:
+        audit.append(event, data)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot record the {event} decision in the audit log {audit.path}: {_why(exc)}",
+            hint="make the clean room's state folder writable; nothing was released",
+        ) from None
+
+
+def _release_failed(
+    audit: AuditLog,
+    result: Promotion,
+    room: CleanRoom,
+    release_id: str,
+    exc: BaseException,
+    *,
+    withdrawn: bool = False,
+) -> OutputError:
+    """Record a release that failed after its gates passed, and the error to raise for it.
+
+    The nonce stays burned (as for a denial): evidence is never accepted twice, and a retry
+    asks for a fresh challenge.
+    """
+    step = "recording the release" if withdrawn else "releasing"
+    message = f"{step} into clean room {room.name!r} failed: {_why(exc)}"
+    if withdrawn:
+        message += "; the release was withdrawn"
+    data = {**_audit_data(result, room), "release_id": release_id, "error": message}
+    try:
+        audit.append("promote.failed", data)
+    except OSError as again:
+        message += f"; the audit log could not record it either: {_why(again)}"
+    return OutputError(
+        message,
+        hint="nothing was released and the nonce is used: fix the destination, then ask for "
+        "a fresh challenge and promote again",
+    )
 
 
 def _audit_data(result: Promotion, room: CleanRoom) -> dict[str, Any]:
@@ -352,6 +410,7 @@ def _audit_data(result: Promotion, room: CleanRoom) -> dict[str, Any]:
         "location": result.location,
         "purpose": room.purpose,
         "gates": [asdict(g) for g in result.gates],
+        "warnings": result.warnings,
         "manifest_sha256": hashlib.sha256(
             json.dumps(result.manifest, sort_keys=True).encode()
         ).hexdigest()

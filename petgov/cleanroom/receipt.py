@@ -1,7 +1,9 @@
 """Promotion receipts: a signed in-toto statement of what was released where, under which proof.
 
 subject = the artifact digest; predicate = clean room, release id, evidence digest and verdict,
-policy and AI-BOM digests, purpose and expiry. It is a DSSE envelope (in-toto Statement v1,
+policy and AI-BOM digests, purpose, expiry, the warnings of settings that relaxed a gate, and
+the audit log's last record before the release (so a log emptied or rolled back later
+contradicts a signed receipt). It is a DSSE envelope (in-toto Statement v1,
 ``application/vnd.in-toto+json``) inside a Sigstore bundle v0.3 with a public-key hint, signed
 by the operator's key (ECDSA P-256 / SHA-256), so a third party can check it offline.
 """
@@ -44,6 +46,8 @@ def statement(manifest: Mapping[str, Any]) -> dict[str, Any]:
             "purpose": manifest.get("purpose"),
             "created_at": manifest.get("created_at"),
             "expires_at": manifest.get("expires_at"),
+            "audit": manifest.get("audit"),  # the log position before this release
+            "warnings": list(manifest.get("warnings") or []),  # settings that relaxed a gate
         },
     }
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from petgov.cleanroom.audit_log import AuditLog
 from petgov.cleanroom.config import CleanRoom
 from petgov.cleanroom.destination import Destination, Release
+from petgov.cleanroom.room_audit import open_log
 from petgov.util.clock import parse_instant
 
 
@@ -23,7 +23,7 @@ class Expired:
 def sweep(room: CleanRoom, now: dt.datetime, *, dry_run: bool = False) -> list[Expired]:
     """Find (and unless ``dry_run``, remove and audit) every expired release of ``room``."""
     dest = Destination(room.destination, room.storage_options)
-    audit = AuditLog(room.audit_log)
+    audit = open_log(room)  # signed like promotions, with the room's checkpoint
     out: list[Expired] = []
     for release in dest.releases():
         expires = str(release.manifest.get("expires_at", ""))

@@ -145,18 +145,46 @@ def open_(
 
 @audit_app.command("verify")
 def audit_verify(
-    log: Path = typer.Argument(..., help="The audit log (JSONL)."),
+    log: Path | None = typer.Argument(
+        None, help="The audit log (JSONL); default with --room: the room's log."
+    ),
     key: Path | None = typer.Option(None, "--key", help="Operator public key: check signatures."),
+    room_name: str | None = typer.Option(
+        None,
+        "--room",
+        help="Also check the log against the room's checkpoint, releases, receipts and nonces.",
+    ),
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="The log's checkpoint (default: LOG.checkpoint, or the room's)."
+    ),
+    config: Path | None = CONFIG,
 ) -> int:
-    """Detect edits, deletions, reordering and truncation, and say where."""
+    """Detect edits, deletions, reordering, truncation and rollback, and say where."""
 
-    from petgov.cleanroom.audit_log import verify
-    from petgov.errors import TargetError
+    from petgov.cleanroom.audit_log import checkpoint_path, verify
+    from petgov.errors import TargetError, UsageError
 
-    if not log.exists():
-        raise TargetError(f"{log}: no such audit log")
     public = _operator_public_key(key) if key else None
-    verdict = verify(log, public)
+    if room_name is not None:
+        from dataclasses import replace
+
+        from petgov.cleanroom.config import load
+        from petgov.cleanroom.room_audit import verify_room
+
+        room = load(room_name, config)
+        if log is not None and log.resolve() != room.audit_log.resolve():
+            raise UsageError(f"{log} is not the audit log of clean room {room_name!r}")
+        if checkpoint is not None:
+            room = replace(room, audit_checkpoint=checkpoint)
+        log = room.audit_log
+        verdict = verify_room(room, public)
+    elif log is None:
+        raise UsageError("name the audit log, or the clean room with --room")
+    else:
+        checkpoint = checkpoint or checkpoint_path(log)
+        if not log.exists() and not checkpoint.exists():
+            raise TargetError(f"{log}: no such audit log")
+        verdict = verify(log, public, checkpoint=checkpoint)
     for note in verdict.notes:
         typer.echo(f"note: {note}")
     for problem in verdict.problems:

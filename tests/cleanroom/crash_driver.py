@@ -22,6 +22,7 @@ NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 def main(work: Path) -> None:
     key = serialization.load_pem_private_key((work / "tee.key").read_bytes(), password=None)
+    (work / "ref.yaml").write_text("version: 1\ntype: gcp-cs\n")
     room = from_mapping(
         "crash",
         {

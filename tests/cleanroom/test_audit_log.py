@@ -138,3 +138,101 @@ def test_cli_bad_operator_key_is_a_usage_error(tmp_path: Path, cli) -> None:  # 
             assert res.code == 2, (args, res.stderr)
             assert res.stderr.startswith(f"error: --key {key}"), res.stderr
             assert res.stderr.count("\n") == 1 and "internal error" not in res.stderr
+
+
+def _ec_key(tmp: Path) -> tuple[object, Path]:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from petgov.demo import write_key_pair
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    write_key_pair(key, tmp / "operator.pem", tmp / "operator.pub")
+    return key, tmp / "operator.pub"
+
+
+def test_emptied_log_and_head_fail_verify_even_with_the_operator_key(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Issue 24: an audit log emptied together with its head verified 'OK: 0 records', exit 0."""
+    key, pub = _ec_key(tmp_path)
+    path = _log(tmp_path, key=key)
+    assert cli("cleanroom", "audit", "verify", str(path), "--key", str(pub)).code == 0
+    path.write_bytes(b"")
+    head_path(path).unlink()
+    res = cli("cleanroom", "audit", "verify", str(path), "--key", str(pub))
+    assert res.code == 1, res.stdout + res.stderr
+    assert "its checkpoint says 4" in res.stdout and "TAMPERED: 0 records" in res.stdout
+
+
+def test_deleted_log_and_head_fail_verify(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Deleting both files is no longer 'no such audit log' (exit 2) but a failed check."""
+    path = _log(tmp_path)
+    path.unlink()
+    head_path(path).unlink()
+    v = verify(path)
+    assert not v.ok and any("truncated, emptied or rolled back" in p for p in v.problems)
+    assert any("head marker is missing" in p for p in v.problems)
+    assert cli("cleanroom", "audit", "verify", str(path)).code == 1
+
+
+def test_truncated_log_with_a_matching_head_fails_against_the_checkpoint(tmp_path: Path) -> None:
+    """A log cut back to an older, self-consistent state (head rewritten to match) was OK."""
+    path = _log(tmp_path)
+    lines = _lines(path)[:3]
+    _write(path, lines)
+    last = json.loads(lines[-1])
+    head_path(path).write_text(json.dumps({"seq": last["seq"], "hash": last["hash"]}))
+    v = verify(path)
+    assert not v.ok and v.problems == [
+        "log ends at seq 2 but its checkpoint says 4: truncated, emptied or rolled back"
+    ]
+
+
+def test_checkpoint_kept_elsewhere_catches_a_rollback_of_the_whole_state_folder(
+    tmp_path: Path,
+) -> None:
+    """Log, head and the checkpoint beside them restored from an old copy: all consistent,
+    so only a checkpoint in a second place can tell."""
+    import shutil
+
+    state, elsewhere = tmp_path / "state", tmp_path / "elsewhere" / "audit.checkpoint"
+    log = AuditLog(state / "audit.jsonl", checkpoint=elsewhere)
+    log.append("promote.allowed", {"i": 0})
+    shutil.copytree(state, tmp_path / "old")
+    log.append("promote.allowed", {"i": 1})
+    log.append("promote.denied", {"i": 2})
+    shutil.rmtree(state)
+    shutil.copytree(tmp_path / "old", state)
+    assert verify(state / "audit.jsonl").ok  # the old copy is consistent in itself
+    v = verify(state / "audit.jsonl", checkpoint=elsewhere)
+    assert not v.ok and "its checkpoint says 2" in v.problems[0]
+
+
+def test_forged_checkpoint_is_refused_with_the_operator_key(tmp_path: Path) -> None:
+    """Without the signature check an attacker could write a checkpoint matching a short log."""
+    key, _ = _ec_key(tmp_path)
+    path = _log(tmp_path, key=key)
+    cp = path.with_name(path.name + ".checkpoint")
+    doc = json.loads(cp.read_text())
+    assert doc["sig"]
+    lines = _lines(path)[:2]
+    _write(path, lines)
+    last = json.loads(lines[-1])
+    head_path(path).write_text(json.dumps({"seq": last["seq"], "hash": last["hash"]}))
+    cp.write_text(json.dumps({**doc, "seq": last["seq"], "hash": last["hash"]}))
+    public = key.public_key()  # type: ignore[attr-defined]
+    assert verify(path).ok  # unsigned checks alone cannot tell
+    v = verify(path, public)
+    assert not v.ok and v.problems == [f"checkpoint {cp}: operator signature missing or invalid"]
+
+
+def test_checkpoint_lagging_by_one_is_the_crash_window(tmp_path: Path) -> None:
+    path = _log(tmp_path, n=3)
+    cp = path.with_name(path.name + ".checkpoint")
+    old = cp.read_text()
+    AuditLog(path).append("promote.allowed", {})
+    assert verify(path).ok
+    cp.write_text(old)
+    v = verify(path)
+    assert v.ok and any("after the checkpoint" in n for n in v.notes)
+    AuditLog(path).append("promote.allowed", {})
+    cp.write_text(old)
+    assert not verify(path).ok

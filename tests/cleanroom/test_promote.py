@@ -29,7 +29,13 @@ from petgov.demo import harmless_payload_pickle, pii_csv, safetensors_bytes, wri
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 
-def _room(tmp: Path, **extra: Any) -> CleanRoom:
+REFERENCE = "version: 1\ntype: gcp-cs\ndebug: forbid\n"
+
+
+def _room(tmp: Path, *, reference: str = REFERENCE, **extra: Any) -> CleanRoom:
+    """A room whose reference file says ``reference`` (the test appraiser does not read it)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "ref.yaml").write_text(reference)
     raw = {
         "destination": "releases",
         "evidence": "gcp-cs",

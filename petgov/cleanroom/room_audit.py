@@ -1,0 +1,75 @@
+"""The audit log of a clean room, checked against everything else the room keeps.
+
+A log and its head can be emptied or rolled back together; the room's other state cannot be
+made to agree as easily: the checkpoint (kept where ``audit_checkpoint`` says), the audit
+position each release's manifest and signed receipt carry, the releases present in the
+destination and the nonces already used. ``verify_room`` hands all of it to the log check.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from petgov.cleanroom import challenges
+from petgov.cleanroom.audit_log import AuditLog, AuditVerdict, Position, RoomHistory, verify
+from petgov.cleanroom.config import CleanRoom
+from petgov.cleanroom.destination import RECEIPT, Destination
+from petgov.errors import ConfigError, PetgovError
+
+
+def operator_key(room: CleanRoom) -> Any | None:
+    """The operator's signing key, when the room has one."""
+    if room.operator_key is None:
+        return None
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        return serialization.load_pem_private_key(room.operator_key.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{room.operator_key}: not a usable operator key: {exc}") from exc
+
+
+def open_log(room: CleanRoom) -> AuditLog:
+    """The room's audit log, signing with the operator key and writing the room's checkpoint."""
+    return AuditLog(room.audit_log, signing_key=operator_key(room), checkpoint=room.checkpoint)
+
+
+def history(room: CleanRoom, public_key: Any | None = None) -> tuple[RoomHistory, list[str]]:
+    """What the destination and the nonce store say the log holds, and any unusable receipt."""
+    from petgov.cleanroom import receipt
+
+    found = RoomHistory()
+    problems: list[str] = []
+    for release in Destination(room.destination, room.storage_options).releases():
+        rid = str(release.manifest.get("release_id"))
+        found.release_ids.append(rid)
+        pos = release.manifest.get("audit")
+        signed = Path(release.location) / RECEIPT
+        if public_key is not None and not room.is_remote and signed.exists():
+            try:
+                stmt = receipt.verify(json.loads(signed.read_bytes()), public_key)
+            except (OSError, ValueError, PetgovError) as exc:
+                problems.append(f"release {rid}: receipt does not verify: {exc}")
+                continue
+            pos = stmt["predicate"].get("audit", pos)
+        if isinstance(pos, dict) and isinstance(pos.get("seq"), int):
+            found.positions.append(Position(f"release {rid}", pos["seq"], str(pos.get("hash"))))
+    store = challenges.store_path(room.state_dir)
+    if store.exists():
+        try:
+            nonces = json.loads(store.read_text())
+            found.used_nonces = sum(1 for v in nonces.values() if v.get("used_at"))
+        except (OSError, ValueError, AttributeError):
+            problems.append(f"{store}: the challenge store is unreadable")
+    return found, problems
+
+
+def verify_room(room: CleanRoom, public_key: Any | None = None) -> AuditVerdict:
+    """Verify the room's log with its checkpoint and against its releases and nonces."""
+    found, problems = history(room, public_key)
+    verdict = verify(room.audit_log, public_key, checkpoint=room.checkpoint, history=found)
+    verdict.problems += problems
+    verdict.ok = not verdict.problems
+    return verdict

@@ -1,0 +1,110 @@
+"""No silent trust: an empty reference file is refused; every relaxing setting is a warning in
+the gate reasons, the receipt and the audit record (issue 24: `debug: allow` released to a debug
+TEE with nothing said, and an empty or `null` reference file meant "no reference values")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, x25519
+
+from petgov.cleanroom import challenges, receipt
+from petgov.cleanroom.destination import RECEIPT
+from petgov.demo import write_key_pair
+from petgov.errors import ConfigError
+from tests.cleanroom.test_promote import NOW, _Appraiser, _model, _pem, _room, _run
+
+EMPTY_REFERENCES = ["", "null\n", "~\n", "{}\n", "version: 1\n", "# only a comment\n"]
+
+
+@pytest.mark.parametrize("text", EMPTY_REFERENCES)
+def test_empty_or_null_reference_file_is_an_error_in_a_clean_room(
+    tmp_path: Path, text: str
+) -> None:
+    room = _room(tmp_path, reference=text)
+    nonce = challenges.issue(room.state_dir, 600, NOW)["nonce"]
+    tee = x25519.X25519PrivateKey.generate()
+    with pytest.raises(ConfigError, match="sets no reference values"):
+        _run(tmp_path, room, _model(tmp_path), tee, nonce=nonce)
+    store = json.loads(challenges.store_path(room.state_dir).read_text())
+    assert store[nonce]["used_at"] is None  # refused before the nonce was used
+    assert not room.audit_log.exists()
+
+
+def test_empty_reference_file_at_the_command_line_is_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from petgov.cleanroom import engines
+    from petgov.cli.main import run
+
+    tee = x25519.X25519PrivateKey.generate()
+    (tmp_path / "tee.pub").write_bytes(_pem(tee))
+    (tmp_path / "evidence.jwt").write_text("header.payload.signature")
+    cfg = tmp_path / "petgov.toml"
+    cfg.write_text(
+        '[cleanrooms.research]\ndestination = "releases"\nevidence = "gcp-cs"\n'
+        'reference = "ref.yaml"\nrequire_signature = false\n'
+    )
+    room = _room(tmp_path, reference="null\n")
+    nonce = challenges.issue(room.state_dir, 600)["nonce"]
+    monkeypatch.setattr(engines, "appraise", _Appraiser(tee))  # would pass: the gate must not
+    args = ["cleanroom", "promote", str(_model(tmp_path)), "--to", "research"]
+    args += ["--evidence", str(tmp_path / "evidence.jwt"), "--tee-key", str(tmp_path / "tee.pub")]
+    args += ["--nonce", nonce, "--config", str(cfg)]
+    with pytest.raises(SystemExit) as done:
+        run(args)
+    err = capsys.readouterr().err
+    assert done.value.code == 2, err
+    assert err.startswith(f"error: {tmp_path / 'ref.yaml'}: the clean room's reference file")
+    assert err.count("\n") == 1
+
+
+WEAKENINGS: list[tuple[dict[str, Any], str, str]] = [
+    (
+        {"reference": "version: 1\ntype: gcp-cs\ndebug: allow\n"},
+        "attestation",
+        "allows a debug-mode TEE (debug: allow)",
+    ),
+    (
+        {"reference": "version: 1\ntype: gcp-cs\nmigration_agent: allow\n"},
+        "attestation",
+        "allows a migration agent (migration_agent: allow)",
+    ),
+    ({"binding": "unbound"}, "attestation", 'not bound to the challenge (binding = "unbound")'),
+    ({"require_signature": False}, "provenance", "no signature is required"),
+    ({"fail_on": "high"}, "policy", "only high findings block (fail_on = 'high'"),
+]
+
+
+@pytest.mark.parametrize(("setting", "gate", "text"), WEAKENINGS)
+def test_weakening_setting_is_a_warning_in_gate_receipt_and_audit_record(
+    tmp_path: Path, setting: dict[str, Any], gate: str, text: str
+) -> None:
+    operator = ec.generate_private_key(ec.SECP256R1())
+    write_key_pair(operator, tmp_path / "op.pem", tmp_path / "op.pub")
+    room = _room(tmp_path, operator_key="op.pem", **setting)
+    tee = x25519.X25519PrivateKey.generate()
+    result = _run(tmp_path, room, _model(tmp_path), tee)
+    assert result.allowed and result.location
+    reasons = next(g.reasons for g in result.gates if g.name == gate)
+    assert any(r.startswith("warning: ") and text in r for r in reasons), reasons
+    assert any(text in w for w in result.warnings)
+    bundle = json.loads((Path(result.location) / RECEIPT).read_text())
+    stmt = receipt.verify(bundle, operator.public_key(), result.artifact_sha256)
+    assert any(text in w for w in stmt["predicate"]["warnings"])
+    record = json.loads(room.audit_log.read_text().splitlines()[-1])
+    assert record["event"] == "promote.allowed"
+    assert any(text in w for w in record["data"]["warnings"])
+    logged = next(g for g in record["data"]["gates"] if g["name"] == gate)
+    assert any(text in r for r in logged["reasons"])
+
+
+def test_only_relaxed_settings_are_warned(tmp_path: Path) -> None:
+    """Quiet by default: the room's defaults (debug forbidden, bound key, medium) say nothing."""
+    room = _room(tmp_path, require_signature=False)
+    tee = x25519.X25519PrivateKey.generate()
+    result = _run(tmp_path, room, _model(tmp_path), tee)
+    assert result.warnings == ["warning: no signature is required (require_signature = false)"]
