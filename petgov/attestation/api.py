@@ -1,7 +1,8 @@
 """The small public API: verify one piece of evidence and appraise it.
 
-``verify_evidence`` is what the CLI and the clean-room gate call; ``appraise_for_cleanroom``
-adapts it to the gate's configuration. See docs/attestation.md.
+``verify_evidence`` is what the CLI and the clean-room gate call (the gate's adapter is
+``petgov.cleanroom.engines.appraise``; this layer knows nothing of clean rooms). See
+docs/attestation.md.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from petgov.attestation.appraisal import Reference, appraise, load_reference
 from petgov.attestation.claims import Claims
@@ -23,10 +24,6 @@ from petgov.attestation.interface import (
     VerifyInputs,
 )
 from petgov.errors import UsageError
-
-if TYPE_CHECKING:
-    from petgov.cleanroom.config import CleanRoom
-    from petgov.cleanroom.engines import AppraisalResult
 
 MAX_EVIDENCE = 8 << 20
 
@@ -156,33 +153,3 @@ def verify_evidence(
     )
     return AttestationResult(verdict, evidence_type, claims, list(checks.items))
 
-
-def appraise_for_cleanroom(
-    evidence: Path, room: CleanRoom, nonce: str, now: dt.datetime
-) -> AppraisalResult:
-    """The clean-room gate's appraiser: the room's reference file and pinned JWKS, its clock.
-
-    Nonce freshness for report-data evidence is the gate's key-binding check, so it is not
-    compared here; for evidence with a nonce field (NVIDIA, Nitro) it is compared here too.
-    """
-    from petgov.cleanroom.engines import AppraisalResult
-
-    certs: list[Path] = [room.jwks] if room.jwks is not None else []
-    direct = room.evidence in ("nvgpu", "nitro")
-    result = verify_evidence(
-        evidence,
-        room.evidence,
-        reference=room.reference,
-        nonce=nonce if direct else None,
-        now=now,
-        certs=certs,
-        nonce_checked_by_caller=not direct,
-    )
-    return AppraisalResult(
-        verdict=result.verdict,
-        checks=[c.as_dict() for c in result.checks],
-        report_data=result.report_data,
-        nonce=result.nonce,
-        public_key_spki_sha256=result.public_key_spki_sha256,
-        claims=result.claims.as_dict(),
-    )

@@ -23,6 +23,7 @@ from petgov.attestation.interface import (
     ReferenceFileError,
 )
 from petgov.errors import ConfigError
+from petgov.util.durations import parse_duration
 from petgov.util.yamlerr import yaml_problem
 
 DEFAULT_TCB_STATUS = ("UpToDate", "SWHardeningNeeded")
@@ -158,8 +159,6 @@ def parse_reference(doc: Any, path: Path | None = None) -> Reference:
         raise ReferenceFileError(f"{where}: report_data must be hex") from None
     max_age = doc.get("max_age")
     if max_age is not None and not (isinstance(max_age, int) and not isinstance(max_age, bool)):
-        from petgov.cleanroom.config import parse_duration
-
         try:
             max_age = parse_duration(str(max_age), what="max_age")
         except ConfigError as exc:

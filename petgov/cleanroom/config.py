@@ -7,7 +7,6 @@ promotion code can trust it.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,22 +15,11 @@ from typing import Any
 
 from petgov.errors import ConfigError
 from petgov.model import Severity
+from petgov.util.durations import parse_duration
 from petgov.util.yamlerr import yaml_problem
 
 EVIDENCE_TYPES = ("snp", "tdx", "nvgpu", "gcp-cs", "azure-maa", "nitro")
 BINDINGS = ("nonce-and-key", "unbound")
-_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str, *, what: str) -> int:
-    """'30d', '10m', '12h', '45s' -> seconds."""
-    m = _DURATION.match(str(text).strip())
-    if not m:
-        raise ConfigError(f"{what}: {text!r} is not a duration", hint="use e.g. 10m, 12h, 30d")
-    return int(m.group(1)) * _UNITS[m.group(2)]
-
-
 @dataclass(frozen=True)
 class CleanRoom:
     """One clean room's destination, trust requirements and data-use terms."""

@@ -1,20 +1,19 @@
 """The default scanner, appraiser and BOM scorer `promote` uses, joined from the other stages.
 
-Each is a seam: tests and embedders may pass their own. All fail closed: an engine that is
-missing makes its gate fail with the reason, never pass.
+Each is a seam: tests and embedders may pass their own. This module is the clean room's one
+adapter to the pipeline, attestation and BOM stages (they never import the clean room); the
+engines are imported lazily so loading a room's configuration stays cheap.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from petgov.cleanroom.config import CleanRoom
-from petgov.errors import EngineError
 from petgov.model import Report
 
 
@@ -44,23 +43,36 @@ class AppraisalResult:
 
 
 def appraise(evidence: Path, room: CleanRoom, nonce: str, now: dt.datetime) -> AppraisalResult:
-    """Verify ``evidence`` against the room's reference file with the attestation stage."""
-    try:
-        api = importlib.import_module("petgov.attestation.api")
-    except ImportError as exc:
-        raise EngineError("attestation verification is not available in this build") from exc
-    result: AppraisalResult = api.appraise_for_cleanroom(evidence, room, nonce, now)
-    return result
+    """Verify ``evidence`` with the room's reference file, pinned JWKS and clock.
+
+    Nonce freshness for report-data evidence is the gate's key-binding check, so it is not
+    compared here; for evidence with a nonce field (NVIDIA, Nitro) it is compared here too.
+    """
+    from petgov.attestation.api import verify_evidence
+
+    certs: list[Path] = [room.jwks] if room.jwks is not None else []
+    direct = room.evidence in ("nvgpu", "nitro")
+    result = verify_evidence(
+        evidence,
+        room.evidence,
+        reference=room.reference,
+        nonce=nonce if direct else None,
+        now=now,
+        certs=certs,
+        nonce_checked_by_caller=not direct,
+    )
+    return AppraisalResult(
+        verdict=result.verdict,
+        checks=[c.as_dict() for c in result.checks],
+        report_data=result.report_data,
+        nonce=result.nonce,
+        public_key_spki_sha256=result.public_key_spki_sha256,
+        claims=result.claims.as_dict(),
+    )
 
 
 def bom_score(report: Report) -> tuple[int | None, Mapping[str, Any] | None]:
     """AI-BOM completeness and the BOM itself; (None, None) when no BOM can be built."""
-    try:
-        api = importlib.import_module("petgov.bom.api")
-    except ImportError:
-        for facts in report.facts.values():
-            if "bom.completeness" in facts:
-                return int(facts["bom.completeness"]), None
-        return None, None
-    scored: tuple[int | None, Mapping[str, Any] | None] = api.score_and_document(report)
-    return scored
+    from petgov.bom.api import score_and_document
+
+    return score_and_document(report)

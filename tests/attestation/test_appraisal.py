@@ -137,24 +137,24 @@ def test_gcp_image_digest_and_support_attributes() -> None:
 
 
 def test_cleanroom_appraiser_returns_binding_fields(tmp_path: Path) -> None:
-    from petgov.attestation.api import appraise_for_cleanroom
+    from petgov.cleanroom.engines import appraise
 
     evidence = corpus_path("attestation", "nitro", "eternis_libtest_attestation.b64")
     ref = tmp_path / "ref.yaml"
     ref.write_text("type: nitro\ndebug: allow\n")
     room = CleanRoom("r", str(tmp_path / "dest"), "nitro", ref, tmp_path / "state")
     now = dt.datetime(2024, 9, 17, 20, 48, 11, tzinfo=dt.timezone.utc)
-    result = appraise_for_cleanroom(evidence, room, "00" * 19 + "01", now)
+    result = appraise(evidence, room, "00" * 19 + "01", now)
     assert result.verdict == "pass"
     assert result.nonce == bytes(19) + b"\x01"
-    stale = appraise_for_cleanroom(evidence, room, "ff" * 20, now)
+    stale = appraise(evidence, room, "ff" * 20, now)
     assert stale.verdict == "fail"
 
     root = corpus_path("attestation", "sev-snp")
     snp_ref = tmp_path / "snp.yaml"
     snp_ref.write_text(f"type: snp\ncerts: ['{root / 'virtee_milan_vcek.der'}']\n")
     room = CleanRoom("s", str(tmp_path / "dest"), "snp", snp_ref, tmp_path / "state")
-    result = appraise_for_cleanroom(root / "virtee_milan_report.hex", room, "ab" * 16, JAN)
+    result = appraise(root / "virtee_milan_report.hex", room, "ab" * 16, JAN)
     assert result.verdict == "pass"
     assert result.report_data is not None and result.report_data.hex().startswith("d447b55d")
     nonce_check = next(c for c in result.checks if c["name"] == "nonce")
