@@ -29,7 +29,7 @@ from pathlib import Path
 
 from _fair import installed_tool_conditions
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.model import Item
 from petgov.scanners.gguf import GGUFScanner
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult

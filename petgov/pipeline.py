@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import petgov
+from petgov import filetypes as F
 from petgov.errors import TargetError
-from petgov.inventory import formats as F
 from petgov.inventory.hashing import BackgroundHasher, DigestMode, wants_digest
 from petgov.inventory.sniff import sniff
 from petgov.model import Coverage, CoverageStatus, Finding, Item, Report, ToolInfo

@@ -152,4 +152,3 @@ def verify_evidence(
         nonce_checked_by_caller=nonce_checked_by_caller,
     )
     return AttestationResult(verdict, evidence_type, claims, list(checks.items))
-

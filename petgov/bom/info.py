@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.model import Item
 
 WEIGHT_FORMATS = frozenset(

@@ -20,6 +20,8 @@ from petgov.util.yamlerr import yaml_problem
 
 EVIDENCE_TYPES = ("snp", "tdx", "nvgpu", "gcp-cs", "azure-maa", "nitro")
 BINDINGS = ("nonce-and-key", "unbound")
+
+
 @dataclass(frozen=True)
 class CleanRoom:
     """One clean room's destination, trust requirements and data-use terms."""

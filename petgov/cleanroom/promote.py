@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from petgov import filetypes as F
 from petgov.cleanroom import challenges, receipt, trust
 from petgov.cleanroom.audit_log import AuditLog
 from petgov.cleanroom.binding import report_data_matches
@@ -26,7 +27,6 @@ from petgov.cleanroom.destination import ARTIFACT, RECEIPT, Destination
 from petgov.cleanroom.envelope import EnvelopeWriter, Recipient, encrypt_stream
 from petgov.cleanroom.room_audit import operator_key
 from petgov.errors import OutputError, PetgovError
-from petgov.inventory import formats as F
 from petgov.model import Action, CoverageStatus, Report, examined_paths
 from petgov.scanners.pii import ENGINE as PII_ENGINE
 from petgov.util.clock import iso

@@ -19,7 +19,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.targets.interface import Source
 
 CHUNK = 1 << 20

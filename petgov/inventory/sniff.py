@@ -13,7 +13,7 @@ import tarfile
 import zipfile
 from pathlib import PurePosixPath
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.targets.interface import Source
 
 HEAD = 64 * 1024

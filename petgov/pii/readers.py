@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.targets.interface import Source
 
 BATCH_ROWS = 65_536

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from petgov import filetypes as F
 from petgov.formats.chat_template import TemplateHit, inspect_template
 from petgov.formats.gguf import read_header
-from petgov.inventory import formats as F
 from petgov.model import Finding, Severity
 from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult

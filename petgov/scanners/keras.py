@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import IO, ClassVar
 
+from petgov import filetypes as F
 from petgov.formats import seekable
 from petgov.formats.keras import (
     KerasConfig,
@@ -17,7 +18,6 @@ from petgov.formats.keras import (
     read_h5_config,
     read_keras_zip,
 )
-from petgov.inventory import formats as F
 from petgov.model import Finding, Severity
 from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult

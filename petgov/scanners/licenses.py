@@ -11,9 +11,9 @@ import posixpath
 import re
 from typing import ClassVar
 
+from petgov import filetypes as F
 from petgov import licensing
 from petgov.catalog import finding
-from petgov.inventory import formats as F
 from petgov.licensing import LicenseInfo
 from petgov.model import Finding
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner

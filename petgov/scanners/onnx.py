@@ -12,8 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import ClassVar
 
+from petgov import filetypes as F
 from petgov.formats.onnx import OnnxModel, escapes, read_model
-from petgov.inventory import formats as F
 from petgov.model import Finding, Severity
 from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult

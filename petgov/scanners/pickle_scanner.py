@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.model import Coverage, CoverageStatus, Finding, Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 from petgov.scanners.pickle_globals import judge

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from petgov import filetypes as F
 from petgov.catalog import finding
-from petgov.inventory import formats as F
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 

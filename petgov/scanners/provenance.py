@@ -13,9 +13,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any, ClassVar
 
+from petgov import filetypes as F
 from petgov.catalog import finding
 from petgov.errors import PetgovError
-from petgov.inventory import formats as F
 from petgov.model import Finding
 from petgov.provenance.interface import TrustMaterial, Verified
 from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner

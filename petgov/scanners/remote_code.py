@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from petgov import filetypes as F
 from petgov.catalog import finding, rule_for
-from petgov.inventory import formats as F
 from petgov.model import Severity
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from petgov import filetypes as F
 from petgov.formats.safetensors import read_header
-from petgov.inventory import formats as F
 from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 

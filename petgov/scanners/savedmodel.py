@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 

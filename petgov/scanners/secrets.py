@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 

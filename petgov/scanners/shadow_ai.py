@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from petgov import filetypes as F
 from petgov.catalog import finding
-from petgov.inventory import formats as F
 from petgov.model import Coverage, CoverageStatus, Finding
 from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner
 from petgov.shadow import policy

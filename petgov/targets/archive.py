@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import IO, Any, cast
 
+from petgov import filetypes as F
 from petgov.catalog import finding
-from petgov.inventory import formats as F
 from petgov.model import Coverage, CoverageStatus, Finding, Origin
 from petgov.targets.interface import BytesSource, RawEntry, Source
 

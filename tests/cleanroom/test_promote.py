@@ -309,8 +309,8 @@ def test_promotion_into_s3_on_loopback(tmp_path: Path, s3: tuple[dict[str, Any],
 def test_a_signature_check_does_not_cover_for_unexamined_bytes() -> None:
     """The provenance engine marks every signed file "scanned"; that hid a pickle no content
     engine examined from the summary's not_scanned and from the clean room's coverage gate."""
+    from petgov import filetypes as F
     from petgov.cleanroom.promote import coverage_gate
-    from petgov.inventory import formats as F
     from petgov.model import Coverage, CoverageStatus, Item, Report, ToolInfo
 
     pkl = "m/optimizer.pkl"

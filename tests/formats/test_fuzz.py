@@ -16,8 +16,8 @@ import h5py
 import pytest
 from hypothesis import given
 
+from petgov import filetypes as F
 from petgov.formats import FormatError, gguf, keras, onnx, protowire, safetensors
-from petgov.inventory import formats as F
 from petgov.inventory.sniff import sniff_bytes
 from petgov.scanners.gguf import GGUFScanner
 from petgov.scanners.interface import ItemScanner

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.scanners.gguf import GGUFScanner
 from petgov.scanners.interface import ItemScanner
 from petgov.scanners.keras import KerasScanner

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from petgov import filetypes as F
 from petgov.demo import harmless_payload_pickle, safetensors_bytes
-from petgov.inventory import formats as F
 from petgov.inventory.sniff import sniff
 from petgov.targets.interface import BytesSource, FileSource
 

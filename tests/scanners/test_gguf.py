@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from petgov import filetypes as F
 from petgov.formats import FormatError
 from petgov.formats.chat_template import inspect_template
 from petgov.formats.gguf import ArrayValue, read_header
-from petgov.inventory import formats as F
 from petgov.model import Severity
 from petgov.scanners.gguf import GGUFScanner
 from tests.scanners.header_helpers import run_scanner

@@ -13,8 +13,8 @@ from typing import Any
 import h5py
 import pytest
 
+from petgov import filetypes as F
 from petgov.formats.keras import read_h5_config, read_keras_zip
-from petgov.inventory import formats as F
 from petgov.model import Severity
 from petgov.scanners.keras import KerasScanner
 from tests.scanners.header_helpers import run_scanner

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from petgov import filetypes as F
 from petgov.formats import FormatError
 from petgov.formats.onnx import escapes, parse_model, read_model
-from petgov.inventory import formats as F
 from petgov.model import Severity
 from petgov.scanners.onnx import OnnxScanner
 from tests.scanners.header_helpers import run_scanner

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.model import CoverageStatus
 from petgov.scanners import pickle_vm
 from petgov.scanners.pickle_scanner import ENGINE, PickleScanner

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from petgov import filetypes as F
 from petgov.formats import FormatError
 from petgov.formats.safetensors import read_header
-from petgov.inventory import formats as F
 from petgov.model import Severity
 from petgov.scanners.safetensors import SafetensorsScanner
 from tests.scanners.header_helpers import run_scanner

@@ -1,4 +1,6 @@
-"""The format names inventory assigns. Scanners register for these, never for file extensions."""
+"""The format names inventory assigns by content. Scanners register for these, never for file
+extensions; a leaf module (imports nothing) so every stage, targets included, can name them.
+"""
 
 from __future__ import annotations
 
