@@ -274,6 +274,35 @@ class Coverage:
         }
 
 
+@dataclass
+class ScanResult:
+    """Findings, coverage and facts (keyed by item path, or '' for the target) from one stage.
+
+    Scanners return it; library code below the scanner stage (the hub check) returns it too,
+    so it lives here rather than in the scanner interface.
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def extend(self, other: ScanResult) -> None:
+        """Merge another result into this one."""
+        self.findings.extend(other.findings)
+        self.coverage.extend(other.coverage)
+        for key, value in other.facts.items():
+            self.facts.setdefault(key, {}).update(value)
+
+    def scanned(self, path: str, engine: str, reason: str = "") -> None:
+        """Record that ``engine`` examined ``path`` completely."""
+        self.coverage.append(Coverage(path, engine, CoverageStatus.SCANNED, reason))
+
+    def not_scanned(self, path: str, engine: str, reason: str, *, error: bool = False) -> None:
+        """Record that ``engine`` could not give a verdict on ``path``, and why."""
+        status = CoverageStatus.ERROR if error else CoverageStatus.NOT_SCANNED
+        self.coverage.append(Coverage(path, engine, status, reason))
+
+
 @dataclass(frozen=True)
 class PolicyInfo:
     """Which packs and settings produced the decisions, so a report can be reproduced."""

@@ -15,9 +15,8 @@ from pathlib import Path
 from petgov.catalog import finding
 from petgov.errors import PetgovError, UsageError, VerificationError
 from petgov.inventory.hashing import git_blob_sha1, sha256_many
-from petgov.model import Finding
+from petgov.model import Finding, ScanResult
 from petgov.provenance.hublock import Lock, read_lock
-from petgov.scanners.interface import ScanResult
 from petgov.targets.interface import ResolvedTarget, Source
 
 ENGINE = "provenance"

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from petgov.model import Coverage, CoverageStatus, Finding, Item
+from petgov.model import Item
+from petgov.model import ScanResult as ScanResult  # re-exported: the scanners' return type
 from petgov.targets.interface import ResolvedTarget, Source
 
 
@@ -42,31 +43,6 @@ class ScanContext:
     @property
     def root(self) -> Path | None:
         return self.target.root if self.target else None
-
-
-@dataclass
-class ScanResult:
-    """Findings, coverage and facts (keyed by item path, or '' for the target) from one scan."""
-
-    findings: list[Finding] = field(default_factory=list)
-    coverage: list[Coverage] = field(default_factory=list)
-    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def extend(self, other: ScanResult) -> None:
-        """Merge another result into this one."""
-        self.findings.extend(other.findings)
-        self.coverage.extend(other.coverage)
-        for key, value in other.facts.items():
-            self.facts.setdefault(key, {}).update(value)
-
-    def scanned(self, path: str, engine: str, reason: str = "") -> None:
-        """Record that ``engine`` examined ``path`` completely."""
-        self.coverage.append(Coverage(path, engine, CoverageStatus.SCANNED, reason))
-
-    def not_scanned(self, path: str, engine: str, reason: str, *, error: bool = False) -> None:
-        """Record that ``engine`` could not give a verdict on ``path``, and why."""
-        status = CoverageStatus.ERROR if error else CoverageStatus.NOT_SCANNED
-        self.coverage.append(Coverage(path, engine, status, reason))
 
 
 class Scanner(ABC):
