@@ -304,6 +304,16 @@ class ScanResult:
 
 
 @dataclass(frozen=True)
+class RuleDoc:
+    """What a reader of the report needs about one rule: title, docs headings, tags, confidence."""
+
+    title: str
+    docs: Mapping[str, str] = field(default_factory=dict)  # what / why / fix ...
+    tags: Sequence[str] = ()
+    confidence: str = "medium"
+
+
+@dataclass(frozen=True)
 class PolicyInfo:
     """Which packs and settings produced the decisions, so a report can be reproduced."""
 
@@ -311,6 +321,9 @@ class PolicyInfo:
     fail_on: Severity = Severity.HIGH
     packs: Sequence[Mapping[str, JSON]] = ()
     lapsed_waivers: Sequence[Mapping[str, JSON]] = ()
+    # Docs of the rules the decisions name, from the packs that decided (custom ones included),
+    # so renderers such as SARIF never load packs. Not in to_dict: the JSON links rules by id.
+    rules: Mapping[str, RuleDoc] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, JSON]:
         return {

@@ -17,7 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from petgov.errors import PolicyError
-from petgov.model import Action, Decision, Finding, Item, Mode, PolicyInfo, Severity, Waiver
+from petgov.model import (
+    Action,
+    Decision,
+    Finding,
+    Item,
+    Mode,
+    PolicyInfo,
+    RuleDoc,
+    Severity,
+    Waiver,
+)
 from petgov.policy.config import PolicyConfig, find_config
 from petgov.policy.expr import EvalError
 from petgov.policy.packs import Pack, Rule, SignatureHook, builtin_pack_dir, load_pack
@@ -240,8 +250,21 @@ def evaluate(
             for p in packs
         ],
         lapsed_waivers=[lp.to_json() for lp in lapsed],
+        rules=rule_docs(packs, {d.rule_id for d in decisions}),
     )
     return decisions, info
+
+
+def rule_docs(packs: Sequence[Pack], ids: set[str]) -> dict[str, RuleDoc]:
+    """Docs of the rules named ``ids``, a later pack's rule replacing an earlier one's (as in
+    load_rules); a disabled rule keeps its docs, since a finding may still carry its id."""
+    out: dict[str, RuleDoc] = {}
+    for pack in packs:
+        for r in pack.rules:
+            if r.id in ids:
+                docs = {str(k): str(v) for k, v in r.docs.items() if v is not None}
+                out[r.id] = RuleDoc(r.title, docs, tuple(r.tags), r.confidence)
+    return out
 
 
 def _lapsed_note(d: Decision, lapsed: Sequence[Lapsed]) -> Decision:

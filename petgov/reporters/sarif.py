@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from petgov.errors import OutputError
-from petgov.model import Action, Decision, Report, Severity
+from petgov.model import Action, Decision, Report, RuleDoc, Severity
 from petgov.reporters.interface import Reporter
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -73,16 +73,6 @@ def validate(doc: dict[str, Any]) -> None:
         raise OutputError(f"SARIF output does not validate at /{where}: {e.message}")
 
 
-def _rule_meta() -> dict[str, Any]:
-    """Docs of the built-in rules (best effort: custom packs fall back to decision fields)."""
-    try:
-        from petgov.policy.packs import builtin_pack_dir, load_pack
-
-        return {r.id: r for r in load_pack(builtin_pack_dir()).rules}
-    except Exception:  # a broken pack must not lose the report; rules then use finding text
-        return {}
-
-
 class SarifReporter(Reporter):
     """One run, one rule per rule id, results for every non-waived decision."""
 
@@ -96,7 +86,7 @@ class SarifReporter(Reporter):
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
     def document(self, report: Report) -> dict[str, Any]:
-        meta = _rule_meta()
+        meta = report.policy.rules
         rules: dict[str, dict[str, Any]] = {}
         results = []
         for d in report.decisions:
@@ -131,7 +121,7 @@ class SarifReporter(Reporter):
         }
 
 
-def _rule(d: Decision, rule: Any) -> dict[str, Any]:
+def _rule(d: Decision, rule: RuleDoc | None) -> dict[str, Any]:
     title = rule.title if rule is not None else d.finding.title
     docs = rule.docs if rule is not None else {}
     full = str(docs.get("what") or title)[:1024]
