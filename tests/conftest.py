@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import socket
 import subprocess
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,34 +54,80 @@ def validate_report(report_schema: dict[str, Any]) -> Callable[[dict[str, Any]],
 
 
 class CliResult:
-    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
-        self.code = proc.returncode
-        self.stdout = proc.stdout
-        self.stderr = proc.stderr
+    """Exit code and captured streams of one petgov invocation."""
+
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.code = code
+        self.stdout = stdout
+        self.stderr = stderr
 
     def json(self) -> dict[str, Any]:
         doc: dict[str, Any] = json.loads(self.stdout)
         return doc
 
 
+def run_in_process(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 0
+) -> CliResult:
+    """``petgov ARGS`` through ``cli.main.run`` in this process: same parser, error boundary and
+    exit codes as the real entry point, without paying interpreter and engine start-up per call.
+
+    ``cwd`` and ``env`` (a whole environment, as for subprocess) hold for the call only;
+    ``timeout`` is accepted for signature parity and ignored. Engines petgov caches (the PII
+    analyzer) stay warm across calls, which is what makes this fast.
+    """
+    from petgov.cli.main import run
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    code = 0
+    try:
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                run(list(args))
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else 1
+            except Exception:  # --debug re-raises: a subprocess would print it and exit 1
+                traceback.print_exc(file=err)
+                code = 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_subprocess(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> CliResult:
+    """``python -m petgov ARGS`` in a fresh interpreter: the real entry point."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "petgov", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
 @pytest.fixture
 def cli() -> Callable[..., CliResult]:
-    """Run the real entry point (`python -m petgov`) in a subprocess."""
+    """Run petgov in process (fast); most CLI tests check the report, not the process."""
+    return run_in_process
 
-    def run(
-        *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
-    ) -> CliResult:
-        proc = subprocess.run(
-            [sys.executable, "-m", "petgov", *args],
-            capture_output=True,
-            text=True,
-            cwd=cwd,
-            env=env,
-            timeout=timeout,
-        )
-        return CliResult(proc)
 
-    return run
+@pytest.fixture
+def cli_process() -> Callable[..., CliResult]:
+    """Run the real entry point (`python -m petgov`) in a subprocess: for the few tests that
+    prove the process boundary (console script, exit status, nothing but one line on stderr)."""
+    return run_subprocess
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The scan command through the real entry point: exit codes, JSON contract, errors."""
+"""The scan command: exit codes, JSON contract, errors (in process; the first tests cross the real
+process boundary, `python -m petgov`, to prove it behaves the same)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pytest
 from petgov.demo import harmless_payload_pickle, safetensors_bytes, write_demo
 
 
-def test_demo_pickle_is_flagged_and_gate_fails(tmp_path: Path, cli, validate_report) -> None:
+def test_demo_pickle_is_flagged_and_gate_fails(
+    tmp_path: Path, cli_process, validate_report
+) -> None:
     write_demo(tmp_path)
-    res = cli("scan", str(tmp_path), "-f", "json")
+    res = cli_process("scan", str(tmp_path), "-f", "json")
     assert res.code == 1, res.stderr
     doc = res.json()
     validate_report(doc)
@@ -21,6 +24,19 @@ def test_demo_pickle_is_flagged_and_gate_fails(tmp_path: Path, cli, validate_rep
     formats = {Path(i["path"]).name: i["format"] for i in doc["items"]}
     assert formats["optimizer.weights"] == "pickle"  # sniffed by content, not extension
     assert formats["model.safetensors"] == "safetensors"
+
+
+def test_in_process_runner_matches_the_real_entry_point(tmp_path: Path, cli, cli_process) -> None:
+    """The in-process `cli` fixture most tests use gives what `python -m petgov` gives."""
+    (tmp_path / "x.pkl").write_bytes(harmless_payload_pickle())
+    args = ("scan", str(tmp_path), "-f", "json", "--scanner", "pickle")
+    inside, outside = cli(*args), cli_process(*args)
+    assert (inside.code, outside.code) == (1, 1)
+    one, two = inside.json(), outside.json()
+    assert one.pop("created_at") and two.pop("created_at")  # the only wall-clock field
+    assert one == two
+    bad = ("scan", str(tmp_path / "missing"))
+    assert (cli(*bad).code, cli(*bad).stderr) == (2, cli_process(*bad).stderr)
 
 
 def test_benign_file_exits_zero(tmp_path: Path, cli, validate_report) -> None:
@@ -63,8 +79,8 @@ def test_output_file_is_written_atomically(tmp_path: Path, cli, validate_report)
     assert [p.name for p in out.parent.iterdir()] == ["report.json"]  # no temp left behind
 
 
-def test_missing_target_is_one_line_exit_2(cli) -> None:
-    res = cli("scan", "/definitely/not/here")
+def test_missing_target_is_one_line_exit_2(cli_process) -> None:
+    res = cli_process("scan", "/definitely/not/here")
     assert res.code == 2
     assert "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
