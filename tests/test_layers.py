@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("__init__", "errors", "exitcodes", "data")),
     ("utilities", ("util",)),
     ("data model", ("model", "filetypes")),
+    ("rule catalog", ("catalog",)),
     ("targets", ("targets",)),
     ("inventory", ("inventory",)),
     ("parsers", ("formats", "licensing", "modelcard")),
