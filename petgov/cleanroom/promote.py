@@ -269,6 +269,8 @@ def promote(
     except PetgovError as exc:
         error = f"evidence unusable: {exc.one_line()}"
     gates.append(attestation_gate(appraisal, room, nonce, recipient.spki_sha256, error))
+    if appraisal is not None:
+        weakened.setdefault("attestation", []).extend(trust.skipped_checks(appraisal.checks))
     for gate in gates:
         gate.reasons += weakened.get(gate.name, [])
     result = Promotion(
@@ -343,9 +345,13 @@ def promote(
     try:
         audit.append("promote.allowed", _audit_data(result, room))
     except OSError as exc:  # an unaudited release must not stay visible
-        dest.remove(release)
+        try:
+            dest.remove(release)
+            outcome = "the release was withdrawn"
+        except OSError as stuck:
+            outcome = f"withdrawing {release.location} failed too ({_why(stuck)}): remove it"
         result.release_id = result.location = result.manifest = None
-        raise _release_failed(audit, result, room, release_id, exc, withdrawn=True) from None
+        raise _release_failed(audit, result, room, release_id, exc, withdrawn=outcome) from None
     return result
 
 
@@ -377,7 +383,7 @@ def _release_failed(
     release_id: str,
     exc: BaseException,
     *,
-    withdrawn: bool = False,
+    withdrawn: str | None = None,
 ) -> OutputError:
     """Record a release that failed after its gates passed, and the error to raise for it.
 
@@ -387,7 +393,7 @@ def _release_failed(
     step = "recording the release" if withdrawn else "releasing"
     message = f"{step} into clean room {room.name!r} failed: {_why(exc)}"
     if withdrawn:
-        message += "; the release was withdrawn"
+        message += f"; {withdrawn}"
     data = {**_audit_data(result, room), "release_id": release_id, "error": message}
     try:
         audit.append("promote.failed", data)

@@ -3,10 +3,14 @@
 A room's reference file must hold reference values (an empty or ``null`` file is a config
 error, raised before the nonce is used). Every setting that weakens a gate below the room's
 defaults (a debug TEE allowed, binding off, no signature required, a looser threshold, …)
-becomes a warning, keyed by the gate it weakens, for the gate reasons, receipt and audit log.
+becomes a warning, keyed by the gate it weakens, for the gate reasons, receipt and audit log;
+so does every attestation check the evidence left skipped.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from petgov.cleanroom.config import CleanRoom
 from petgov.errors import ConfigError
@@ -39,6 +43,8 @@ def weakenings(room: CleanRoom) -> dict[str, list[str]]:
         warn("attestation", 'the TEE key is not bound to the challenge (binding = "unbound")')
     if not room.require_signature:
         warn("provenance", "no signature is required (require_signature = false)")
+    if room.allowed_pii:
+        warn("pii", f"personal data is allowed: {', '.join(room.allowed_pii)} (allowed_pii)")
     if room.fail_on > DEFAULT_FAIL_ON:
         warn(
             "policy",
@@ -46,6 +52,15 @@ def weakenings(room: CleanRoom) -> dict[str, list[str]]:
             f"the clean-room default is {DEFAULT_FAIL_ON.value!r})",
         )
     return out
+
+
+def skipped_checks(checks: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Attestation checks the evidence could not support: passed over, so said out loud."""
+    return [
+        f"warning: attestation check {c.get('name')} was skipped: {c.get('detail')}"
+        for c in checks
+        if c.get("status") == "skipped"
+    ]
 
 
 def flatten(warnings: dict[str, list[str]]) -> list[str]:

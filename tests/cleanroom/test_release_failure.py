@@ -196,3 +196,50 @@ def test_release_failure_through_the_cli_is_one_line_and_exit_2(
     assert err.count("\n") == 1 and "internal error" not in err
     events = [json.loads(x)["event"] for x in room.audit_log.read_text().splitlines()]
     assert events == ["promote.failed"]
+
+
+def test_unauditable_release_that_cannot_be_withdrawn_says_where_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both the audit record and the withdrawal fail: the error names the release to remove."""
+    room = _room(tmp_path)
+    tee = x25519.X25519PrivateKey.generate()
+    _audit_record(monkeypatch, room)
+
+    def remove(self: Destination, release: Any) -> None:
+        raise _refuse(errno.EROFS, release.location)
+
+    monkeypatch.setattr(Destination, "remove", remove)
+    with pytest.raises(OutputError) as err:
+        _run(tmp_path, room, _model(tmp_path), tee)
+    [release] = Destination(room.destination).releases()
+    assert f"withdrawing {release.location} failed too (Read-only file system" in err.value.message
+    events = [json.loads(x)["event"] for x in room.audit_log.read_text().splitlines()]
+    assert events == ["promote.failed"]
+
+
+def test_object_store_refusing_the_manifest_leaves_no_objects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3: tuple[dict[str, Any], str]
+) -> None:
+    """S3 takes the envelope, then refuses the manifest (the commit point): the uploaded
+    envelope is tidied away, the failure is audited, nothing is listed."""
+    import s3fs
+
+    opts, bucket = s3
+    room = _room(tmp_path, destination=f"s3://{bucket}/research", storage_options=opts)
+    fs = s3fs.S3FileSystem(**opts)  # fsspec caches instances: the destination gets this one
+    real = fs.pipe_file
+
+    def refuse(path: str, *a: Any, **k: Any) -> Any:
+        if path.endswith(MANIFEST):
+            raise PermissionError(errno.EACCES, "Access Denied", path)
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(fs, "pipe_file", refuse)
+    with pytest.raises(OutputError, match="Access Denied"):
+        _run(tmp_path, room, _model(tmp_path), x25519.X25519PrivateKey.generate())
+    fs.invalidate_cache()
+    assert fs.find(f"{bucket}/research") == []
+    assert Destination(room.destination, opts).releases() == []
+    events = [json.loads(x)["event"] for x in room.audit_log.read_text().splitlines()]
+    assert events == ["promote.failed"]

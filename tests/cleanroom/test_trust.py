@@ -76,6 +76,7 @@ WEAKENINGS: list[tuple[dict[str, Any], str, str]] = [
     ({"binding": "unbound"}, "attestation", 'not bound to the challenge (binding = "unbound")'),
     ({"require_signature": False}, "provenance", "no signature is required"),
     ({"fail_on": "high"}, "policy", "only high findings block (fail_on = 'high'"),
+    ({"allowed_pii": ["EMAIL_ADDRESS"]}, "pii", "personal data is allowed: EMAIL_ADDRESS"),
 ]
 
 
@@ -108,3 +109,26 @@ def test_only_relaxed_settings_are_warned(tmp_path: Path) -> None:
     tee = x25519.X25519PrivateKey.generate()
     result = _run(tmp_path, room, _model(tmp_path), tee)
     assert result.warnings == ["warning: no signature is required (require_signature = false)"]
+
+
+class _SkippingAppraiser(_Appraiser):
+    """A passing verdict whose evidence did not report a debug state (a skipped check)."""
+
+    def __call__(self, evidence: Path, room: Any, nonce: str, now: Any):  # type: ignore[no-untyped-def]
+        result = super().__call__(evidence, room, nonce, now)
+        result.checks = [
+            {"name": "debug", "status": "skipped", "detail": "no debug state in the evidence"}
+        ]
+        return result
+
+
+def test_skipped_attestation_check_is_a_warning_not_a_silent_pass(tmp_path: Path) -> None:
+    room = _room(tmp_path)
+    tee = x25519.X25519PrivateKey.generate()
+    result = _run(tmp_path, room, _model(tmp_path), tee, appraiser=_SkippingAppraiser(tee))
+    assert result.allowed
+    text = "warning: attestation check debug was skipped: no debug state in the evidence"
+    assert text in next(g.reasons for g in result.gates if g.name == "attestation")
+    assert text in result.warnings
+    record = json.loads(room.audit_log.read_text().splitlines()[-1])
+    assert text in record["data"]["warnings"]
