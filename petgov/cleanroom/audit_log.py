@@ -3,9 +3,10 @@
 Each record carries ``seq``, the previous record's hash and its own hash (SHA-256 over the
 canonical JSON of everything else), optionally an operator signature over that hash. A head
 file beside the log (``LOG.head``: last seq and hash, written atomically after each append)
-makes truncation visible. A checkpoint (``LOG.checkpoint`` unless the room names another place,
-signed with the operator key when there is one) repeats the last seq and hash, so a log emptied
-or rolled back together with its head still fails: the checkpoint says how long it was.
+makes truncation visible. A checkpoint (``LOG.checkpoint``, and a copy in a second place when the
+room names one; signed with the operator key when there is one) repeats the last seq and hash,
+so a log emptied or rolled back together with its head still fails: the checkpoint says how
+long it was.
 ``verify`` finds edits, deletions, reordering, truncation and rollback and says at which record.
 A crash between the writes leaves the log one record ahead of its head or checkpoint, which
 verify accepts (and says); a torn final line is repaired on the next append.
@@ -46,11 +47,19 @@ def head_path(log: Path) -> Path:
 
 
 def checkpoint_path(log: Path) -> Path:
-    """Where the checkpoint of ``log`` lives unless a clean room names another place."""
+    """Where the checkpoint of ``log`` lives (beside it; a room may keep a copy elsewhere)."""
     return log.with_name(log.name + ".checkpoint")
 
 
 CHECKPOINT_SCHEMA = "petgov-audit-checkpoint-v1"
+
+
+def _checkpoints(log: Path, elsewhere: Path | None) -> list[Path]:
+    """Beside the log always (so a plain verify finds it), plus the room's second place."""
+    places = [checkpoint_path(log)]
+    if elsewhere is not None and Path(elsewhere) != places[0]:
+        places.append(Path(elsewhere))
+    return places
 
 
 def _checkpoint(record: Mapping[str, Any], signing_key: Any | None) -> dict[str, Any]:
@@ -96,7 +105,7 @@ class AuditLog:
     ) -> None:
         self.path = Path(path)
         self.signing_key = signing_key
-        self.checkpoint = Path(checkpoint) if checkpoint else checkpoint_path(self.path)
+        self.checkpoints = _checkpoints(self.path, checkpoint)
 
     def last(self) -> tuple[int, str]:
         """The seq and hash of the last complete record: (-1, GENESIS) for an empty log."""
@@ -132,10 +141,10 @@ class AuditLog:
             write_text_atomic(
                 head_path(self.path), json.dumps({"seq": record["seq"], "hash": record["hash"]})
             )
-            self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(
-                self.checkpoint, json.dumps(_checkpoint(record, self.signing_key), sort_keys=True)
-            )
+            text = json.dumps(_checkpoint(record, self.signing_key), sort_keys=True)
+            for place in self.checkpoints:
+                place.parent.mkdir(parents=True, exist_ok=True)
+                write_text_atomic(place, text)
             return record
 
 
@@ -205,8 +214,9 @@ def verify(
     checkpoint: Path | None = None,
     history: RoomHistory | None = None,
 ) -> AuditVerdict:
-    """Check every link, hash and signature, the head marker, the checkpoint (``LOG.checkpoint``
-    unless given) and, for a room, that the log holds what its releases and nonces say."""
+    """Check every link, hash and signature, the head marker, the checkpoints (``LOG.checkpoint``
+    and ``checkpoint`` when given) and, for a room, that the log holds what its releases and
+    nonces say."""
     path = Path(path)
     lines, tail = _read_lines(path)
     problems: list[str] = []
@@ -244,8 +254,8 @@ def verify(
     if tail:
         notes.append("the final line is incomplete (a crash during append); it is ignored")
     history = history or RoomHistory()
-    checkpoint = Path(checkpoint) if checkpoint else checkpoint_path(path)
-    cp_exists = checkpoint.exists()
+    places = _checkpoints(path, checkpoint)
+    cp_exists = any(p.exists() for p in places)
     head_file = head_path(path)
     if head_file.exists():
         try:
@@ -264,10 +274,11 @@ def verify(
             problems.append("head marker is unreadable")
     elif lines or cp_exists or history.positions or history.release_ids or history.used_nonces:
         problems.append("head marker is missing: truncation cannot be ruled out")
-    if cp_exists:
-        problems += _check_checkpoint(checkpoint, public_key, last_seq, hashes, notes)
-    elif last_seq >= 1:  # every completed append wrote one; only the first can be cut short
-        problems.append(f"checkpoint {checkpoint} is missing: a rollback cannot be ruled out")
+    for place in places:
+        if place.exists():
+            problems += _check_checkpoint(place, public_key, last_seq, hashes, notes)
+        elif last_seq >= 1:  # every completed append wrote one; only the first can be cut short
+            problems.append(f"checkpoint {place} is missing: a rollback cannot be ruled out")
     for pos in history.positions:
         if pos.seq > last_seq:
             problems.append(
@@ -312,13 +323,13 @@ def _check_checkpoint(
             problems.append(f"checkpoint {checkpoint}: operator signature missing or invalid")
     if seq > last_seq:
         problems.append(
-            f"log ends at seq {last_seq} but its checkpoint says {seq}: "
+            f"log ends at seq {last_seq} but checkpoint {checkpoint} says {seq}: "
             "truncated, emptied or rolled back"
         )
     elif hashes.get(seq) != digest:
-        problems.append(f"record seq {seq} does not match the checkpoint (rewritten)")
+        problems.append(f"record seq {seq} does not match checkpoint {checkpoint} (rewritten)")
     elif seq == last_seq - 1:
-        notes.append("one record was appended after the checkpoint (crash window)")
+        notes.append(f"one record was appended after checkpoint {checkpoint} (crash window)")
     elif seq < last_seq - 1:
-        problems.append(f"checkpoint at seq {seq} lags the log ({last_seq}): an old checkpoint")
+        problems.append(f"checkpoint {checkpoint} at seq {seq} lags the log ({last_seq}): old")
     return problems

@@ -46,18 +46,11 @@ class CleanRoom:
     jwks: Path | None = None  # pinned JWKS for token evidence
     operator_key: Path | None = None  # ECDSA P-256 PEM: signs audit records and receipts
     storage_options: Mapping[str, Any] = field(default_factory=dict)
-    audit_checkpoint: Path | None = None  # a second place that records the log's length
+    audit_checkpoint: Path | None = None  # a second place for the audit log's checkpoint
 
     @property
     def audit_log(self) -> Path:
         return self.state_dir / "audit.jsonl"
-
-    @property
-    def checkpoint(self) -> Path:
-        """Where the audit log's checkpoint goes: ``audit_checkpoint``, else beside the log."""
-        from petgov.cleanroom.audit_log import checkpoint_path
-
-        return self.audit_checkpoint or checkpoint_path(self.audit_log)
 
     @property
     def is_remote(self) -> bool:

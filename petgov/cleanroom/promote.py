@@ -242,7 +242,9 @@ def promote(
 ) -> Promotion:
     """Run every gate; release only when all pass; audit the decision either way."""
     operator = operator_key(room)
-    audit = audit or AuditLog(room.audit_log, signing_key=operator, checkpoint=room.checkpoint)
+    audit = audit or AuditLog(
+        room.audit_log, signing_key=operator, checkpoint=room.audit_checkpoint
+    )
     recipient = Recipient.from_pem(tee_key_pem)  # bad key: a usage error, nothing consumed
     weakened = trust.weakenings(room)  # an empty reference: a config error, nothing consumed
     gates: list[Gate] = []

@@ -33,7 +33,9 @@ def operator_key(room: CleanRoom) -> Any | None:
 
 def open_log(room: CleanRoom) -> AuditLog:
     """The room's audit log, signing with the operator key and writing the room's checkpoint."""
-    return AuditLog(room.audit_log, signing_key=operator_key(room), checkpoint=room.checkpoint)
+    return AuditLog(
+        room.audit_log, signing_key=operator_key(room), checkpoint=room.audit_checkpoint
+    )
 
 
 def history(room: CleanRoom, public_key: Any | None = None) -> tuple[RoomHistory, list[str]]:
@@ -69,7 +71,7 @@ def history(room: CleanRoom, public_key: Any | None = None) -> tuple[RoomHistory
 def verify_room(room: CleanRoom, public_key: Any | None = None) -> AuditVerdict:
     """Verify the room's log with its checkpoint and against its releases and nonces."""
     found, problems = history(room, public_key)
-    verdict = verify(room.audit_log, public_key, checkpoint=room.checkpoint, history=found)
+    verdict = verify(room.audit_log, public_key, checkpoint=room.audit_checkpoint, history=found)
     verdict.problems += problems
     verdict.ok = not verdict.problems
     return verdict

@@ -155,7 +155,10 @@ def audit_verify(
         help="Also check the log against the room's checkpoint, releases, receipts and nonces.",
     ),
     checkpoint: Path | None = typer.Option(
-        None, "--checkpoint", help="The log's checkpoint (default: LOG.checkpoint, or the room's)."
+        None,
+        "--checkpoint",
+        help="A copy of the checkpoint kept elsewhere, checked besides LOG.checkpoint "
+        "(with --room: instead of the room's audit_checkpoint).",
     ),
     config: Path | None = CONFIG,
 ) -> int:
@@ -181,8 +184,8 @@ def audit_verify(
     elif log is None:
         raise UsageError("name the audit log, or the clean room with --room")
     else:
-        checkpoint = checkpoint or checkpoint_path(log)
-        if not log.exists() and not checkpoint.exists():
+        anchors = [checkpoint_path(log), *([checkpoint] if checkpoint else [])]
+        if not log.exists() and not any(a.exists() for a in anchors):
             raise TargetError(f"{log}: no such audit log")
         verdict = verify(log, public, checkpoint=checkpoint)
     for note in verdict.notes:

@@ -159,7 +159,9 @@ def test_emptied_log_and_head_fail_verify_even_with_the_operator_key(tmp_path: P
     head_path(path).unlink()
     res = cli("cleanroom", "audit", "verify", str(path), "--key", str(pub))
     assert res.code == 1, res.stdout + res.stderr
-    assert "its checkpoint says 4" in res.stdout and "TAMPERED: 0 records" in res.stdout
+    assert (
+        f"checkpoint {path}.checkpoint says 4" in res.stdout and "TAMPERED: 0 records" in res.stdout
+    )
 
 
 def test_deleted_log_and_head_fail_verify(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -182,7 +184,8 @@ def test_truncated_log_with_a_matching_head_fails_against_the_checkpoint(tmp_pat
     head_path(path).write_text(json.dumps({"seq": last["seq"], "hash": last["hash"]}))
     v = verify(path)
     assert not v.ok and v.problems == [
-        "log ends at seq 2 but its checkpoint says 4: truncated, emptied or rolled back"
+        f"log ends at seq 2 but checkpoint {path}.checkpoint says 4: truncated, emptied or "
+        "rolled back"
     ]
 
 
@@ -203,7 +206,9 @@ def test_checkpoint_kept_elsewhere_catches_a_rollback_of_the_whole_state_folder(
     shutil.copytree(tmp_path / "old", state)
     assert verify(state / "audit.jsonl").ok  # the old copy is consistent in itself
     v = verify(state / "audit.jsonl", checkpoint=elsewhere)
-    assert not v.ok and "its checkpoint says 2" in v.problems[0]
+    assert not v.ok and v.problems == [
+        f"log ends at seq 0 but checkpoint {elsewhere} says 2: truncated, emptied or rolled back"
+    ]
 
 
 def test_forged_checkpoint_is_refused_with_the_operator_key(tmp_path: Path) -> None:
@@ -232,7 +237,24 @@ def test_checkpoint_lagging_by_one_is_the_crash_window(tmp_path: Path) -> None:
     assert verify(path).ok
     cp.write_text(old)
     v = verify(path)
-    assert v.ok and any("after the checkpoint" in n for n in v.notes)
+    assert v.ok and any("after checkpoint" in n for n in v.notes)
     AuditLog(path).append("promote.allowed", {})
     cp.write_text(old)
     assert not verify(path).ok
+
+
+def test_cli_checks_a_checkpoint_kept_elsewhere(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """The copy beside the log keeps a plain verify green; --checkpoint adds the second place."""
+    path, elsewhere = tmp_path / "state" / "audit.jsonl", tmp_path / "anchor" / "cp.json"
+    log = AuditLog(path, checkpoint=elsewhere)
+    log.append("promote.denied", {"i": 0})
+    log.append("promote.denied", {"i": 1})
+    assert cli("cleanroom", "audit", "verify", str(path)).code == 0
+    lines = _lines(path)[:1]
+    _write(path, lines)
+    first = json.loads(lines[0])
+    head_path(path).write_text(json.dumps({"seq": 0, "hash": first["hash"]}))
+    path.with_name(path.name + ".checkpoint").write_text(json.dumps({"seq": 0, **first}))
+    assert cli("cleanroom", "audit", "verify", str(path)).code == 0  # consistent in itself
+    res = cli("cleanroom", "audit", "verify", str(path), "--checkpoint", str(elsewhere))
+    assert res.code == 1 and f"checkpoint {elsewhere} says 1" in res.stdout

@@ -88,8 +88,12 @@ def test_room_checkpoint_in_a_second_place_catches_a_rollback_without_releases(
     shutil.copytree(room.state_dir, snapshot)
     _run(tmp_path, room, artifact, tee, nonce="22" * 32)
     assert (tmp_path / "anchor/audit.checkpoint").exists()
+    assert (room.state_dir / "audit.jsonl.checkpoint").exists()  # a plain verify finds this one
     assert verify_room(room, operator.public_key()).ok
     shutil.rmtree(room.state_dir)
     shutil.copytree(snapshot, room.state_dir)
     v = verify_room(room, operator.public_key())
-    assert not v.ok and "its checkpoint says 1" in v.problems[0]
+    anchor = tmp_path / "anchor/audit.checkpoint"
+    assert not v.ok and v.problems == [
+        f"log ends at seq 0 but checkpoint {anchor} says 1: truncated, emptied or rolled back"
+    ]
