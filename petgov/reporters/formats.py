@@ -19,6 +19,10 @@ class OutputFormat(str, enum.Enum):
     SARIF = "sarif"
     CYCLONEDX = "cyclonedx"
     SPDX3 = "spdx3-json"
+    HTML = "html"
+    MARKDOWN = "markdown"
+    GITLAB_SAST = "gitlab-sast"
+    JUNIT = "junit"
 
     def reporter(self, *, color: bool = False, include_waived: bool = False) -> Reporter:
         """The reporter for this choice (imported lazily)."""
@@ -42,4 +46,20 @@ class OutputFormat(str, enum.Enum):
             from petgov.reporters.spdx import SpdxReporter
 
             return SpdxReporter()
+        if self is OutputFormat.HTML:
+            from petgov.reporters.html import HtmlReporter
+
+            return HtmlReporter()
+        if self is OutputFormat.MARKDOWN:
+            from petgov.reporters.markdown import MarkdownReporter
+
+            return MarkdownReporter()
+        if self is OutputFormat.GITLAB_SAST:
+            from petgov.reporters.gitlab_sast import GitLabSastReporter
+
+            return GitLabSastReporter()
+        if self is OutputFormat.JUNIT:
+            from petgov.reporters.junit import JunitReporter
+
+            return JunitReporter()
         assert_never(self)
