@@ -18,7 +18,7 @@ SEVERITIES_DESC = tuple(sorted(Severity, key=lambda s: -s.rank))
 
 
 def rule_family(rule_id: str) -> str:
-    """The family of a rule id: ``PG-SER-001`` -> ``SER`` (custom ids keep their middle part)."""
+    """The family of a rule id: the middle part, so ``PG-<FAMILY>-<n>`` gives its family."""
     parts = rule_id.split("-")
     return parts[1] if len(parts) >= 3 else rule_id
 
