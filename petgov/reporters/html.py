@@ -158,7 +158,7 @@ def _summary(report: Report, s: Mapping[str, Any]) -> str:
 
 
 def _groups(report: Report) -> str:
-    groups = views.rule_groups(report.decisions)
+    groups = views.rule_groups(report.decisions, report.policy.rules)
     if not groups:
         return ""
     out = ["<h2>Findings by rule</h2>"]

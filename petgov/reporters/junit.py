@@ -41,7 +41,7 @@ class JunitReporter(Reporter):
         suites: list[tuple[str, list[ET.Element], list[str]]] = [_gate(report)]
         suites.extend(
             _rule_suite(g.rule_id, g.title, g.decisions)
-            for g in views.rule_groups(report.decisions)
+            for g in views.rule_groups(report.decisions, report.policy.rules)
         )
         suites.append(_coverage(report))
         stamp = report.created_at[:19]

@@ -73,7 +73,7 @@ def _head(report: Report) -> str:
 
 
 def _findings(report: Report, budget: int) -> str:
-    groups = views.rule_groups(report.decisions)
+    groups = views.rule_groups(report.decisions, report.policy.rules)
     if not groups:
         return "No findings.\n\n"
     out: list[str] = ["### Findings by rule\n\n"]

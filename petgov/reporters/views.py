@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from petgov.model import Action, Coverage, CoverageStatus, Decision, Report, Severity, Waiver
+from petgov.model import (
+    Action,
+    Coverage,
+    CoverageStatus,
+    Decision,
+    Report,
+    RuleDoc,
+    Severity,
+    Waiver,
+)
 from petgov.reporters.table import completeness_rows
 
 SEVERITIES_DESC = tuple(sorted(Severity, key=lambda s: -s.rank))
@@ -44,25 +52,12 @@ class RuleGroup:
         return sum(1 for d in self.decisions if d.action is Action.BLOCK)
 
 
-@lru_cache(maxsize=1)
-def rule_metadata() -> Mapping[str, Any]:
-    """Rules of the built-in pack by id (best effort: custom rules fall back to finding text)."""
-    try:
-        from petgov.policy.packs import builtin_pack_dir, load_pack
-
-        return {r.id: r for r in load_pack(builtin_pack_dir()).rules}
-    except Exception:  # a broken pack must not lose the report; rules then use finding text
-        return {}
-
-
-def rule_title(rule_id: str, fallback: str) -> str:
-    """The rule's own title (a finding's title may name its column or global)."""
-    rule = rule_metadata().get(rule_id)
-    return str(rule.title) if rule is not None else fallback
-
-
-def rule_groups(decisions: Sequence[Decision]) -> list[RuleGroup]:
-    """Findings grouped by rule id, the most serious group first."""
+def rule_groups(
+    decisions: Sequence[Decision], rules: Mapping[str, RuleDoc] | None = None
+) -> list[RuleGroup]:
+    """Findings grouped by rule id, the most serious group first; a group is titled by its rule
+    (``Report.policy.rules``), since a finding's own title may name its column or global."""
+    docs = rules or {}
     by_rule: dict[str, list[Decision]] = {}
     for d in sorted(decisions, key=sort_key):
         by_rule.setdefault(d.rule_id, []).append(d)
@@ -72,7 +67,7 @@ def rule_groups(decisions: Sequence[Decision]) -> list[RuleGroup]:
         groups.append(
             RuleGroup(
                 rule_id=rule_id,
-                title=rule_title(rule_id, first.finding.title),
+                title=docs[rule_id].title if rule_id in docs else first.finding.title,
                 severity=max((d.severity for d in items), key=lambda s: s.rank),
                 remediation=next((d.remediation for d in items if d.remediation), None),
                 help_uri=next((d.help_uri for d in items if d.help_uri), None),
