@@ -1,4 +1,5 @@
-"""Shared fixtures: the corpus location, the CLI runner, the report schema."""
+"""Shared fixtures: the corpus location, the CLI runners, the report schema, and fakes that
+subclass the stage interfaces so the pipeline can be tested without real engines or files."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ import socket
 import subprocess
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import jsonschema
 import pytest
+
+from petgov.model import Origin, ScanResult
+from petgov.scanners.interface import Entry, ItemScanner, ScanContext, TargetScanner
+from petgov.targets.interface import BytesSource, RawEntry, ResolvedTarget, TargetResolver
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -147,3 +152,57 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     return attempts
+
+
+class MemoryResolver(TargetResolver):
+    """Resolves ``mem://NAME`` to in-memory files: the target stage without a file system."""
+
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        self.files = dict(files)
+
+    def accepts(self, target: str) -> bool:
+        return target.startswith("mem://")
+
+    def resolve(self, target: str) -> ResolvedTarget:
+        origin = Origin(kind="local", source=target)
+        entries = [
+            RawEntry(path=f"{target}/{name}", source=BytesSource(data), origin=origin)
+            for name, data in sorted(self.files.items())
+        ]
+        return ResolvedTarget(target=target, root=None, entries=entries)
+
+
+class RecordingScanner(ItemScanner):
+    """An item scanner for the formats it is given: records what it saw, may crash on purpose."""
+
+    name: ClassVar[str] = "fake-recorder"
+    kinds: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, formats: Iterable[str], crash_on: str | None = None) -> None:
+        self.formats = frozenset(formats)
+        self.crash_on = crash_on
+        self.seen: list[str] = []
+
+    def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
+        return entry.item.format in self.formats
+
+    def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
+        self.seen.append(entry.item.path)
+        if self.crash_on is not None and entry.item.path.endswith(self.crash_on):
+            raise RuntimeError("fake engine crash")
+        out = ScanResult()
+        out.scanned(entry.item.path, self.name)
+        return out
+
+
+class TargetRecorder(TargetScanner):
+    """A target scanner that records the entries it was handed."""
+
+    name: ClassVar[str] = "fake-target"
+
+    def __init__(self) -> None:
+        self.entries: list[str] = []
+
+    def scan_target(self, ctx: ScanContext) -> ScanResult:
+        self.entries = [e.item.path for e in ctx.entries]
+        return ScanResult()
