@@ -11,6 +11,8 @@ Every AI and dataset package gets exactly one ``hasDeclaredLicense`` and one
 ``hasConcludedLicense`` relationship, as both profiles require; where petgov knows nothing the
 target is ``NoAssertionLicense``. petgov never concludes a license (that is a legal review), so
 the concluded one is always NoAssertion. Objects come from spdx-python-model, imported lazily.
+The graph under construction (ids, shared datasets) is ``spdx_graph``; the license rule checked
+before writing is ``spdx_checks``.
 """
 
 from __future__ import annotations
@@ -20,22 +22,21 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from petgov.bom import software
+from petgov.bom import software, spdx_software
 from petgov.bom.builder import Built
 from petgov.bom.info import FileInfo, LicenseInfo, ModelInfo, gather
-from petgov.bom.validate import Problem
+from petgov.bom.spdx_checks import SPEC_VERSION, check, license_problems
+from petgov.bom.spdx_graph import Graph, Ids, known
 from petgov.errors import OutputError
 from petgov.model import Report
 
 if TYPE_CHECKING:
     from spdx_python_model.bindings.v3_0_1 import (
-        CreationInfo,
         Element,
-        Relationship,
         SHACLObjectSet,
         Tool,
         ai_AIPackage,
@@ -43,10 +44,18 @@ if TYPE_CHECKING:
     )
 
 JSONDict = dict[str, Any]
-SPEC_VERSION = "3.0.1"
+__all__ = [
+    "SPEC_VERSION",
+    "SpdxOptions",
+    "build",
+    "check",
+    "deserialize",
+    "document",
+    "license_problems",
+    "render",
+    "serialize",
+]
 NAMESPACE = "https://petgov.dev/spdx/"
-PACKAGE_TYPES = ("ai_AIPackage", "dataset_DatasetPackage")
-LICENSE_RELATIONSHIPS = ("hasDeclaredLicense", "hasConcludedLicense")
 NO_ASSERTION = "expandedlicensing_NoAssertionLicense"
 
 
@@ -99,9 +108,7 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
     """The object set: document, agent, packages, files, licenses and relationships."""
     from spdx_python_model.bindings import v3_0_1 as spdx
 
-    from petgov.bom import spdx_software  # imports this module's graph helpers: not at the top
-
-    ids = _Ids(_namespace(infos, options))
+    ids = Ids(_namespace(infos, options))
     creation = spdx.CreationInfo(
         specVersion=SPEC_VERSION,
         created=_created(report, options),
@@ -113,7 +120,7 @@ def build(report: Report, infos: Sequence[ModelInfo], options: SpdxOptions) -> S
         creationInfo=creation,
     )
     creation.createdBy = [creator]
-    graph = _Graph(ids, creation)
+    graph = Graph(ids, creation)
     creation.createdUsing = _tools(report, graph)
     graph.add(creator)
     models = [_model(info, graph) for info in infos]
@@ -141,38 +148,7 @@ def _profiles(security: bool) -> list[str]:
     return [*used, kinds.security] if security else used
 
 
-@dataclass
-class _Graph:
-    """The elements built so far, shared datasets and license expressions, and the id source."""
-
-    ids: _Ids
-    creation: CreationInfo
-    elements: list[Element] = field(default_factory=list)
-    datasets: dict[str, dataset_DatasetPackage] = field(default_factory=dict)
-    expressions: dict[str, Element] = field(default_factory=dict)
-    by_path: dict[str, Element] = field(default_factory=dict)
-
-    def add(self, element: Element) -> None:
-        self.elements.append(element)
-
-    def relate(
-        self, kind: str, source: Element, targets: Sequence[Element | str], **extra: Any
-    ) -> None:
-        """A ``kind`` relationship from ``source``; ``extra`` sets e.g. its comment."""
-        from spdx_python_model.bindings import v3_0_1 as spdx
-
-        rel: Relationship = spdx.Relationship(
-            spdxId=self.ids.new("relationship", f"{source.name}-{kind}"),
-            creationInfo=self.creation,
-            from_=source,
-            relationshipType=getattr(spdx.RelationshipType, kind),
-            to=list(targets),
-            **extra,
-        )
-        self.add(rel)
-
-
-def _tools(report: Report, graph: _Graph) -> list[Tool]:
+def _tools(report: Report, graph: Graph) -> list[Tool]:
     """petgov, each engine and each rule pack, as ``Tool``s (SPDX 3 has no tool version: the
     version is in the name, and a pack's digest in its comment, as CycloneDX's metadata has them).
     """
@@ -211,11 +187,11 @@ def _tools(report: Report, graph: _Graph) -> list[Tool]:
     return tools
 
 
-def _model(info: ModelInfo, graph: _Graph) -> ai_AIPackage:
+def _model(info: ModelInfo, graph: Graph) -> ai_AIPackage:
     from spdx_python_model.bindings import v3_0_1 as spdx
 
     package = spdx.ai_AIPackage(
-        **_known(
+        **known(
             spdxId=graph.ids.new("model", info.name),
             name=info.name,
             creationInfo=graph.creation,
@@ -253,7 +229,7 @@ def _model(info: ModelInfo, graph: _Graph) -> ai_AIPackage:
     return package
 
 
-def _file(info: ModelInfo, f: FileInfo, graph: _Graph) -> Element:
+def _file(info: ModelInfo, f: FileInfo, graph: Graph) -> Element:
     from spdx_python_model.bindings import v3_0_1 as spdx
 
     hashes = (
@@ -264,7 +240,7 @@ def _file(info: ModelInfo, f: FileInfo, graph: _Graph) -> Element:
         comment += "; a Git-LFS pointer: the weights it names were not fetched"
     weights = f.is_weights and not f.lfs_pointer
     element: Element = spdx.software_File(
-        **_known(
+        **known(
             spdxId=graph.ids.new("file", f"{info.name}/{f.rel}"),
             name=f.rel,
             creationInfo=graph.creation,
@@ -279,7 +255,7 @@ def _file(info: ModelInfo, f: FileInfo, graph: _Graph) -> Element:
     return element
 
 
-def _dataset(name: str, graph: _Graph) -> dataset_DatasetPackage:
+def _dataset(name: str, graph: Graph) -> dataset_DatasetPackage:
     """A dataset named on the card: its name only (its type and license are not known)."""
     from spdx_python_model.bindings import v3_0_1 as spdx
 
@@ -299,12 +275,12 @@ def _dataset(name: str, graph: _Graph) -> dataset_DatasetPackage:
     return package
 
 
-def _base_model(base: str, graph: _Graph) -> Element:
+def _base_model(base: str, graph: Graph) -> Element:
     from spdx_python_model.bindings import v3_0_1 as spdx
 
     group = base.rpartition("/")[0]
     package = spdx.ai_AIPackage(
-        **_known(
+        **known(
             spdxId=graph.ids.new("base-model", base),
             name=base,
             creationInfo=graph.creation,
@@ -318,7 +294,7 @@ def _base_model(base: str, graph: _Graph) -> Element:
     return package
 
 
-def _licenses(package: Element, license_info: LicenseInfo | None, graph: _Graph) -> None:
+def _licenses(package: Element, license_info: LicenseInfo | None, graph: Graph) -> None:
     """Exactly one declared and one concluded license relationship (NoAssertion if unknown)."""
     from spdx_python_model.bindings import v3_0_1 as spdx
 
@@ -328,7 +304,7 @@ def _licenses(package: Element, license_info: LicenseInfo | None, graph: _Graph)
     graph.relate("hasConcludedLicense", package, [no_assertion])
 
 
-def _expression(license_info: LicenseInfo, graph: _Graph) -> Element | None:
+def _expression(license_info: LicenseInfo, graph: Graph) -> Element | None:
     """A LicenseExpression for a known license; name-only ones become ``LicenseRef-*``."""
     from spdx_python_model.bindings import v3_0_1 as spdx
 
@@ -356,7 +332,7 @@ def _expression(license_info: LicenseInfo, graph: _Graph) -> Element | None:
     return element
 
 
-def _findings(report: Report, graph: _Graph, default: Element | None) -> None:
+def _findings(report: Report, graph: Graph, default: Element | None) -> None:
     """Each finding after policy as a review Annotation on its file (else on the model).
 
     CycloneDX carries them as ``vulnerabilities``; SPDX's ``security_Vulnerability`` is for
@@ -431,31 +407,8 @@ def _comment(info: ModelInfo) -> str:
     return "; ".join(parts)
 
 
-def _known(**kwargs: Any) -> dict[str, Any]:
-    """Only the properties petgov knows: the bindings reject None, and empty lists say nothing."""
-    return {k: v for k, v in kwargs.items() if v is not None and v != []}
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-
-
-class _Ids:
-    """Deterministic, unique element IRIs under the document namespace."""
-
-    def __init__(self, namespace: str) -> None:
-        self.namespace = namespace
-        self.used: set[str] = set()
-
-    def new(self, kind: str, name: str) -> str:
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "unnamed"
-        ref = f"{self.namespace}{kind}/{slug}"
-        n = 2
-        while ref in self.used:
-            ref = f"{self.namespace}{kind}/{slug}-{n}"
-            n += 1
-        self.used.add(ref)
-        return ref
 
 
 def _namespace(infos: Sequence[ModelInfo], options: SpdxOptions) -> str:
@@ -470,50 +423,3 @@ def _created(report: Report, options: SpdxOptions) -> dt.datetime:
     from petgov.bom.builder import BuildOptions, timestamp
 
     return timestamp(report, BuildOptions(reproducible=options.reproducible))
-
-
-def license_problems(doc: JSONDict) -> list[Problem]:
-    """The AI and Dataset profiles' rule: exactly one declared and one concluded license each."""
-    graph = doc.get("@graph")
-    if not isinstance(graph, list):
-        return [Problem("$", "no @graph array")]
-    counts: dict[tuple[str, str], int] = {}
-    for _, node in _nodes(graph):
-        if node.get("type") == "Relationship" and node.get("relationshipType") in (
-            LICENSE_RELATIONSHIPS
-        ):
-            key = (str(node.get("from")), str(node.get("relationshipType")))
-            counts[key] = counts.get(key, 0) + 1
-    problems = []
-    for index, node in _nodes(graph):
-        if node.get("type") not in PACKAGE_TYPES:
-            continue
-        element_id = str(node.get("spdxId"))
-        for kind in LICENSE_RELATIONSHIPS:
-            n = counts.get((element_id, kind), 0)
-            if n != 1:
-                problems.append(
-                    Problem(
-                        f"$['@graph'][{index}]",
-                        f"{node.get('type')} {element_id} has {n} {kind} relationships "
-                        "(the profile needs exactly one; use NoAssertionLicense when unknown)",
-                    )
-                )
-    return problems
-
-
-def check(doc: JSONDict) -> None:
-    """Raise OutputError naming the first license-rule problem's JSON path."""
-    found = license_problems(doc)
-    if found:
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise OutputError(
-            f"invalid SPDX {SPEC_VERSION} AI-BOM, not written: {found[0]}{more}",
-            hint="this is a petgov bug if the document was built by petgov; please report it",
-        )
-
-
-def _nodes(graph: list[Any]) -> Iterator[tuple[int, JSONDict]]:
-    for index, node in enumerate(graph):
-        if isinstance(node, dict):
-            yield index, node

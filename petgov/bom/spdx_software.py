@@ -24,18 +24,18 @@ from typing import TYPE_CHECKING, Any
 
 from petgov.bom import software
 from petgov.bom.software import COMMIT, Facts, Rows
+from petgov.bom.spdx_graph import Graph, known
 from petgov.catalog import rule_for
 
 if TYPE_CHECKING:
     from spdx_python_model.bindings.v3_0_1 import Element
 
-    from petgov.bom.spdx import _Graph
 
 OSV_URL = "https://osv.dev/vulnerability/"
 Unlicensed = Callable[["Element"], None]
 
 
-def add(facts: Facts, graph: _Graph, roots: Mapping[str, Element], unlicensed: Unlicensed) -> bool:
+def add(facts: Facts, graph: Graph, roots: Mapping[str, Element], unlicensed: Unlicensed) -> bool:
     """Add every package, hub model, service and OSV record; True if a vulnerability was added.
 
     ``roots`` maps each target to its model package, the ``from`` of its dependencies (not
@@ -64,7 +64,7 @@ def _depends(
     keys: Sequence[tuple[str, ...]],
     facts: Facts,
     built: Mapping[tuple[str, ...], Element],
-    graph: _Graph,
+    graph: Graph,
 ) -> None:
     """``dependsOn`` what the target needs, ``hasOptionalDependency`` what only extras need."""
     if source is None or not keys:
@@ -80,12 +80,10 @@ def _depends(
             graph.relate(kind, source, [built[k] for k in group], comment=note)
 
 
-def _package(name: str, version: str, rows: Rows, graph: _Graph) -> Element:
+def _package(name: str, version: str, rows: Rows, graph: Graph) -> Element:
     """A pypi ``library`` package, versioned only when pinned or locked (as in CycloneDX)."""
     from packageurl import PackageURL
     from spdx_python_model.bindings import v3_0_1 as spdx
-
-    from petgov.bom.spdx import _known
 
     notes = [f"declared in: {', '.join(software.sources(rows))}"]
     if not version:
@@ -94,7 +92,7 @@ def _package(name: str, version: str, rows: Rows, graph: _Graph) -> Element:
     if not software.required(rows):
         notes.append("optional: only extras or dev groups declare it")
     element: Element = spdx.software_Package(
-        **_known(
+        **known(
             spdxId=graph.ids.new("pypi", f"{name}@{version}" if version else name),
             name=name,
             creationInfo=graph.creation,
@@ -110,12 +108,10 @@ def _package(name: str, version: str, rows: Rows, graph: _Graph) -> Element:
     return element
 
 
-def _hub_model(ident: str, revision: str, rows: Rows, graph: _Graph) -> Element:
+def _hub_model(ident: str, revision: str, rows: Rows, graph: Graph) -> Element:
     """A hub model code loads; the purl carries the revision only when it is a commit."""
     from packageurl import PackageURL
     from spdx_python_model.bindings import v3_0_1 as spdx
-
-    from petgov.bom.spdx import _known
 
     group, _, name = ident.rpartition("/")
     pinned = bool(COMMIT.match(revision))
@@ -133,7 +129,7 @@ def _hub_model(ident: str, revision: str, rows: Rows, graph: _Graph) -> Element:
         *(f"used-at: {u}" for u in software.used_at(rows)),
     ]
     element: Element = spdx.ai_AIPackage(
-        **_known(
+        **known(
             spdxId=graph.ids.new("hub-model", f"{ident}@{revision}" if revision else ident),
             name=ident,
             creationInfo=graph.creation,
@@ -147,7 +143,7 @@ def _hub_model(ident: str, revision: str, rows: Rows, graph: _Graph) -> Element:
     return element
 
 
-def _service(provider: str, rows: Rows, graph: _Graph) -> Element:
+def _service(provider: str, rows: Rows, graph: Graph) -> Element:
     """An AI provider API: called over the network, not shipped, so purpose ``other``."""
     from spdx_python_model.bindings import v3_0_1 as spdx
 
@@ -176,12 +172,10 @@ def _service(provider: str, rows: Rows, graph: _Graph) -> Element:
 
 
 def _vulnerability(
-    ident: str, rows: Rows, packages: Mapping[tuple[str, str], Element], graph: _Graph
+    ident: str, rows: Rows, packages: Mapping[tuple[str, str], Element], graph: Graph
 ) -> None:
     """One OSV record and its VEX assessment of the packages it matched."""
     from spdx_python_model.bindings import v3_0_1 as spdx
-
-    from petgov.bom.spdx import _known
 
     malicious = software.is_malicious(ident)
     manifests = sorted({str(r.get("source", "")) for r in rows})
@@ -192,7 +186,7 @@ def _vulnerability(
         *(f"manifest: {m}" for m in manifests),
     ]
     vuln: Element = spdx.security_Vulnerability(
-        **_known(
+        **known(
             spdxId=graph.ids.new("osv", ident),
             name=ident,
             creationInfo=graph.creation,
@@ -208,7 +202,7 @@ def _vulnerability(
 
 
 def _assessment(
-    ident: str, rows: Rows, vuln: Element, affected: Sequence[Element], graph: _Graph
+    ident: str, rows: Rows, vuln: Element, affected: Sequence[Element], graph: Graph
 ) -> None:
     """VEX ``affected`` for a known malicious package, ``under investigation`` otherwise."""
     from spdx_python_model.bindings import v3_0_1 as spdx
