@@ -44,7 +44,12 @@ def history(room: CleanRoom, public_key: Any | None = None) -> tuple[RoomHistory
 
     found = RoomHistory()
     problems: list[str] = []
-    for release in Destination(room.destination, room.storage_options).releases():
+    try:
+        releases = Destination(room.destination, room.storage_options).releases()
+    except (OSError, ValueError) as exc:  # unreachable or damaged: it cannot vouch, so say so
+        releases = []
+        problems.append(f"{room.destination}: cannot list the releases: {exc}")
+    for release in releases:
         rid = str(release.manifest.get("release_id"))
         found.release_ids.append(rid)
         pos = release.manifest.get("audit")

@@ -97,3 +97,28 @@ def test_room_checkpoint_in_a_second_place_catches_a_rollback_without_releases(
     assert not v.ok and v.problems == [
         f"log ends at seq 0 but checkpoint {anchor} says 1: truncated, emptied or rolled back"
     ]
+
+
+def test_sweep_records_are_signed_like_promotions(tmp_path: Path) -> None:
+    """`sweep` appended unsigned records, so `audit verify --key` failed on any swept room."""
+    import datetime as dt
+
+    from petgov.cleanroom.sweep import sweep
+    from tests.cleanroom.test_promote import NOW
+
+    room, operator, _ = _signed_room(tmp_path)
+    tee = x25519.X25519PrivateKey.generate()
+    assert _run(tmp_path, room, _model(tmp_path), tee).allowed
+    assert len(sweep(room, NOW + dt.timedelta(days=2))) == 1
+    v = verify_room(room, operator.public_key())
+    assert v.ok and v.records == 2, v.problems
+
+
+def test_unlistable_destination_fails_room_verify_in_one_line(tmp_path: Path) -> None:
+    """A release whose manifest is damaged cannot vouch for the log: a problem, not a crash."""
+    room, operator, _ = _signed_room(tmp_path)
+    result = _run(tmp_path, room, _model(tmp_path), x25519.X25519PrivateKey.generate())
+    (Path(str(result.location)) / "manifest.json").write_text("{not json")
+    v = verify_room(room, operator.public_key())
+    assert not v.ok and len(v.problems) == 1
+    assert v.problems[0].startswith(f"{room.destination}: cannot list the releases: Expecting")
