@@ -17,6 +17,7 @@ from typing import Any
 
 import petgov
 from petgov import filetypes as F
+from petgov.coverage_gate import is_gap, unexamined_findings
 from petgov.errors import TargetError
 from petgov.inventory.hashing import BackgroundHasher, DigestMode, wants_digest
 from petgov.inventory.sniff import sniff
@@ -30,11 +31,14 @@ from petgov.scanners.interface import (
     ScanResult,
     TargetScanner,
 )
+from petgov.targets.archive import ENGINE as ARCHIVE_ENGINE
 from petgov.targets.archive import ArchiveLimits, expand
 from petgov.targets.interface import RawEntry, ResolvedTarget, resolvers
 from petgov.util.clock import iso, system_clock
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+INVENTORY_ENGINE = "petgov.inventory"
+_STAGE_ENGINES = frozenset({ARCHIVE_ENGINE, INVENTORY_ENGINE})
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class Inventory:
                     digest: str | None = future.result()
                 except Exception as exc:  # one damaged member: the rest still get digests
                     self.result.not_scanned(
-                        entry.item.path, "petgov.inventory", f"cannot hash: {exc!r}", error=True
+                        entry.item.path, INVENTORY_ENGINE, f"cannot hash: {exc!r}", error=True
                     )
                     digest = None
                 entry.item = dataclasses.replace(entry.item, sha256=digest)
@@ -118,12 +122,12 @@ def inventory(
                 if raw.depth == 0:
                     raise TargetError(f"{raw.path}: cannot read: {exc.strerror or exc}") from exc
                 result.not_scanned(
-                    raw.path, "petgov.inventory", f"unreadable member: {exc}", error=True
+                    raw.path, INVENTORY_ENGINE, f"unreadable member: {exc}", error=True
                 )
                 continue
             except Exception as exc:  # a member stream that is damaged or hits a bomb limit
                 result.not_scanned(
-                    raw.path, "petgov.inventory", f"unreadable member: {exc!r}", error=True
+                    raw.path, INVENTORY_ENGINE, f"unreadable member: {exc!r}", error=True
                 )
                 continue
             if wants_digest(digests, raw.depth, fmt):
@@ -172,15 +176,22 @@ def run_scanners(
         cross_check=ctx_base.cross_check,
     )
     examined: set[str] = set()
+    # Stage gaps (a member past a limit, unreadable, not walked) and, below, every gap a
+    # code-judging scanner left on a code-bearing item: each becomes a gate finding.
+    gaps = [c for c in result.coverage if c.engine in _STAGE_ENGINES and is_gap(c)]
     total = len(inv.entries)
     for done, entry in enumerate(inv.entries, 1):
         for scanner in scanners:
             if isinstance(scanner, ItemScanner) and scanner.applies_to(entry, ctx):
                 call = functools.partial(scanner.scan, entry, ctx)
-                result.extend(_guarded(scanner, entry.item.path, call))
+                res = _guarded(scanner, entry.item.path, call)
+                if scanner.judges_code and entry.item.format in F.CODE_BEARING:
+                    gaps.extend(c for c in res.coverage if c.engine == scanner.name and is_gap(c))
+                result.extend(res)
                 examined.add(entry.item.path)
         if progress:
             progress("scan", done, total)
+    result.findings.extend(unexamined_findings(gaps, result.findings))
     for scanner in scanners:
         if isinstance(scanner, TargetScanner):
             call_t = functools.partial(scanner.scan_target, ctx)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from petgov.exitcodes import ExitCode
 from petgov.reporters.formats import OutputFormat
+
+if TYPE_CHECKING:
+    from petgov.targets.archive import ArchiveLimits
 
 
 def register(app: typer.Typer) -> None:
@@ -98,6 +103,17 @@ def scan(
     progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Show a progress bar on stderr for long scans."
     ),
+    max_depth: int | None = typer.Option(
+        None, "--max-depth", min=0, help="Archives nested deeper are a gate finding (default 4)."
+    ),
+    max_members: int | None = typer.Option(
+        None, "--max-members", min=1, help="Members read per archive (default 10000)."
+    ),
+    max_bytes: str | None = typer.Option(
+        None,
+        "--max-bytes",
+        help="Largest archive member decompressed, e.g. 512M or 8G (default 4G).",
+    ),
 ) -> int:
     """Scan models, datasets and code; print a report; exit 1 when a gate fails."""
     from petgov.cli.output import emit, stdout_is_terminal
@@ -139,6 +155,7 @@ def scan(
             waivers_file=waivers,
         ),
         scanners=scanner or None,
+        limits=archive_limits(max_depth, max_members, max_bytes),
         cross_check=cross_check,
         digests=DigestMode(digests),
         scanner_options={
@@ -159,6 +176,39 @@ def scan(
     color = output is None and stdout_is_terminal()
     emit(fmt.reporter(color=color, include_waived=include_waived).render(report), output)
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
+
+
+def archive_limits(depth: int | None, members: int | None, size: str | None) -> ArchiveLimits:
+    """The archive walk's limits: the defaults, with what the flags raise or lower."""
+    from petgov.targets.archive import ArchiveLimits
+
+    base = ArchiveLimits()
+    limits = dataclasses.replace(
+        base,
+        max_depth=base.max_depth if depth is None else depth,
+        max_members=base.max_members if members is None else members,
+    )
+    if size is None:
+        return limits
+    n = parse_size(size)
+    return dataclasses.replace(
+        limits, max_member_bytes=n, max_total_bytes=max(base.max_total_bytes, n), max_inline_bytes=n
+    )
+
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """``512M`` -> 536870912; a plain number is bytes. Bad input is a usage error."""
+    from petgov.errors import UsageError
+
+    raw = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = raw[-1:] if raw[-1:] in _UNITS else ""
+    number = raw[: len(raw) - len(unit)]
+    if not number.isdigit() or int(number) == 0:
+        raise UsageError(f"--max-bytes {text!r} is not a size", hint="use e.g. 512M, 8G or 1048576")
+    return int(number) * _UNITS[unit]
 
 
 VERIFY_FLAGS = {

@@ -53,6 +53,7 @@ class GGUFScanner(ItemScanner):
     """Checks a GGUF header against the file and its chat templates for Python escapes."""
 
     name: ClassVar[str] = ENGINE
+    judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.gguf_malformed", "ser.chat_template"})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:

@@ -54,6 +54,9 @@ class Scanner(ABC):
     default_enabled: ClassVar[bool] = True
     # Every finding kind this scanner can emit; `rules lint` checks each has a built-in rule.
     kinds: ClassVar[frozenset[str]] = frozenset()
+    # True for scanners that judge whether loading an item runs code: when one of them cannot
+    # finish a code-bearing item, the gap is a finding (petgov.coverage_gate), not a footnote.
+    judges_code: ClassVar[bool] = False
 
     def engine_version(self) -> str:
         """Version string recorded in the report's tool.engines."""

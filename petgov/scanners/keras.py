@@ -41,6 +41,7 @@ class KerasScanner(ItemScanner):
     """Judges the model config a Keras loader would follow, for zips and HDF5 alike."""
 
     name: ClassVar[str] = ENGINE
+    judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset(
         {"ser.keras_lambda", "ser.keras_module", "ser.keras_custom_object", "ser.keras_malformed"}
     )

@@ -28,6 +28,7 @@ class OnnxScanner(ItemScanner):
     """Reads an ONNX ModelProto's graph structure and judges what a loader would follow."""
 
     name: ClassVar[str] = ENGINE
+    judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset(
         {"ser.onnx_external_data", "ser.onnx_custom_op", "ser.onnx_malformed"}
     )

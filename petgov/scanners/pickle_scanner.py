@@ -39,6 +39,7 @@ class PickleScanner(ItemScanner):
     """Static symbolic analysis of every pickle stream an entry holds."""
 
     name: ClassVar[str] = ENGINE
+    judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset(
         {
             "ser.dangerous_global",

@@ -105,6 +105,7 @@ class SavedModelScanner(ItemScanner):
     """Flags dangerous ops in ``saved_model.pb`` graphs and function libraries."""
 
     name: ClassVar[str] = ENGINE
+    judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.tf_op"})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:

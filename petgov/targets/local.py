@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from petgov.catalog import finding
 from petgov.errors import TargetError
-from petgov.model import Finding, Origin, Severity
+from petgov.model import Coverage, CoverageStatus, Finding, Origin, Severity
 from petgov.targets.interface import FileSource, RawEntry, ResolvedTarget, TargetResolver
 
 ENGINE = "petgov.targets"
@@ -67,9 +68,30 @@ def _walk(root: Path, resolved: ResolvedTarget) -> list[tuple[Path, str]]:
                 resolved.findings.append(_link_finding(p, root))
                 continue
             if not p.is_file():
+                # A FIFO would block the scan, a device has no end: listed, never opened.
+                reason = f"special file ({_special_kind(p)}) is not read"
+                resolved.coverage.append(
+                    Coverage(str(p), ENGINE, CoverageStatus.NOT_SCANNED, reason)
+                )
                 continue
             out.append((p, str(p)))
     return out
+
+
+def _special_kind(path: Path) -> str:
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "unreadable"
+    for test, name in (
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def _link_finding(link: Path, root: Path) -> Finding:

@@ -16,7 +16,7 @@ from tests.targets import hostile
 
 # (generator, expected finding kinds that must all be present, expected exit code)
 CASES: dict[str, tuple[Callable[[Path], Path], set[str], int]] = {
-    "truncated_zip": (hostile.truncated_zip, {"archive.malformed"}, 0),
+    "truncated_zip": (hostile.truncated_zip, {"archive.malformed"}, 1),
     "zip_bomb": (hostile.zip_bomb, {"archive.bomb"}, 1),
     "gzip_bomb": (hostile.gzip_bomb, {"archive.bomb"}, 1),
     "dotdot_member": (hostile.dotdot_member, {"archive.path_traversal"}, 1),
@@ -24,8 +24,8 @@ CASES: dict[str, tuple[Callable[[Path], Path], set[str], int]] = {
     "symlink_member": (hostile.symlink_member, {"archive.link_member"}, 1),
     "tar_symlink_member": (hostile.tar_symlink_member, {"archive.link_member"}, 1),
     "symlink_loop": (hostile.symlink_loop, {"target.symlink"}, 0),
-    "deep_nesting": (hostile.deep_nesting, {"archive.too_deep"}, 0),
-    "many_members": (hostile.many_members, {"archive.too_many_members"}, 0),
+    "deep_nesting": (hostile.deep_nesting, {"archive.too_deep"}, 1),
+    "many_members": (hostile.many_members, {"archive.too_many_members"}, 1),
     "empty_file": (hostile.empty_file, set(), 0),
 }
 
@@ -97,7 +97,12 @@ def test_fifo_inside_folder_is_skipped(tmp_path: Path, cli) -> None:
     (tmp_path / "a.txt").write_text("hello\n")
     res = cli("scan", str(tmp_path), "-f", "json", timeout=30)
     assert res.code == 0
-    assert [Path(i["path"]).name for i in res.json()["items"]] == ["a.txt"]
+    doc = res.json()
+    assert [Path(i["path"]).name for i in doc["items"]] == ["a.txt"]
+    listed = [c for c in doc["coverage"] if Path(c["path"]).name == "pipe"]
+    assert [(c["status"], c["reason"]) for c in listed] == [
+        ("not_scanned", "special file (FIFO) is not read")
+    ]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads mode-000 files; see the fake below")
