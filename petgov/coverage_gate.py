@@ -3,7 +3,7 @@
 A limit (nesting depth, member count, size, the pickle work budget), an unreadable member or a
 parser that gave up leaves a "not scanned" coverage entry. For content that can carry code that
 is not clean, only unknown, and CI reads exit 0 as clean; so each such gap becomes a
-``coverage.unexamined`` finding (PG-TGT-009, a high gate by default, lowerable in a pack) that
+``coverage.unexamined`` finding (a high gate by default, lowerable in a pack) that
 names the limit and the flag that raises it.
 """
 

@@ -20,7 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from petgov.errors import PetgovError
+from petgov.inventory.sniff import sniff
 from petgov.pipeline import ScanOptions, scan
+from petgov.targets.interface import BytesSource
 from tests.fuzzing import budget, inputs
 
 _PKL = pickle.dumps({"w": [1.0, 2.0], "name": "layer"}, protocol=4)
@@ -72,3 +74,10 @@ def test_damaged_archives_give_a_report(data: bytes) -> None:
 # One fixed folder per worker process: a random temp name per example would consume the global
 # random state hypothesis watches.
 _WORKDIR = Path(tempfile.gettempdir(), f"petgov-archive-fuzz-{os.getpid()}")
+
+
+@budget()
+@given(st.sampled_from(sorted(SEEDS)).flatmap(lambda k: inputs(SEEDS[k])))
+def test_sniffing_damaged_archives_names_a_format(data: bytes) -> None:
+    """Typed boundary: zip/tar readers' own exceptions (BadZipFile, TarError) never escape."""
+    assert isinstance(sniff(BytesSource(data), "model.bin"), str)
