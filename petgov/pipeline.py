@@ -17,12 +17,12 @@ from typing import Any
 
 import petgov
 from petgov import filetypes as F
-from petgov.coverage_gate import is_gap, unexamined_findings
 from petgov.errors import TargetError
 from petgov.inventory.hashing import BackgroundHasher, DigestMode, wants_digest
 from petgov.inventory.sniff import sniff
 from petgov.model import Coverage, CoverageStatus, Finding, Item, Report, ToolInfo
 from petgov.policy.evaluate import PolicyOptions, evaluate
+from petgov.scanners.coverage_gate import is_gap, unexamined_findings
 from petgov.scanners.interface import (
     Entry,
     ItemScanner,

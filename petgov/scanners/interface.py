@@ -55,7 +55,7 @@ class Scanner(ABC):
     # Every finding kind this scanner can emit; `rules lint` checks each has a built-in rule.
     kinds: ClassVar[frozenset[str]] = frozenset()
     # True for scanners that judge whether loading an item runs code: when one of them cannot
-    # finish a code-bearing item, the gap is a finding (petgov.coverage_gate), not a footnote.
+    # finish a code-bearing item, the gap is a finding (scanners.coverage_gate), not a footnote.
     judges_code: ClassVar[bool] = False
 
     def engine_version(self) -> str:

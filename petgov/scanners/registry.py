@@ -34,7 +34,7 @@ STAGE_KINDS: tuple[str, ...] = (
     "petgov.targets.archive:KINDS",
     "petgov.targets.local:KINDS",
     "petgov.targets.hf:KINDS",
-    "petgov.coverage_gate:KINDS",
+    "petgov.scanners.coverage_gate:KINDS",
 )
 
 
