@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from petgov.attestation.appraisal import Reference, appraise, load_reference
+from petgov.attestation.appraisal import (
+    Reference,
+    appraise,
+    check_nonce_length,
+    check_reference_type,
+    load_reference,
+    report_data_expected,
+)
 from petgov.attestation.claims import Claims
 from petgov.attestation.interface import (
     EVIDENCE_TYPES,
@@ -26,6 +33,15 @@ from petgov.attestation.interface import (
 from petgov.errors import UsageError
 
 MAX_EVIDENCE = 8 << 20
+REPORT_DATA_TYPES = ("snp", "tdx")  # the nonce can only be bound in report data
+# skipped checks that leave a real gap in a pass: check name -> what the verdict line says
+TRUST_GAPS: tuple[tuple[str, str], ...] = (
+    ("nonce", "unfresh"),
+    ("revocation", "revocation unchecked"),
+    ("collateral.tcb_info", "TCB level unchecked"),
+    ("measurements", "measurements unchecked"),
+    ("reference_manifest", "measurements unchecked"),
+)
 
 
 @dataclass
@@ -36,6 +52,20 @@ class AttestationResult:
     evidence_type: str
     claims: Claims
     checks: list[Check] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Trust gaps of a pass, named on the verdict line: what was skipped and matters."""
+        if self.verdict != "pass":
+            return []
+        skipped = {c.name for c in self.checks if c.status == "skipped"}
+        return [label for name, label in TRUST_GAPS if name in skipped]
+
+    @property
+    def verdict_line(self) -> str:
+        """``PASS``, ``PASS (unfresh, revocation unchecked)`` or ``FAIL``."""
+        gaps = self.warnings
+        return self.verdict.upper() + (f" ({', '.join(gaps)})" if gaps else "")
 
     @property
     def report_data(self) -> bytes | None:
@@ -52,6 +82,7 @@ class AttestationResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
+            "warnings": self.warnings,
             "type": self.evidence_type,
             "claims": self.claims.as_dict(),
             "checks": [c.as_dict() for c in self.checks],
@@ -123,12 +154,18 @@ def verify_evidence(
     from petgov.util.clock import system_clock
 
     ref = load_reference(reference) if isinstance(reference, Path) else reference
+    if ref is not None:
+        check_reference_type(ref, evidence_type)
     data = evidence if isinstance(evidence, bytes) else _read(evidence, "evidence")
     if isinstance(nonce, str):
         try:
             nonce = bytes.fromhex(nonce)
         except ValueError:
             raise UsageError(f"--nonce {nonce!r} is not hex") from None
+    if nonce is not None:
+        check_nonce_length(nonce)
+        if evidence_type in REPORT_DATA_TYPES:
+            report_data_expected(nonce, "--nonce")
     blobs = [c if isinstance(c, bytes) else _read(c, "certificate file") for c in certs]
     if ref is not None:
         blobs.extend(_read(p, "certificate file") for p in ref.certs)

@@ -22,11 +22,13 @@ from petgov.attestation.interface import (
     CheckList,
     ReferenceFileError,
 )
-from petgov.errors import ConfigError
+from petgov.errors import ConfigError, UsageError
 from petgov.util.durations import parse_duration
 from petgov.util.yamlerr import yaml_problem
 
 DEFAULT_TCB_STATUS = ("UpToDate", "SWHardeningNeeded")
+MIN_NONCE = 16  # bytes; shorter challenges are guessable or replayable
+REPORT_DATA_NONCE = (32, 64)  # bytes a nonce or reference may have when report data binds it
 KEYS = {
     "version",
     "type",
@@ -95,7 +97,12 @@ def load_reference(path: Path) -> Reference:
         raise ReferenceFileError(f"{path}: not valid YAML: {exc}") from None
     except yaml.YAMLError as exc:
         raise ReferenceFileError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
-    return parse_reference(doc or {}, path)
+    if doc is None:
+        raise ReferenceFileError(
+            f"{path}: the reference file is empty",
+            hint="write at least 'version: 1'; an empty file is more likely a mistake",
+        )
+    return parse_reference(doc, path)
 
 
 def _strings(doc: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -157,6 +164,11 @@ def parse_reference(doc: Any, path: Path | None = None) -> Reference:
         rd = bytes.fromhex(str(report_data)) if report_data is not None else None
     except ValueError:
         raise ReferenceFileError(f"{where}: report_data must be hex") from None
+    if rd is not None and len(rd) not in REPORT_DATA_NONCE:
+        raise ReferenceFileError(
+            f"{where}: report_data is {len(rd)} bytes; give 32 (then zero-padded) or 64",
+            hint="report data is compared whole, never as a prefix",
+        )
     max_age = doc.get("max_age")
     if max_age is not None and not (isinstance(max_age, int) and not isinstance(max_age, bool)):
         try:
@@ -201,8 +213,38 @@ def parse_reference(doc: Any, path: Path | None = None) -> Reference:
     )
 
 
+def check_nonce_length(nonce: bytes, what: str = "--nonce") -> None:
+    """A nonce shorter than 16 bytes proves no freshness: refuse it as unusable input (exit 2)."""
+    if not nonce:
+        raise UsageError(f"{what} is empty", hint="pass the challenge you issued, as hex")
+    if len(nonce) < MIN_NONCE:
+        raise UsageError(
+            f"{what} is {len(nonce)} bytes; at least {MIN_NONCE} are needed for freshness",
+            hint="issue a random 32-byte challenge (64 hex digits)",
+        )
+
+
+def report_data_expected(value: bytes, what: str) -> bytes:
+    """The whole 64-byte report-data field a 32- or 64-byte value stands for.
+
+    A 64-byte value is the field itself; a 32-byte value (a SHA-256 or a raw challenge) fills
+    the first half and the rest must be zero. Nothing else can be compared without guessing.
+    """
+    if len(value) not in REPORT_DATA_NONCE:
+        raise UsageError(
+            f"{what} is {len(value)} bytes; report data is compared whole, so give 32 bytes "
+            "(then zero-padded) or all 64",
+            hint="see docs/attestation.md, 'Nonces and report data'",
+        )
+    return value.ljust(64, b"\0")
+
+
 def nonce_matches(claims: Claims, nonce: bytes) -> bool:
-    """The verifier's nonce is the evidence's nonce field, an eat_nonce, or report_data prefix."""
+    """Whole-field comparison: the evidence's nonce field, an eat_nonce, or the report data.
+
+    Never a prefix: a nonce equals the entire field it is bound to (report data: see
+    :func:`report_data_expected`).
+    """
     if claims.nonce is not None:
         return hmac.compare_digest(claims.nonce, nonce)
     eat = claims.extra.get("eat_nonce")
@@ -211,8 +253,9 @@ def nonce_matches(claims: Claims, nonce: bytes) -> bool:
         with contextlib.suppress(UnicodeDecodeError):
             wanted.add(nonce.decode("utf-8"))
         return any(str(e).lower() in {w.lower() for w in wanted} for e in eat)
-    if claims.report_data is not None and nonce:
-        return hmac.compare_digest(claims.report_data[: len(nonce)], nonce)
+    if claims.report_data is not None:
+        expect = report_data_expected(nonce, "--nonce")
+        return hmac.compare_digest(claims.report_data, expect)
     return False
 
 
@@ -229,8 +272,7 @@ def appraise(
     """Add the policy checks to ``checks`` and return the verdict, 'pass' or 'fail'."""
     ref = reference or Reference()
     etype = claims.evidence_type
-    if ref.evidence_type and ref.evidence_type != etype:
-        checks.failed("reference.type", f"reference is for {ref.evidence_type}, not {etype}")
+    check_reference_type(ref, etype)
     _debug(claims, ref, checks)
     _nonce(claims, ref, nonce, checks, nonce_checked_by_caller)
     if ref.max_age_seconds is not None:
@@ -240,6 +282,16 @@ def appraise(
     _platform(claims, ref, checks)
     _token(claims, ref, checks)
     return verdict(checks, ref, strict)
+
+
+def check_reference_type(ref: Reference, evidence_type: str) -> None:
+    """A reference written for another evidence type is a bad reference file (exit 2)."""
+    if ref.evidence_type and ref.evidence_type != evidence_type:
+        raise ReferenceFileError(
+            f"{ref.source or 'reference'}: type {ref.evidence_type} does not match --type "
+            f"{evidence_type}",
+            hint="use the reference file written for this evidence type",
+        )
 
 
 def _debug(claims: Claims, ref: Reference, checks: CheckList) -> None:
@@ -268,11 +320,15 @@ def _nonce(
     else:
         checks.failed("nonce", "evidence nonce differs from --nonce (stale or replayed)")
     if ref.report_data is not None:
-        rd = claims.report_data or b""
+        expect = ref.report_data.ljust(64, b"\0")
+        ok = claims.report_data is not None and hmac.compare_digest(claims.report_data, expect)
         checks.add(
             "report_data",
-            hmac.compare_digest(rd[: len(ref.report_data)], ref.report_data),
-            "report data matches the reference",
+            ok,
+            "report data equals the reference",
+            "report data differs from the reference"
+            if claims.report_data is not None
+            else "the evidence carries no report data",
         )
 
 
@@ -282,7 +338,10 @@ def _freshness(claims: Claims, max_age: int, now: dt.datetime | None, checks: Ch
         return
     age = (now - claims.issued_at).total_seconds()
     checks.add(
-        "freshness", -60 <= age <= max_age, f"evidence is {int(age)} s old (max_age {max_age} s)"
+        "freshness",
+        -60 <= age <= max_age,
+        f"evidence is {int(age)} s old (max_age {max_age} s)",
+        f"evidence is {int(age)} s old: outside max_age {max_age} s",
     )
 
 
@@ -299,7 +358,8 @@ def _measurements(claims: Claims, ref: Reference, checks: CheckList) -> None:
         checks.add(
             name,
             not bad,
-            "; ".join(bad) or f"{len(ref.measurements)} measurement(s) on the allow-list",
+            f"{len(ref.measurements)} measurement(s) on the allow-list",
+            "; ".join(bad),
         )
     elif name == "measurements":
         checks.skipped(name, "no reference measurements given")
@@ -308,7 +368,12 @@ def _measurements(claims: Claims, ref: Reference, checks: CheckList) -> None:
             checks.skipped("image_digest", "no allowed image digests in the reference")
         else:
             ok = (claims.image_digest or "").lower() in ref.image_digests
-            checks.add("image_digest", ok, f"image digest {claims.image_digest}")
+            checks.add(
+                "image_digest",
+                ok,
+                f"image digest {claims.image_digest} is allowed",
+                f"image digest {claims.image_digest} is not in the reference",
+            )
 
 
 def _tcb(claims: Claims, ref: Reference, checks: CheckList) -> None:
@@ -319,26 +384,39 @@ def _tcb(claims: Claims, ref: Reference, checks: CheckList) -> None:
             have = values.get(part) if isinstance(values, dict) else None
             if not isinstance(have, int) or have < floor:
                 low.append(f"{part} {have} < {floor}")
-        checks.add("tcb.minimum", not low, "; ".join(low) or "TCB at or above the minimum")
+        checks.add("tcb.minimum", not low, "TCB at or above the minimum", "; ".join(low))
     elif claims.evidence_type == "snp":
         checks.skipped("tcb.minimum", "no minimum TCB in the reference")
     if claims.tcb_status is not None and claims.tcb_status != "NoMatchingLevel":
         allowed = ref.tcb_status or DEFAULT_TCB_STATUS
-        checks.add("tcb.status", claims.tcb_status in allowed, f"TCB status {claims.tcb_status}")
+        checks.add(
+            "tcb.status",
+            claims.tcb_status in allowed,
+            f"TCB status {claims.tcb_status}",
+            f"TCB status {claims.tcb_status} is not one of {list(allowed)}",
+        )
     extra = claims.extra
     if claims.evidence_type == "snp":
         ma = bool(extra.get("migration_agent_allowed"))
         checks.add(
             "migration_agent",
             ref.migration_agent_allowed or not ma,
-            "migration agent allowed by guest policy" if ma else "no migration agent",
+            "migration agent allowed by guest policy and reference" if ma else "no migration agent",
+            "guest policy allows a migration agent; the reference forbids it",
         )
         smt = bool(extra.get("smt_allowed"))
         if not ref.smt_allowed:
-            checks.add("smt", not smt, "SMT allowed by guest policy" if smt else "SMT disabled")
+            checks.add(
+                "smt", not smt, "SMT disabled", "guest policy allows SMT; the reference forbids it"
+            )
         vmpl = extra.get("vmpl")
         if ref.max_vmpl is not None:
-            checks.add("vmpl", isinstance(vmpl, int) and vmpl <= ref.max_vmpl, f"VMPL {vmpl}")
+            checks.add(
+                "vmpl",
+                isinstance(vmpl, int) and vmpl <= ref.max_vmpl,
+                f"VMPL {vmpl}",
+                f"VMPL {vmpl} above max_vmpl {ref.max_vmpl}",
+            )
         else:
             checks.skipped("vmpl", f"VMPL {vmpl}: no max_vmpl in the reference")
 
@@ -349,16 +427,20 @@ def _platform(claims: Claims, ref: Reference, checks: CheckList) -> None:
             "hardware_model",
             claims.hardware_model in ref.hardware_models,
             f"hardware model {claims.hardware_model}",
+            f"hardware model {claims.hardware_model} is not in the reference",
         )
     if ref.secure_boot_required:
-        checks.add("secure_boot", claims.secure_boot is True, f"secure boot {claims.secure_boot}")
+        checks.add(
+            "secure_boot",
+            claims.secure_boot is True,
+            "secure boot on",
+            f"secure boot required, evidence says {claims.secure_boot}",
+        )
     if ref.support_attributes:
         have = set(claims.extra.get("support_attributes") or [])
         missing = sorted(set(ref.support_attributes) - have)
         checks.add(
-            "support_attributes",
-            not missing,
-            f"missing {missing}" if missing else "support attributes present",
+            "support_attributes", not missing, "support attributes present", f"missing {missing}"
         )
 
 
@@ -366,10 +448,20 @@ def _token(claims: Claims, ref: Reference, checks: CheckList) -> None:
     if claims.evidence_type not in ("gcp-cs", "azure-maa"):
         return
     if ref.issuers:
-        checks.add("token.allowed_issuer", claims.issuer in ref.issuers, f"iss {claims.issuer}")
+        checks.add(
+            "token.allowed_issuer",
+            claims.issuer in ref.issuers,
+            f"iss {claims.issuer}",
+            f"iss {claims.issuer} is not in the reference",
+        )
     if ref.audiences:
         ok = bool(set(claims.audience) & set(ref.audiences))
-        checks.add("token.audience", ok, f"aud {claims.audience}")
+        checks.add(
+            "token.audience",
+            ok,
+            f"aud {claims.audience}",
+            f"aud {claims.audience} is not in the reference",
+        )
     elif claims.audience:
         checks.skipped("token.audience", "no allowed audiences in the reference")
 

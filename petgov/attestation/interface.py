@@ -61,8 +61,9 @@ class CheckList:
 
     items: list[Check] = field(default_factory=list)
 
-    def add(self, name: str, ok: bool, detail: str = "") -> bool:
-        self.items.append(Check(name, "pass" if ok else "fail", detail))
+    def add(self, name: str, ok: bool, passed: str, failed: str) -> bool:
+        """Record ``name`` with the detail for its outcome: a FAIL says what did not verify."""
+        self.items.append(Check(name, "pass" if ok else "fail", passed if ok else failed))
         return ok
 
     def passed(self, name: str, detail: str = "") -> None:

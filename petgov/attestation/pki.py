@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from petgov.attestation.interface import CertificateInputError, CheckList
 
 if TYPE_CHECKING:
-    from cryptography.x509 import Certificate
+    from cryptography.x509 import Certificate, Name
 
 # file name -> SHA-256 fingerprint of its self-signed root (the last certificate in the file)
 PINNED_ROOTS: dict[str, str] = {
@@ -143,7 +143,7 @@ def check_chain(
         if not signed_by(child, parent):
             checks.failed(
                 name,
-                f"{_cn(child)} is not signed by {_cn(parent)}"
+                f"{common_name(child)} is not signed by {common_name(parent)}"
                 + (" (pinned root)" if parent is anchor else ""),
             )
             return False
@@ -154,7 +154,7 @@ def check_chain(
         if not valid_at(cert, now):
             checks.failed(
                 name,
-                f"{_cn(cert)} not valid at {now:%Y-%m-%dT%H:%M:%SZ} "
+                f"{common_name(cert)} not valid at {now:%Y-%m-%dT%H:%M:%SZ} "
                 f"(valid {cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ} to "
                 f"{cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ})",
             )
@@ -163,11 +163,17 @@ def check_chain(
     return True
 
 
-def _cn(cert: Certificate) -> str:
+def common_name(cert: Certificate) -> str:
+    """The subject CN, for messages that name a certificate."""
+    return name_cn(cert.subject)
+
+
+def name_cn(name: Name) -> str:
+    """The CN of an X.509 name (or the whole name when it has none)."""
     from cryptography.x509.oid import NameOID
 
-    attrs = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(attrs[0].value) if attrs else cert.subject.rfc4514_string()
+    attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(attrs[0].value) if attrs else name.rfc4514_string()
 
 
 def extension_bytes(cert: Certificate, oid: str) -> bytes | None:

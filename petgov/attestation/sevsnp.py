@@ -329,9 +329,8 @@ class SevSnpVerifier(EvidenceVerifier):
                 checks.add(
                     "vcek.chip_id",
                     hwid == report.chip_id,
-                    "chip id matches the VCEK"
-                    if hwid == report.chip_id
-                    else "chip id differs from the VCEK hwID",
+                    "chip id matches the VCEK",
+                    "chip id differs from the VCEK hwID",
                 )
         else:
             checks.skipped("vcek.chip_id", "VLEK-signed or chip id masked: no chip id to match")
@@ -347,7 +346,8 @@ class SevSnpVerifier(EvidenceVerifier):
         checks.add(
             "vcek.tcb",
             not mismatched,
-            "reported TCB equals the certificate SPLs" if not mismatched else "; ".join(mismatched),
+            "reported TCB equals the certificate SPLs",
+            "; ".join(mismatched),
         )
 
 
@@ -404,7 +404,11 @@ def _revocation(
                 return
         checks.passed("revocation", "AMD CRL checked, nothing revoked")
         return
-    checks.skipped("revocation", "no CRL from a pinned AMD ARK was given")
+    issuers = ", ".join(sorted({pki.name_cn(c.issuer) for c in crls}))
+    checks.failed(  # CRLs were supplied but none applies: fail closed, never "skipped"
+        "revocation",
+        f"the given CRL(s) are from {issuers}, not from this report's pinned AMD ARK",
+    )
 
 
 def _split(certs: list[Certificate]) -> tuple[Certificate | None, list[Certificate]]:

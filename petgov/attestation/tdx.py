@@ -376,6 +376,12 @@ def load_collateral(folder: Path | None) -> Collateral | None:
     return found
 
 
+def _platform_of(doc: dict[str, Any]) -> tuple[str, str]:
+    """(FMSPC, PCE id) a TCB Info document applies to, lower-case hex."""
+    inner = doc["tcbInfo"]
+    return str(inner.get("fmspc", "")).lower(), str(inner.get("pceId", "")).lower()
+
+
 def _when(text: Any) -> dt.datetime:
     value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
@@ -419,6 +425,7 @@ class TdxVerifier(EvidenceVerifier):
             "signature",
             _p256_verify(quote.attestation_key, quote.signature, quote.signed),
             "quote signature by the attestation key",
+            "quote signature does not verify with the attestation key",
         )
         pck_chain = pki.load_certificates(quote.pck_chain_pem, "PCK chain in the quote")
         leaf = pck_chain[0]
@@ -426,6 +433,7 @@ class TdxVerifier(EvidenceVerifier):
             "qe_report.signature",
             _cert_verify(leaf, quote.qe_report_signature, quote.qe_report.raw),
             "QE report signed by the PCK certificate",
+            "QE report signature does not verify with the PCK certificate",
         )
         expect = hashlib.sha256(quote.attestation_key + quote.qe_auth_data).digest()
         checks.add(
@@ -433,6 +441,7 @@ class TdxVerifier(EvidenceVerifier):
             quote.qe_report.report_data[:32] == expect
             and not any(quote.qe_report.report_data[32:]),
             "QE report data = SHA-256(attestation key || QE auth data)",
+            "QE report data does not bind the attestation key (SHA-256(key || auth data))",
         )
         pki.check_chain(pck_chain, "intel-sgx-root", inputs.now, checks)
         info = pck_info(leaf)
@@ -455,13 +464,15 @@ class TdxVerifier(EvidenceVerifier):
             checks.skipped("revocation", "PCK revocation not checked: no CRL given")
             return
         anchor = pki.pinned_root("intel-sgx-root")
+        if chain and pki.fingerprint(chain[-1]) == pki.fingerprint(anchor):
+            chain = chain[:-1]  # the root is trusted by pin; its CRL covers the CA below it
         issuers = [*chain[1:], anchor]
-        used = 0
+        unchecked = []
         for cert, issuer in zip(chain, issuers, strict=True):
-            for crl in collateral.crls:
-                if crl.issuer != issuer.subject:
-                    continue
-                used += 1
+            crls = [c for c in collateral.crls if c.issuer == issuer.subject]
+            if not crls:
+                unchecked.append(pki.common_name(issuer))
+            for crl in crls:
                 if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
                     checks.failed("revocation", f"CRL of {crl.issuer.rfc4514_string()} is forged")
                     return
@@ -474,10 +485,15 @@ class TdxVerifier(EvidenceVerifier):
                         "revocation", f"certificate serial {cert.serial_number:x} revoked"
                     )
                     return
-        if used == 0:
-            checks.skipped("revocation", "no CRL given for this PCK chain's issuers")
+        if unchecked:  # CRLs were supplied but do not cover this chain: fail, never skip
+            given = sorted({pki.name_cn(c.issuer) for c in collateral.crls})
+            checks.failed(
+                "revocation",
+                f"no CRL from {', '.join(unchecked)} for this PCK chain "
+                f"(the given CRLs are from {', '.join(given)})",
+            )
         else:
-            checks.passed("revocation", f"{used} CRL(s) checked, nothing revoked")
+            checks.passed("revocation", f"{len(chain)} certificate(s) checked against CRLs")
 
     def _signed_collateral(
         self,
@@ -537,14 +553,26 @@ class TdxVerifier(EvidenceVerifier):
             checks.skipped("collateral.tcb_info", "no --collateral given")
             checks.skipped("tcb.level", "TCB level not evaluated: no TCB Info given")
             return
+        if not collateral.tcb_infos:
+            checks.skipped("collateral.tcb_info", "no TCB Info in the collateral folder")
+            checks.skipped("tcb.level", "TCB level not evaluated: no TCB Info given")
+            return
         matching = [
-            t
-            for t in collateral.tcb_infos
-            if str(t[2]["tcbInfo"].get("fmspc", "")).lower() == info.fmspc
+            t for t in collateral.tcb_infos if _platform_of(t[2]) == (info.fmspc, info.pceid)
         ]
-        if not matching:
-            checks.skipped("collateral.tcb_info", f"no TCB Info for FMSPC {info.fmspc}")
-            checks.skipped("tcb.level", f"TCB level not evaluated: no TCB Info for {info.fmspc}")
+        if not matching:  # the user supplied collateral: a mismatch fails, it is not "skipped"
+            given = ", ".join(
+                f"FMSPC {fmspc} PCE id {pceid}"
+                for fmspc, pceid in (_platform_of(t[2]) for t in collateral.tcb_infos)
+            )
+            checks.failed(
+                "collateral.tcb_info",
+                f"TCB Info is for {given}; the PCK certificate is FMSPC {info.fmspc} "
+                f"PCE id {info.pceid}",
+            )
+            checks.failed(
+                "tcb.level", "TCB level not evaluated: the TCB Info is for another platform"
+            )
             return
         _, raw, doc = matching[0]
         if not self._signed_collateral(
@@ -567,7 +595,12 @@ class TdxVerifier(EvidenceVerifier):
             want = int(str(module.get("attributes", "0")), 16)
             seam = int.from_bytes(quote.body.seam_attributes, "big")
             ok = ok and (seam & mask) == want
-            checks.add("tdx_module", ok, "TDX module signer and attributes match TCB Info")
+            checks.add(
+                "tdx_module",
+                ok,
+                "TDX module signer and attributes match TCB Info",
+                "TDX module signer or attributes differ from TCB Info",
+            )
         start = 2 if svn[1] > 0 else 0
         for level in tcb_info.get("tcbLevels", []):
             tcb = level.get("tcb", {})
@@ -611,10 +644,12 @@ class TdxVerifier(EvidenceVerifier):
             if isinstance(lvl, dict) and svn[0] >= int(lvl.get("tcb", {}).get("isvsvn", 256))
         ]
         status = str(levels[0].get("tcbStatus")) if levels else "NoMatchingLevel"
+        detail = f"{wanted} signer/attributes {'match' if ok else 'differ'}; module TCB {status}"
         checks.add(
             "tdx_module.identity",
             ok and status in ("UpToDate", "SWHardeningNeeded"),
-            f"{wanted} signer/attributes {'match' if ok else 'differ'}; module TCB {status}",
+            detail,
+            detail,
         )
 
     def _qe_identity(
@@ -656,5 +691,6 @@ class TdxVerifier(EvidenceVerifier):
         checks.add(
             "qe_identity",
             not problems,
-            "; ".join(problems) or f"QE matches TD_QE identity (isvsvn {qe.isvsvn}, {status})",
+            f"QE matches TD_QE identity (isvsvn {qe.isvsvn}, {status})",
+            "; ".join(problems),
         )

@@ -169,7 +169,12 @@ class _TokenVerifier(EvidenceVerifier):
 
             key = chain[0].public_key()
             ok = isinstance(key, rsa.RSAPublicKey) and _rs256(key, signature, signing_input)
-            checks.add("signature", ok, "RS256 signature by the x5c leaf")
+            checks.add(
+                "signature",
+                ok,
+                "RS256 signature by the x5c leaf",
+                "RS256 signature does not verify with the x5c leaf key",
+            )
             pki.check_chain(chain, self.x5c_root, inputs.now, checks)
             return
         kid = header.get("kid")
@@ -185,6 +190,7 @@ class _TokenVerifier(EvidenceVerifier):
             "signature",
             _rs256(pinned, signature, signing_input),
             f"RS256 signature by pinned JWKS key {kid}",
+            f"RS256 signature does not verify with pinned JWKS key {kid}",
         )
         checks.passed("chain", "key pinned by the JWKS file")
 
@@ -260,9 +266,19 @@ class ConfidentialSpaceVerifier(_TokenVerifier):
         )
 
     def check_issuer(self, claims: Claims, checks: CheckList) -> None:
-        checks.add("token.issuer", claims.issuer == GCP_ISSUER, f"iss {claims.issuer!r}")
+        checks.add(
+            "token.issuer",
+            claims.issuer == GCP_ISSUER,
+            f"iss {claims.issuer!r}",
+            f"iss {claims.issuer!r} is not {GCP_ISSUER}",
+        )
         swname = claims.extra.get("swname")
-        checks.add("swname", swname == "CONFIDENTIAL_SPACE", f"swname {swname!r}")
+        checks.add(
+            "swname",
+            swname == "CONFIDENTIAL_SPACE",
+            f"swname {swname!r}",
+            f"swname {swname!r} is not CONFIDENTIAL_SPACE",
+        )
 
 
 class AzureMaaVerifier(_TokenVerifier):
@@ -337,14 +353,24 @@ class AzureMaaVerifier(_TokenVerifier):
             digest = hashlib.sha256(b64url(ehd)).digest()
             rd = claims.report_data or b""
             checks.add(
-                "runtime_data", rd[:32] == digest, "report data = SHA-256(enclave held data)"
+                "runtime_data",
+                rd == digest + bytes(32),
+                "report data = SHA-256(enclave held data), zero-padded",
+                "report data is not SHA-256(enclave held data) followed by zeros",
             )
         if claims.hardware_model == "sevsnpvm":
             status = claims.extra.get("compliance_status")
-            checks.add("compliance", status == "azure-compliant-cvm", f"MAA compliance {status}")
+            checks.add(
+                "compliance",
+                status == "azure-compliant-cvm",
+                f"MAA compliance {status}",
+                f"MAA compliance {status}, not azure-compliant-cvm",
+            )
         iss = claims.issuer or ""
         ok = iss.startswith("https://") and iss.split("/")[2].endswith(".attest.azure.net")
-        checks.add("token.issuer", ok, f"iss {iss!r}")
+        checks.add(
+            "token.issuer", ok, f"iss {iss!r}", f"iss {iss!r} is not an *.attest.azure.net URL"
+        )
 
 
 def runtime_key(runtime: Any) -> bytes | None:

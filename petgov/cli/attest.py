@@ -79,7 +79,7 @@ def _table(result: object) -> None:
     assert isinstance(result, AttestationResult)
     claims = result.claims
     typer.echo(
-        f"verdict: {result.verdict.upper()}   type: {result.evidence_type} "
+        f"verdict: {result.verdict_line}   type: {result.evidence_type} "
         f"({claims.tee_type} {claims.evidence_version})"
     )
     width = max(len(c.name) for c in result.checks) if result.checks else 10

@@ -43,7 +43,7 @@ CASES: list[Case] = [
         S + "gosevguest_milan_attestation.bin",
         "2022-09-24T01:00:00Z",
         (S + "gosevguest_milan_vcek.der",),
-        nonce="0102030405",
+        nonce="0102030405" + "00" * 27,  # 32 bytes: report data is this, then 32 zero bytes
         reference={"debug": "allow"},
     ),
     Case(

@@ -11,6 +11,7 @@ from petgov.attestation.api import verify_evidence
 from petgov.attestation.appraisal import Reference, load_reference, parse_reference
 from petgov.attestation.interface import ReferenceFileError
 from petgov.cleanroom.config import CleanRoom
+from petgov.errors import UsageError
 from tests.conftest import corpus_path
 
 pytestmark = pytest.mark.corpus
@@ -72,11 +73,34 @@ def test_snp_guest_policy_checks() -> None:
 
 
 def test_nonce_and_report_data_binding() -> None:
-    report_data_prefix = "d447b55d197491bf"
-    assert snp(nonce=report_data_prefix)["nonce"] == "pass"
-    assert snp(nonce="00" * 8)["nonce"] == "fail"
+    # the nonce is compared with the whole 64-byte report data, never with a prefix of it
+    root = corpus_path("attestation", "sev-snp")
+    claims = verify_evidence(
+        root / "virtee_milan_report.hex", "snp", certs=[root / "virtee_milan_vcek.der"], now=JAN
+    ).claims
+    whole = claims.report_data
+    assert whole is not None and len(whole) == 64 and any(whole[32:])
+    assert snp(nonce=whole.hex())["nonce"] == "pass"
+    assert snp(nonce=whole[:32].hex())["nonce"] == "fail"  # the second half is not zero
+    assert snp(nonce=flip_last(whole).hex())["nonce"] == "fail"
     assert snp(Reference(nonce_required=True))["nonce"] == "fail"
-    assert snp(Reference(report_data=bytes.fromhex(report_data_prefix)))["report_data"] == "pass"
+    assert snp(Reference(report_data=whole))["report_data"] == "pass"
+    assert snp(Reference(report_data=flip_last(whole)))["report_data"] == "fail"
+
+
+def flip_last(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 1])
+
+
+@pytest.mark.parametrize("nonce", ["", "d4", "d447b55d197491bf", "00" * 15, "00" * 48])
+def test_short_or_partial_nonce_is_a_usage_error(nonce: str) -> None:
+    with pytest.raises(UsageError, match="--nonce"):
+        snp(nonce=nonce)
+
+
+def test_reference_report_data_must_be_a_whole_field() -> None:
+    with pytest.raises(ReferenceFileError, match="report_data is 8 bytes"):
+        parse_reference({"report_data": "d447b55d197491bf"})
 
 
 def test_skipped_checks_only_fail_when_required() -> None:
@@ -89,8 +113,17 @@ def test_skipped_checks_only_fail_when_required() -> None:
     assert snp(strict=True)["verdict"] == "fail"
 
 
-def test_reference_for_another_type_fails() -> None:
-    assert snp(Reference(evidence_type="tdx"))["reference.type"] == "fail"
+def test_reference_for_another_type_is_a_reference_error() -> None:
+    with pytest.raises(ReferenceFileError, match="type tdx does not match --type snp"):
+        snp(Reference(evidence_type="tdx"))
+
+
+def test_empty_reference_file_is_an_error(tmp_path: Path) -> None:
+    for text in ("", "# only a comment\n", "null\n"):
+        empty = tmp_path / "ref.yaml"
+        empty.write_text(text)
+        with pytest.raises(ReferenceFileError, match="empty"):
+            load_reference(empty)
 
 
 def test_gpu_reference_manifest_compared_when_given() -> None:
