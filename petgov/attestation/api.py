@@ -41,6 +41,7 @@ TRUST_GAPS: tuple[tuple[str, str], ...] = (
     ("collateral.tcb_info", "TCB level unchecked"),
     ("measurements", "measurements unchecked"),
     ("reference_manifest", "measurements unchecked"),
+    ("tpm.quote", "PCRs unattested"),
 )
 
 
@@ -59,7 +60,11 @@ class AttestationResult:
         if self.verdict != "pass":
             return []
         skipped = {c.name for c in self.checks if c.status == "skipped"}
-        return [label for name, label in TRUST_GAPS if name in skipped]
+        gaps = [label for name, label in TRUST_GAPS if name in skipped]
+        trailing = self.claims.extra.get("trailing_bytes")
+        if trailing:
+            gaps.append(f"{trailing} unsigned trailing byte(s) ignored")
+        return list(dict.fromkeys(gaps))
 
     @property
     def verdict_line(self) -> str:
@@ -114,6 +119,14 @@ def verifier_for(evidence_type: str) -> EvidenceVerifier:
         from petgov.attestation.nitro import NitroVerifier
 
         return NitroVerifier()
+    if evidence_type == "az-snp-vtpm":
+        from petgov.attestation.azure_vtpm import AzureSnpVtpmVerifier
+
+        return AzureSnpVtpmVerifier()
+    if evidence_type == "az-tdx-vtpm":
+        from petgov.attestation.azure_vtpm import AzureTdxVtpmVerifier
+
+        return AzureTdxVtpmVerifier()
     raise UsageError(f"unknown evidence type {evidence_type!r}", hint=f"one of {EVIDENCE_TYPES}")
 
 

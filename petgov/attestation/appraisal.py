@@ -27,6 +27,7 @@ from petgov.util.durations import parse_duration
 from petgov.util.yamlerr import yaml_problem
 
 DEFAULT_TCB_STATUS = ("UpToDate", "SWHardeningNeeded")
+SNP_TYPES = ("snp", "az-snp-vtpm")  # evidence whose claims include an SEV-SNP guest policy
 MIN_NONCE = 16  # bytes; shorter challenges are guessable or replayable
 REPORT_DATA_NONCE = (32, 64)  # bytes a nonce or reference may have when report data binds it
 KEYS = {
@@ -385,7 +386,7 @@ def _tcb(claims: Claims, ref: Reference, checks: CheckList) -> None:
             if not isinstance(have, int) or have < floor:
                 low.append(f"{part} {have} < {floor}")
         checks.add("tcb.minimum", not low, "TCB at or above the minimum", "; ".join(low))
-    elif claims.evidence_type == "snp":
+    elif claims.evidence_type in SNP_TYPES:
         checks.skipped("tcb.minimum", "no minimum TCB in the reference")
     if claims.tcb_status is not None and claims.tcb_status != "NoMatchingLevel":
         allowed = ref.tcb_status or DEFAULT_TCB_STATUS
@@ -396,7 +397,7 @@ def _tcb(claims: Claims, ref: Reference, checks: CheckList) -> None:
             f"TCB status {claims.tcb_status} is not one of {list(allowed)}",
         )
     extra = claims.extra
-    if claims.evidence_type == "snp":
+    if claims.evidence_type in SNP_TYPES:
         ma = bool(extra.get("migration_agent_allowed"))
         checks.add(
             "migration_agent",

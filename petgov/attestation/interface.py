@@ -18,7 +18,16 @@ from petgov.errors import ConfigError, PetgovError
 
 Status = Literal["pass", "fail", "skipped"]
 
-EVIDENCE_TYPES: tuple[str, ...] = ("snp", "tdx", "nvgpu", "gcp-cs", "azure-maa", "nitro")
+EVIDENCE_TYPES: tuple[str, ...] = (
+    "snp",
+    "tdx",
+    "nvgpu",
+    "gcp-cs",
+    "azure-maa",
+    "nitro",
+    "az-snp-vtpm",
+    "az-tdx-vtpm",
+)
 
 
 class AttestationInputError(PetgovError):
@@ -41,6 +50,16 @@ class ReferenceFileError(ConfigError):
     """The appraisal reference file is invalid (unknown keys are rejected, not ignored)."""
 
     default_hint = "see docs/attestation.md for the reference file format"
+
+
+def refuse_azure_hcl(data: bytes, what: str) -> None:
+    """Azure CVM evidence handed to a raw-report verifier: say what it is, not a bad version."""
+    keys = (b'"hcl_report"', b'"tpm_quote"', b'"quote"')
+    if data[:4] == b"HCLA" or (data.lstrip()[:1] == b"{" and any(k in data for k in keys)):
+        raise EvidenceFormatError(
+            f"this is Azure confidential VM evidence (HCL report), not a raw {what}",
+            hint="use --type az-snp-vtpm or --type az-tdx-vtpm",
+        )
 
 
 @dataclass(frozen=True)

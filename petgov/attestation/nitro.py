@@ -28,8 +28,12 @@ def _raw(data: bytes) -> bytes:
     text = data.strip()
     if text[:1] in (b"\x84", b"\xd2"):
         return data
+    # clients emit standard or URL-safe base64, with or without padding, sometimes wrapped
+    compact = b"".join(text.split()).rstrip(b"=")
+    if b"-" in compact or b"_" in compact:
+        compact = compact.replace(b"-", b"+").replace(b"_", b"/")
     try:
-        return base64.b64decode(text, validate=False)
+        return base64.b64decode(compact + b"=" * (-len(compact) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise EvidenceFormatError("Nitro document is neither CBOR nor base64") from None
 

@@ -1,7 +1,9 @@
 """NVIDIA Hopper GPU attestation: an SPDM GET_MEASUREMENTS request and signed response.
 
-The last 96 bytes are the ECDSA P-384 signature (r||s, big-endian) over everything before them;
-the signing key is the leaf of a five-certificate chain to the NVIDIA Device Identity CA.
+The response is read by its length fields: the 96-byte ECDSA P-384 signature (r||s, big-endian)
+follows the opaque data and covers the request and the response up to it; bytes after the
+signature (some attesters append one) are reported, never verified as part of the evidence.
+The signing key is the leaf of a five-certificate chain to the NVIDIA Device Identity CA.
 Golden measurements come from NVIDIA's signed RIMs, which petgov does not fetch: that check is
 ``skipped`` until reference values are given.
 """
@@ -59,8 +61,10 @@ def parse(data: bytes) -> dict[str, object]:
         end = pos + 34 + opaque_len
     except (IndexError, struct.error):
         raise EvidenceFormatError("SPDM response truncated") from None
-    if len(record) != rec_len or end + SIGNATURE_SIZE != len(resp):
+    if len(record) != rec_len or end + SIGNATURE_SIZE > len(resp):
         raise EvidenceFormatError("SPDM response lengths do not add up")
+    signed_end = REQUEST_SIZE + end  # the signature follows the opaque data, by length fields
+    trailing = raw[signed_end + SIGNATURE_SIZE :]
     blocks: dict[str, str] = {}
     i = 0
     while i + 4 <= len(record):
@@ -87,8 +91,9 @@ def parse(data: bytes) -> dict[str, object]:
         "response_nonce": resp_nonce,
         "blocks": blocks,
         "opaque": fields,
-        "signed": raw[:-SIGNATURE_SIZE],
-        "signature": raw[-SIGNATURE_SIZE:],
+        "signed": raw[:signed_end],
+        "signature": raw[signed_end : signed_end + SIGNATURE_SIZE],
+        "trailing": trailing,
         "spdm_version": f"{resp[0] >> 4}.{resp[0] & 0xF}",
     }
 
@@ -119,6 +124,10 @@ class NvidiaGpuVerifier(EvidenceVerifier):
             hardware_model="GH100",
             extra=dict(opaque),
         )
+        trailing = report["trailing"]
+        assert isinstance(trailing, bytes)
+        if trailing:  # e.g. NVIDIA's CC attester appends a byte: never part of what is verified
+            claims.extra["trailing_bytes"] = len(trailing)
         certs = []
         for blob in inputs.certs:
             certs.extend(pki.load_certificates(blob, "--certs file"))

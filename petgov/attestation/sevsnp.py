@@ -18,6 +18,7 @@ from petgov.attestation.interface import (
     EvidenceFormatError,
     EvidenceVerifier,
     VerifyInputs,
+    refuse_azure_hcl,
 )
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class Report:
 def parse(data: bytes) -> Report:
     """Parse raw report bytes (or its hex text) into :class:`Report`."""
     data = _maybe_hex(data)
+    refuse_azure_hcl(data, "SEV-SNP report")
     if len(data) < REPORT_SIZE:
         raise EvidenceFormatError(
             f"SEV-SNP report is {len(data)} bytes; expected {REPORT_SIZE}",
@@ -142,6 +144,80 @@ def parse(data: bytes) -> Report:
         r=int.from_bytes(data[0x2A0:0x2E8], "little"),
         s=int.from_bytes(data[0x2E8:0x330], "little"),
     )
+
+
+# GHCB SNP_GET_EXT_REPORT certificate table: 24-byte entries (GUID, offset, length) ending in an
+# all-zero GUID; offsets count from the table start. GUIDs as the spec writes them.
+CERT_GUIDS = {
+    "63da758d-e664-4564-adc5-f4b93be8accd": "vcek",
+    "a8074bc2-a25a-483e-aae6-39c045a0b8a1": "vlek",
+    "4ab7b379-bbac-4fe4-a02f-05aef327c782": "ask",
+    "c0b406a4-a803-4952-9743-3fb6014cd0ae": "ark",
+    "92f81bc3-5811-4d3d-97ff-d19f88dc67ea": "crl",
+}
+UNSIGNED = (0x330, REPORT_SIZE)  # reserved bytes after the signature: zero in real reports
+
+
+@dataclass(frozen=True)
+class Extended:
+    """What follows the report in an extended report: its certificate table, if any."""
+
+    certs: dict[str, bytes]
+    unknown: tuple[str, ...] = ()
+    trailing: int = 0  # non-zero bytes that are neither the table nor what it points to
+
+
+def split_extended(data: bytes) -> tuple[bytes, Extended]:
+    """Separate the 0x4A0-byte report from the certificate table that may follow it."""
+    data = _maybe_hex(data)
+    refuse_azure_hcl(data, "SEV-SNP report")
+    if len(data) <= REPORT_SIZE:
+        return data, Extended({})
+    table = data[REPORT_SIZE:]
+    if not any(table):
+        return data[:REPORT_SIZE], Extended({})  # zero padding (a page-sized buffer)
+    return data[:REPORT_SIZE], _cert_table(table)
+
+
+def _guid_name(raw: bytes) -> str:
+    import uuid
+
+    for guid in (str(uuid.UUID(bytes=raw)), str(uuid.UUID(bytes_le=raw))):
+        if guid in CERT_GUIDS:
+            return CERT_GUIDS[guid]
+    return str(uuid.UUID(bytes=raw))
+
+
+def _cert_table(table: bytes) -> Extended:
+    certs: dict[str, bytes] = {}
+    unknown: list[str] = []
+    used = bytearray(len(table))
+    pos = 0
+    while True:
+        if pos + 24 > len(table):
+            raise EvidenceFormatError(
+                "bytes after the SEV-SNP report are not a certificate table (no terminator)",
+                hint="pass the raw report, or report + GHCB certificate table as the guest got it",
+            )
+        guid = table[pos : pos + 16]
+        offset, length = struct.unpack_from("<II", table, pos + 16)
+        used[pos : pos + 24] = b"\1" * 24
+        pos += 24
+        if not any(guid):
+            break
+        if offset < pos or offset + length > len(table) or length == 0:
+            raise EvidenceFormatError(
+                f"certificate table entry {_guid_name(guid)} points outside the table"
+            )
+        name = _guid_name(guid)
+        if name in certs:
+            raise EvidenceFormatError(f"certificate table lists {name} twice")
+        certs[name] = table[offset : offset + length]
+        used[offset : offset + length] = b"\1" * length
+        if name not in CERT_GUIDS.values():
+            unknown.append(name)
+    trailing = sum(1 for i, b in enumerate(table) if b and not used[i])
+    return Extended(certs, tuple(unknown), trailing)
 
 
 def _maybe_hex(data: bytes) -> bytes:
@@ -214,15 +290,22 @@ class SevSnpVerifier(EvidenceVerifier):
     type_name = "snp"
 
     def verify(self, inputs: VerifyInputs, checks: CheckList) -> Claims:
-        report = parse(inputs.evidence)
+        raw, extended = split_extended(inputs.evidence)
+        report = parse(raw)
         certs: list[Certificate] = []
         for blob in inputs.certs:
             certs.extend(pki.load_certificates(blob, "--certs file"))
         leaf, intermediates = _split(certs)
+        embedded = _embedded(extended)
+        if leaf is None and embedded[0] is not None:  # --certs wins; else the table's VCEK
+            leaf = embedded[0]
+            if not intermediates:
+                intermediates = embedded[1]
         product = None
         if leaf is not None:
             product = product_of(leaf)
         claims = self._claims(report, product)
+        _layout(raw, extended, claims, checks)
         if report.signature_algo != 1:
             checks.failed("signature", f"signature algorithm {report.signature_algo} is not 1")
         elif leaf is None:
@@ -409,6 +492,37 @@ def _revocation(
         "revocation",
         f"the given CRL(s) are from {issuers}, not from this report's pinned AMD ARK",
     )
+
+
+def _embedded(extended: Extended) -> tuple[Certificate | None, list[Certificate]]:
+    """The VCEK/VLEK and ASK/ARK the extended report carries (certificates, not trust)."""
+    leaf_der = extended.certs.get("vcek") or extended.certs.get("vlek")
+    if leaf_der is None:
+        return None, []
+    leaf = pki.load_certificates(leaf_der, "VCEK/VLEK in the certificate table")[0]
+    chain = [
+        pki.load_certificates(extended.certs[name], f"{name.upper()} in the certificate table")[0]
+        for name in ("ask", "ark")
+        if name in extended.certs
+    ]
+    return leaf, chain
+
+
+def _layout(raw: bytes, extended: Extended, claims: Claims, checks: CheckList) -> None:
+    """Bytes outside the signed report are named, never taken as part of it."""
+    unsigned = sum(1 for b in raw[UNSIGNED[0] : UNSIGNED[1]] if b)
+    if extended.certs:
+        claims.extra["certificate_table"] = sorted(extended.certs)
+    if extended.unknown:
+        claims.extra["certificate_table_unknown"] = list(extended.unknown)
+    if extended.trailing:
+        claims.extra["trailing_bytes"] = extended.trailing
+    if unsigned:
+        checks.failed(
+            "layout",
+            f"{unsigned} non-zero byte(s) in the report's unsigned reserved area "
+            f"(0x{UNSIGNED[0]:X}-0x{UNSIGNED[1] - 1:X}): not a report the firmware produced",
+        )
 
 
 def _split(certs: list[Certificate]) -> tuple[Certificate | None, list[Certificate]]:

@@ -24,6 +24,7 @@ from petgov.attestation.interface import (
     EvidenceFormatError,
     EvidenceVerifier,
     VerifyInputs,
+    refuse_azure_hcl,
 )
 
 if TYPE_CHECKING:
@@ -156,6 +157,7 @@ def _qe_report(raw: bytes) -> QeReport:
 
 def parse(data: bytes) -> Quote:
     """Parse a v4 or v5 TDX quote (trailing zero padding is allowed)."""
+    refuse_azure_hcl(data, "TDX quote")
     r = _Reader(data)
     version = r.u16("version")
     att_key_type = r.u16("attestation key type")

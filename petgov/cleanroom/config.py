@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from petgov.attestation.interface import EVIDENCE_TYPES
 from petgov.errors import ConfigError
 from petgov.model import Severity
 from petgov.util.durations import parse_duration
 from petgov.util.yamlerr import yaml_problem
 
-EVIDENCE_TYPES = ("snp", "tdx", "nvgpu", "gcp-cs", "azure-maa", "nitro")
 BINDINGS = ("nonce-and-key", "unbound")
 
 

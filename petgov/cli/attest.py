@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 
+from petgov.attestation.interface import EVIDENCE_TYPES
 from petgov.exitcodes import ExitCode
 
 attest_app = typer.Typer(help="Verify TEE attestation evidence offline.", no_args_is_help=True)
-TYPES = ("snp", "tdx", "nvgpu", "gcp-cs", "azure-maa", "nitro")
+TYPES = EVIDENCE_TYPES
 
 
 def register(app: typer.Typer) -> None:
