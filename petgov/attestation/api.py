@@ -53,6 +53,7 @@ class AttestationResult:
     evidence_type: str
     claims: Claims
     checks: list[Check] = field(default_factory=list)
+    detected: bool = False  # the type came from --type auto
 
     @property
     def warnings(self) -> list[str]:
@@ -89,6 +90,7 @@ class AttestationResult:
             "verdict": self.verdict,
             "warnings": self.warnings,
             "type": self.evidence_type,
+            "type_detected": self.detected,
             "claims": self.claims.as_dict(),
             "checks": [c.as_dict() for c in self.checks],
         }
@@ -157,6 +159,7 @@ def verify_evidence(
     collateral: Path | None = None,
     strict: bool = False,
     nonce_checked_by_caller: bool = False,
+    strict_unless_relaxed: bool = False,
 ) -> AttestationResult:
     """Verify ``evidence`` of ``evidence_type`` offline and appraise it against ``reference``.
 
@@ -167,9 +170,14 @@ def verify_evidence(
     from petgov.util.clock import system_clock
 
     ref = load_reference(reference) if isinstance(reference, Path) else reference
+    data = evidence if isinstance(evidence, bytes) else _read(evidence, "evidence")
+    detected = evidence_type == "auto"
+    if detected:
+        from petgov.attestation.detect import detect_type
+
+        evidence_type = detect_type(data)
     if ref is not None:
         check_reference_type(ref, evidence_type)
-    data = evidence if isinstance(evidence, bytes) else _read(evidence, "evidence")
     if isinstance(nonce, str):
         try:
             nonce = bytes.fromhex(nonce)
@@ -200,5 +208,6 @@ def verify_evidence(
         now=inputs.now,
         strict=strict,
         nonce_checked_by_caller=nonce_checked_by_caller,
+        strict_unless_relaxed=strict_unless_relaxed,
     )
-    return AttestationResult(verdict, evidence_type, claims, list(checks.items))
+    return AttestationResult(verdict, evidence_type, claims, list(checks.items), detected)

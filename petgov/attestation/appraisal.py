@@ -62,7 +62,7 @@ class Reference:
     """Parsed reference file; every field optional, unknown keys rejected."""
 
     evidence_type: str | None = None
-    strict: bool = False
+    strict: bool | None = None  # None: not said (the clean-room gate is then strict)
     require: tuple[str, ...] = ()
     tolerate_skipped: tuple[str, ...] = ()
     debug_allowed: bool = False
@@ -176,8 +176,8 @@ def parse_reference(doc: Any, path: Path | None = None) -> Reference:
             max_age = parse_duration(str(max_age), what="max_age")
         except ConfigError as exc:
             raise ReferenceFileError(f"{where}: {exc.message}", hint=exc.hint) from None
-    strict = doc.get("strict", False)
-    if not isinstance(strict, bool):
+    strict = doc.get("strict")
+    if strict is not None and not isinstance(strict, bool):
         raise ReferenceFileError(f"{where}: strict must be true or false")
     collateral = doc.get("collateral")
     return Reference(
@@ -269,6 +269,7 @@ def appraise(
     now: dt.datetime | None = None,
     strict: bool = False,
     nonce_checked_by_caller: bool = False,
+    strict_unless_relaxed: bool = False,
 ) -> str:
     """Add the policy checks to ``checks`` and return the verdict, 'pass' or 'fail'."""
     ref = reference or Reference()
@@ -282,6 +283,8 @@ def appraise(
     _tcb(claims, ref, checks)
     _platform(claims, ref, checks)
     _token(claims, ref, checks)
+    if strict_unless_relaxed and ref.strict is not False:
+        strict = True
     return verdict(checks, ref, strict)
 
 
@@ -469,7 +472,7 @@ def _token(claims: Claims, ref: Reference, checks: CheckList) -> None:
 
 def verdict(checks: CheckList, ref: Reference, strict: bool) -> str:
     """Fail on any failed check; a skipped one fails only when strict or required."""
-    strict = strict or ref.strict
+    strict = strict or ref.strict is True
     updated: list[Check] = []
     for check in checks.items:
         must = check.name in ref.require or (strict and check.name not in ref.tolerate_skipped)

@@ -185,6 +185,9 @@ def parse(data: bytes) -> Quote:
     signed = data[: r.pos]
     sig_len = r.u32("signature data length")
     sig = _Reader(r.take(sig_len, "signature data"))
+    trailing = sum(1 for b in data[r.pos :] if b)  # zero padding is normal (COS pads to 8000)
+    if trailing:
+        extra["trailing_bytes"] = trailing
     signature = sig.take(64, "quote signature")
     attestation_key = sig.take(64, "attestation key")
     cert_type = sig.u16("certification data type")

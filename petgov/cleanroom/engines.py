@@ -47,6 +47,8 @@ def appraise(evidence: Path, room: CleanRoom, nonce: str, now: dt.datetime) -> A
 
     Nonce freshness for report-data evidence is the gate's key-binding check, so it is not
     compared here; for evidence with a nonce field (NVIDIA, Nitro) it is compared here too.
+    The gate is strict: a skipped check fails unless the reference file sets ``strict: false``
+    or lists it under ``tolerate_skipped``.
     """
     from petgov.attestation.api import verify_evidence
 
@@ -60,6 +62,7 @@ def appraise(evidence: Path, room: CleanRoom, nonce: str, now: dt.datetime) -> A
         now=now,
         certs=certs,
         nonce_checked_by_caller=not direct,
+        strict_unless_relaxed=True,  # a gate: skipped checks fail unless the reference relaxes
     )
     return AppraisalResult(
         verdict=result.verdict,

@@ -11,7 +11,7 @@ from petgov.attestation.interface import EVIDENCE_TYPES
 from petgov.exitcodes import ExitCode
 
 attest_app = typer.Typer(help="Verify TEE attestation evidence offline.", no_args_is_help=True)
-TYPES = EVIDENCE_TYPES
+TYPES = (*EVIDENCE_TYPES, "auto")
 
 
 def register(app: typer.Typer) -> None:
@@ -80,8 +80,9 @@ def _table(result: object) -> None:
     assert isinstance(result, AttestationResult)
     claims = result.claims
     typer.echo(
-        f"verdict: {result.verdict_line}   type: {result.evidence_type} "
-        f"({claims.tee_type} {claims.evidence_version})"
+        f"verdict: {result.verdict_line}   type: {result.evidence_type}"
+        + (" (detected)" if result.detected else "")
+        + f" ({claims.tee_type} {claims.evidence_version})"
     )
     width = max(len(c.name) for c in result.checks) if result.checks else 10
     for check in result.checks:

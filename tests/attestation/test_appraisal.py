@@ -177,6 +177,13 @@ def test_cleanroom_appraiser_returns_binding_fields(tmp_path: Path) -> None:
     ref.write_text("type: nitro\ndebug: allow\n")
     room = CleanRoom("r", str(tmp_path / "dest"), "nitro", ref, tmp_path / "state")
     now = dt.datetime(2024, 9, 17, 20, 48, 11, tzinfo=dt.timezone.utc)
+    strict = appraise(evidence, room, "00" * 19 + "01", now)
+    assert strict.verdict == "fail"  # the gate is strict: skipped revocation/measurements fail
+    assert {c["name"] for c in strict.checks if c["status"] == "fail"} == {
+        "revocation",
+        "measurements",
+    }
+    ref.write_text("type: nitro\ndebug: allow\ntolerate_skipped: [revocation, measurements]\n")
     result = appraise(evidence, room, "00" * 19 + "01", now)
     assert result.verdict == "pass"
     assert result.nonce == bytes(19) + b"\x01"
@@ -185,7 +192,7 @@ def test_cleanroom_appraiser_returns_binding_fields(tmp_path: Path) -> None:
 
     root = corpus_path("attestation", "sev-snp")
     snp_ref = tmp_path / "snp.yaml"
-    snp_ref.write_text(f"type: snp\ncerts: ['{root / 'virtee_milan_vcek.der'}']\n")
+    snp_ref.write_text(f"type: snp\nstrict: false\ncerts: ['{root / 'virtee_milan_vcek.der'}']\n")
     room = CleanRoom("s", str(tmp_path / "dest"), "snp", snp_ref, tmp_path / "state")
     result = appraise(root / "virtee_milan_report.hex", room, "ab" * 16, JAN)
     assert result.verdict == "pass"

@@ -134,3 +134,13 @@ def test_nitro_base64_without_padding_or_urlsafe() -> None:
     assert statuses(verify_evidence(raw, "nitro", now=now))["signature"] == "pass"
     with pytest.raises(EvidenceFormatError):
         verify_evidence(text[:-7].encode() + b"*!" + text[-5:].encode(), "nitro", now=now)
+
+
+def test_tdx_bytes_after_the_quote_are_reported_not_verified() -> None:
+    quote = corpus_path("attestation", "tdx", "trustee_tdx_quote_5.dat").read_bytes()
+    now = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
+    padded = verify_evidence(quote + bytes(100), "tdx", now=now)
+    assert padded.verdict == "pass" and "trailing_bytes" not in padded.claims.extra
+    extra = verify_evidence(quote + b"\x07junk", "tdx", now=now)
+    assert extra.claims.extra["trailing_bytes"] == 5
+    assert "5 unsigned trailing byte(s) ignored" in extra.warnings

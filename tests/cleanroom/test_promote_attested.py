@@ -48,7 +48,10 @@ def test_bound_confidential_space_token_is_released(tmp_path: Path, cli) -> None
         '[cleanrooms.cs]\ndestination = "releases"\nevidence = "gcp-cs"\n'
         'reference = "ref.yaml"\njwks = "jwks.json"\nrequire_signature = false\n',
     )
-    (tmp_path / "ref.yaml").write_text("version: 1\ntype: gcp-cs\ndebug: forbid\n")
+    (tmp_path / "ref.yaml").write_text(  # the gate is strict: what it may skip is listed
+        "version: 1\ntype: gcp-cs\ndebug: forbid\n"
+        "tolerate_skipped: [measurements, image_digest, token.audience]\n"
+    )
     jwks(tmp_path)
     nonce = _challenge(cli, cfg, "cs", now)
     payload = real_payload()
@@ -105,7 +108,8 @@ SNP_ROOM = (
 
 def _snp_reference(tmp: Path, *certs: str) -> None:
     lines = "\n".join(f"  - {corpus_path('attestation', 'sev-snp', c)}" for c in certs)
-    (tmp / "ref.yaml").write_text(f"version: 1\ntype: snp\ncerts:\n{lines}\n")
+    tolerate = "tolerate_skipped: [revocation, measurements, tcb.minimum, vmpl]\n"
+    (tmp / "ref.yaml").write_text(f"version: 1\ntype: snp\n{tolerate}certs:\n{lines}\n")
 
 
 @pytest.mark.parametrize("binding", ["nonce-and-key", "unbound"])
