@@ -148,6 +148,29 @@ def _read(path: Path, what: str) -> bytes:
         ) from None
 
 
+# what each type can use: supplied material it cannot use would be silently ignored otherwise
+NO_CERTS = {
+    "tdx": "the PCK chain comes inside the quote",
+    "az-tdx-vtpm": "the PCK chain comes inside the TD quote",
+    "nitro": "the certificate chain comes inside the document",
+}
+NO_COLLATERAL = ("nvgpu", "gcp-cs", "azure-maa", "nitro")
+
+
+def _refuse_unused(evidence_type: str, certs: bool, collateral: Path | None) -> None:
+    """Material the user supplied that this type never reads is a usage error, not a no-op."""
+    if certs and evidence_type in NO_CERTS:
+        raise UsageError(
+            f"--certs is not used for {evidence_type}: {NO_CERTS[evidence_type]}",
+            hint="drop --certs (and certs: in the reference file)",
+        )
+    if collateral is not None and evidence_type in NO_COLLATERAL:
+        raise UsageError(
+            f"--collateral is not used for {evidence_type}",
+            hint="collateral (TCB Info, QE Identity, CRLs) applies to snp, tdx and Azure CVMs",
+        )
+
+
 def verify_evidence(
     evidence: Path | bytes,
     evidence_type: str,
@@ -191,6 +214,7 @@ def verify_evidence(
     if ref is not None:
         blobs.extend(_read(p, "certificate file") for p in ref.certs)
         collateral = collateral or ref.collateral
+    _refuse_unused(evidence_type, bool(blobs), collateral)
     inputs = VerifyInputs(
         evidence=data,
         certs=tuple(blobs),

@@ -197,3 +197,21 @@ def test_reference_of_another_type_and_empty_reference_are_exit_2(cli: Cli, tmp_
     ref.write_text("")
     res = cli(*base)
     assert res.code == 2 and "empty" in res.stderr
+
+
+def test_material_a_type_never_reads_is_a_usage_error() -> None:
+    root = corpus_path("attestation")
+    with pytest.raises(UsageError, match="--certs is not used for tdx"):
+        verify_evidence(
+            root / "tdx" / "trustee_tdx_quote_5.dat",
+            "tdx",
+            certs=[root / "tdx" / "intel_sgx_root_ca.pem"],
+            now=at("2025-06-01"),
+        )
+    with pytest.raises(UsageError, match="--collateral is not used for nitro"):
+        verify_evidence(
+            root / "nitro" / "eternis_libtest_attestation.b64",
+            "nitro",
+            collateral=root / "tdx",
+            now=at("2024-09-17T20:48:11"),
+        )
