@@ -101,3 +101,58 @@ def _table(result: object) -> None:
             typer.echo(f"  {name}: {value}")
     for name, value in list(claims.measurements.items())[:8]:
         typer.echo(f"  {name}: {value}")
+
+
+@attest_app.command("fetch-collateral")
+def fetch_collateral(
+    evidence: Path = typer.Argument(..., help="The evidence whose platform needs collateral."),
+    evidence_type: str = typer.Option(
+        ..., "--type", "-t", metavar="<snp|tdx|az-snp-vtpm|az-tdx-vtpm>", help="Evidence type."
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Collateral folder (created if missing)."),
+    online: bool = typer.Option(False, "--online", help="Allow network access (required)."),
+    product: str | None = typer.Option(
+        None, "--product", metavar="<milan|genoa|turin>", help="AMD product for v2 SNP reports."
+    ),
+    pcs_url: str = typer.Option("https://api.trustedservices.intel.com", hidden=True),
+    root_crl_url: str = typer.Option(
+        "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der", hidden=True
+    ),
+    kds_url: str = typer.Option("https://kdsintf.amd.com", hidden=True),
+) -> int:
+    """Fetch Intel PCS / AMD KDS collateral for EVIDENCE into a folder (needs --online)."""
+    from petgov.attestation import fetch
+    from petgov.errors import TargetError, UsageError
+
+    if not online:
+        raise UsageError(
+            "fetch-collateral uses the network: add --online",
+            hint="everything else in petgov attest runs offline",
+        )
+    if evidence_type not in ("snp", "tdx", "az-snp-vtpm", "az-tdx-vtpm"):
+        raise UsageError(f"no collateral to fetch for --type {evidence_type!r}")
+    if product is not None and product not in ("milan", "genoa", "turin"):
+        raise UsageError(f"unknown --product {product!r}", hint="milan, genoa or turin")
+    if not evidence.is_file():
+        raise TargetError(f"{evidence}: no such file")
+    if out.exists() and not out.is_dir():
+        raise TargetError(f"{out}: is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    data = evidence.read_bytes()
+    if evidence_type.startswith("az-"):
+        from petgov.attestation.azure_vtpm import load_evidence, parse_hcl
+
+        loaded = load_evidence(data)
+        if evidence_type == "az-tdx-vtpm":
+            if loaded.td_quote is None:
+                raise UsageError("the Azure TDX evidence has no td_quote")
+            data = loaded.td_quote
+        else:
+            data = parse_hcl(loaded.hcl).hw_report
+    if evidence_type in ("tdx", "az-tdx-vtpm"):
+        got = fetch.fetch_tdx(data, out, pcs=pcs_url, root_crl=root_crl_url)
+    else:
+        got = fetch.fetch_snp(data, out, kds=kds_url, product=product)
+    for item in got:
+        typer.echo(f"fetched {item.name} ({item.size} bytes) from {item.url}")
+    return ExitCode.OK
