@@ -192,7 +192,7 @@ def verify_evidence(
     """
     from petgov.util.clock import system_clock
 
-    ref = load_reference(reference) if isinstance(reference, Path) else reference
+    ref = load_reference(reference, empty_ok=False) if isinstance(reference, Path) else reference
     data = evidence if isinstance(evidence, bytes) else _read(evidence, "evidence")
     detected = evidence_type == "auto"
     if detected:

@@ -86,8 +86,12 @@ class Reference:
     source: Path | None = None
 
 
-def load_reference(path: Path) -> Reference:
-    """Read and validate a reference YAML file (paths inside are relative to it)."""
+def load_reference(path: Path, *, empty_ok: bool = True) -> Reference:
+    """Read and validate a reference YAML file (paths inside are relative to it).
+
+    An empty or ``null`` file reads as the defaults unless ``empty_ok`` is false (``attest
+    verify``: a file given on purpose that says nothing is more likely a mistake).
+    """
     import yaml
 
     try:
@@ -98,12 +102,12 @@ def load_reference(path: Path) -> Reference:
         raise ReferenceFileError(f"{path}: not valid YAML: {exc}") from None
     except yaml.YAMLError as exc:
         raise ReferenceFileError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
-    if doc is None:
+    if doc is None and not empty_ok:
         raise ReferenceFileError(
             f"{path}: the reference file is empty",
             hint="write at least 'version: 1'; an empty file is more likely a mistake",
         )
-    return parse_reference(doc, path)
+    return parse_reference(doc or {}, path)
 
 
 def _strings(doc: dict[str, Any], key: str, where: str) -> tuple[str, ...]:

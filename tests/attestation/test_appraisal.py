@@ -123,7 +123,8 @@ def test_empty_reference_file_is_an_error(tmp_path: Path) -> None:
         empty = tmp_path / "ref.yaml"
         empty.write_text(text)
         with pytest.raises(ReferenceFileError, match="empty"):
-            load_reference(empty)
+            load_reference(empty, empty_ok=False)
+        assert load_reference(empty) == Reference(source=empty)  # the clean room's own check
 
 
 def test_gpu_reference_manifest_compared_when_given() -> None:
