@@ -30,7 +30,7 @@ def test_pass_is_exit_0_with_json_contract(cli: Cli) -> None:
     )
     assert res.code == 0, res.stderr
     doc = res.json()
-    assert set(doc) == {"verdict", "warnings", "type", "claims", "checks"}
+    assert set(doc) == {"verdict", "warnings", "type", "type_detected", "claims", "checks"}
     assert doc["warnings"] == ["unfresh", "revocation unchecked", "measurements unchecked"]
     assert doc["verdict"] == "pass" and doc["type"] == "snp"
     for check in doc["checks"]:
