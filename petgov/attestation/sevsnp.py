@@ -294,7 +294,7 @@ class SevSnpVerifier(EvidenceVerifier):
         report = parse(raw)
         certs: list[Certificate] = []
         for blob in inputs.certs:
-            certs.extend(pki.load_certificates(blob, "--certs file"))
+            certs.extend(pki.load_certificates(thim_pem(blob), "--certs file"))
         leaf, intermediates = _split(certs)
         embedded = _embedded(extended)
         if leaf is None and embedded[0] is not None:  # --certs wins; else the table's VCEK
@@ -492,6 +492,27 @@ def _revocation(
         "revocation",
         f"the given CRL(s) are from {issuers}, not from this report's pinned AMD ARK",
     )
+
+
+def thim_pem(blob: bytes) -> bytes:
+    """Azure's THIM/IMDS certification JSON (``vcekCert`` + ``certificateChain``; ACI hands it
+    over base64-encoded) as the PEM it carries; any other blob is returned unchanged."""
+    import base64
+    import binascii
+    import json
+
+    text = blob.strip()
+    if text[:1] not in (b"{", b"e"):  # JSON, or base64 of JSON ("eyJ...")
+        return blob
+    try:
+        doc = json.loads(text if text[:1] == b"{" else base64.b64decode(text, validate=True))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return blob
+    if not isinstance(doc, dict) or not isinstance(doc.get("vcekCert"), str):
+        return blob
+    chain = doc.get("certificateChain")
+    pem = doc["vcekCert"] + "\n" + (chain if isinstance(chain, str) else "")
+    return pem.replace("\\n", "\n").encode()
 
 
 def _embedded(extended: Extended) -> tuple[Certificate | None, list[Certificate]]:

@@ -144,3 +144,30 @@ def test_tdx_bytes_after_the_quote_are_reported_not_verified() -> None:
     extra = verify_evidence(quote + b"\x07junk", "tdx", now=now)
     assert extra.claims.extra["trailing_bytes"] == 5
     assert "5 unsigned trailing byte(s) ignored" in extra.warnings
+
+
+def test_azure_thim_certification_json_is_accepted_as_certs(tmp_path: Path) -> None:
+    """The IMDS THIM response (vcekCert + certificateChain PEM), as JSON and as ACI's base64."""
+    import json
+
+    report, certs = milan_parts()
+
+    def pem(der: bytes) -> str:  # pki's loader tolerates the VCEKs' non-positive serials
+        return pki.load_certificates(der)[0].public_bytes(Encoding.PEM).decode()
+
+    doc = {
+        "vcekCert": pem(certs["vcek"]),
+        "certificateChain": pem(certs["ask"]) + pem(certs["ark"]),
+        "tcbm": "7300000000000803",
+    }
+    for blob in (json.dumps(doc).encode(), base64.b64encode(json.dumps(doc).encode())):
+        result = verify_evidence(report, "snp", certs=[blob], now=JAN)
+        assert result.verdict == "pass" and statuses(result)["chain"] == "pass"
+    other = {
+        **doc,
+        "vcekCert": pem(
+            corpus_path("attestation", "sev-snp", "gosevguest_milan_vcek.der").read_bytes()
+        ),
+    }
+    bad = verify_evidence(report, "snp", certs=[json.dumps(other).encode()], now=JAN)
+    assert statuses(bad)["signature"] == "fail"
