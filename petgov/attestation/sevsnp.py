@@ -511,7 +511,7 @@ def thim_pem(blob: bytes) -> bytes:
     if not isinstance(doc, dict) or not isinstance(doc.get("vcekCert"), str):
         return blob
     chain = doc.get("certificateChain")
-    pem = doc["vcekCert"] + "\n" + (chain if isinstance(chain, str) else "")
+    pem = str(doc["vcekCert"]) + "\n" + (chain if isinstance(chain, str) else "")
     return pem.replace("\\n", "\n").encode()
 
 
