@@ -114,11 +114,15 @@ def fetch_collateral(
     product: str | None = typer.Option(
         None, "--product", metavar="<milan|genoa|turin>", help="AMD product for v2 SNP reports."
     ),
-    pcs_url: str = typer.Option("https://api.trustedservices.intel.com", hidden=True),
-    root_crl_url: str = typer.Option(
-        "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der", hidden=True
+    pcs_url: str = typer.Option(
+        "https://api.trustedservices.intel.com", hidden=True, help="Intel PCS base URL."
     ),
-    kds_url: str = typer.Option("https://kdsintf.amd.com", hidden=True),
+    root_crl_url: str = typer.Option(
+        "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der",
+        hidden=True,
+        help="Intel SGX Root CA CRL URL.",
+    ),
+    kds_url: str = typer.Option("https://kdsintf.amd.com", hidden=True, help="AMD KDS base URL."),
 ) -> int:
     """Fetch Intel PCS / AMD KDS collateral for EVIDENCE into a folder (needs --online)."""
     from petgov.attestation import fetch
