@@ -240,6 +240,9 @@ class Decision:
     help_uri: str | None = None
     remediation: str | None = None
     note: str | None = None  # e.g. why a waiver lapsed
+    # framework -> control ids the rule maps to (OWASP, ATLAS, NIST AI RMF, EU AI Act, CWE)
+    compliance: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    baseline: str | None = None  # "new" or "existing" when the scan had --baseline
 
     def to_dict(self) -> dict[str, JSON]:
         out = self.finding.to_dict()
@@ -253,6 +256,9 @@ class Decision:
         out["help_uri"] = self.help_uri
         out["remediation"] = self.remediation
         out["note"] = self.note
+        out["compliance"] = {k: list(v) for k, v in self.compliance.items()}
+        if self.baseline is not None:
+            out["baseline"] = self.baseline
         return out
 
 

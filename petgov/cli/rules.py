@@ -69,6 +69,8 @@ def show_rule(
                 typer.echo(f"  remediation: {r.remediation}")
             if r.help_uri:
                 typer.echo(f"  help: {r.help_uri}")
+            for framework, ids in r.compliance.items():
+                typer.echo(f"  {framework}: {', '.join(ids)}")
             return ExitCode.OK
     raise UsageError(f"no rule {rule_id} in {p.name}", hint="see `petgov rules list`")
 

@@ -114,6 +114,12 @@ def scan(
         "--max-bytes",
         help="Largest archive member decompressed, e.g. 512M or 8G (default 4G).",
     ),
+    compliance: str | None = typer.Option(
+        None,
+        "--compliance",
+        metavar="<owasp-ml|owasp-llm|atlas|nist-ai-rmf|nist-ai-600-1|eu-ai-act>",
+        help="Print a per-control view of this framework instead of the report (-f json too).",
+    ),
 ) -> int:
     """Scan models, datasets and code; print a report; exit 1 when a gate fails."""
     from petgov.cli.output import emit, stdout_is_terminal
@@ -138,6 +144,10 @@ def scan(
 
         check_model_folder(nlp_model)
     lock_file = checked_lock(lock, targets)
+    if compliance is not None:
+        from petgov.compliance.view import framework
+
+        framework(compliance)  # a wrong name is exit 2 before the scan, not after it
     from petgov.provenance.interface import TrustMaterial
 
     TrustMaterial(
@@ -174,6 +184,11 @@ def scan(
     with _Progress(enabled=progress) as bar:
         report = run_scan(targets, options, progress=bar.update)
     color = output is None and stdout_is_terminal()
+    if compliance is not None:
+        from petgov.compliance.view import render
+
+        emit(render(report, compliance, as_json=fmt is OutputFormat.JSON), output)
+        return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
     emit(fmt.reporter(color=color, include_waived=include_waived).render(report), output)
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
 

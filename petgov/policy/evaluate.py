@@ -145,11 +145,15 @@ def decide(
         mode = Mode.GATE if severity is Severity.CRITICAL else Mode.GUIDELINE
         note_parts.append(NO_RULE_NOTE)
         rule_id, help_uri, remediation, waivable = finding.rule_id, None, None, True
+        compliance: Mapping[str, tuple[str, ...]] = (
+            {"cwe": tuple(finding.cwe)} if finding.cwe else {}
+        )
     else:
         severity = finding.severity if rule.keep_scanner_severity else rule.severity
         mode = rule.mode
         rule_id, help_uri, remediation = rule.id, rule.help_uri, rule.remediation
         waivable = rule.waivable
+        compliance = rule.compliance
     if severity is Severity.INFO:
         action = Action.INFO
     elif mode is Mode.GATE and not advisory and severity >= fail_on:
@@ -178,6 +182,7 @@ def decide(
         help_uri=help_uri,
         remediation=remediation,
         note="; ".join(note_parts) or None,
+        compliance=compliance,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from petgov.compliance.mapping import problems as compliance_problems
 from petgov.errors import PetgovError
 from petgov.policy.fixtures import EXPECTS
 from petgov.policy.packs import load_pack
@@ -38,6 +39,8 @@ def lint(pack_path: Path, *, declared: Mapping[str, Sequence[str]] | None = None
             for e in expects
             if e not in EXPECTS
         )
+        # every built-in rule maps to at least one framework; any pack's ids must exist
+        out.extend(compliance_problems(r.id, r.compliance, required=declared is not None))
     if declared is not None:
         for kind, emitters in sorted(declared.items()):
             if kind not in kinds_with_rule:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from petgov.compliance.mapping import parse as compliance_refs
 from petgov.errors import PolicyError
 from petgov.model import Mode, Severity
 from petgov.policy.expr import RuleExpr, compile_rule_expr
@@ -50,6 +51,8 @@ class Rule:
     keep_scanner_severity: bool = False  # effective severity = the finding's
     docs: Mapping[str, Any] = field(default_factory=dict)
     fixtures: list[Mapping[str, Any]] = field(default_factory=list)
+    # framework -> control ids (OWASP, ATLAS, NIST, EU AI Act, CWE from tags); see compliance/
+    compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = ""  # file the rule came from
     pack: str = ""
 
@@ -230,6 +233,11 @@ def parse_rule(doc: Any, where: str, pack: str = "") -> Rule:
     confidence = str(doc.get("confidence") or "medium").lower()
     if confidence not in CONFIDENCES:
         raise PolicyError(f"rule {rid}: confidence must be one of {', '.join(CONFIDENCES)}")
+    tags = [str(t) for t in _as_list(doc.get("tags"), [])]
+    try:
+        compliance = compliance_refs(doc.get("compliance"), tags)
+    except ValueError as exc:
+        raise PolicyError(f"rule {rid}: {exc}") from None
     fixtures = doc.get("fixtures") or []
     if not isinstance(fixtures, list) or not all(isinstance(f, dict) for f in fixtures):
         raise PolicyError(f"rule {rid}: fixtures must be a list of mappings")
@@ -244,12 +252,13 @@ def parse_rule(doc: Any, where: str, pack: str = "") -> Rule:
         message=_opt_str(doc.get("message")),
         remediation=_opt_str(doc.get("remediation")),
         help_uri=_opt_str(doc.get("help_uri")),
-        tags=tuple(str(t) for t in _as_list(doc.get("tags"), [])),
+        tags=tuple(tags),
         since=_opt_str(doc.get("since")),
         waivable=bool(doc.get("waivable", True)),
         keep_scanner_severity=bool(doc.get("keep_scanner_severity", False)),
         docs=_as_dict(doc.get("docs")),
         fixtures=list(fixtures),
+        compliance=compliance,
         source=where,
         pack=pack,
     )

@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from petgov.compliance.mapping import tags as compliance_tags
 from petgov.model import Decision, Report
 from petgov.reporters import views
 from petgov.reporters.interface import Reporter
@@ -51,14 +52,16 @@ var table=document.getElementById('findings');if(!table){return;}
 var body=table.tBodies[0];var rows=Array.prototype.slice.call(body.rows);
 var q=document.getElementById('q'),sev=document.getElementById('f-sev'),
 act=document.getElementById('f-action'),fam=document.getElementById('f-family'),
+ctl=document.getElementById('f-control'),
 shown=document.getElementById('shown');
 function apply(){var text=q.value.toLowerCase();var n=0;rows.forEach(function(r){
 var ok=(!text||r.textContent.toLowerCase().indexOf(text)>=0)&&
 (!sev.value||r.getAttribute('data-severity')===sev.value)&&
 (!act.value||r.getAttribute('data-action')===act.value)&&
-(!fam.value||r.getAttribute('data-family')===fam.value);
+(!fam.value||r.getAttribute('data-family')===fam.value)&&
+(!ctl.value||(' '+r.getAttribute('data-compliance')+' ').indexOf(' '+ctl.value+' ')>=0);
 r.style.display=ok?'':'none';if(ok){n++;}});shown.textContent=String(n);}
-[q,sev,act,fam].forEach(function(el){el.addEventListener('input',apply);
+[q,sev,act,fam,ctl].forEach(function(el){el.addEventListener('input',apply);
 el.addEventListener('change',apply);});
 var heads=table.tHead.rows[0].cells;Array.prototype.forEach.call(heads,function(th,i){
 th.addEventListener('click',function(){var dir=th.getAttribute('data-dir')==='asc'?-1:1;
@@ -179,9 +182,17 @@ def _groups(report: Report) -> str:
             f'<h3><span class="sev sev-{g.severity.value}">{g.severity.value}</span> '
             f"{_e(g.rule_id)}: {_e(g.title)}{link}</h3>"
             f'<div class="muted">{len(g.decisions)} finding(s), {g.blocking} blocking</div>'
+            f"{_refs(g.decisions[0].compliance)}"
             f"{fix}<ul>{paths}{more}</ul></div>"
         )
     return "".join(out)
+
+
+def _refs(refs: Mapping[str, Sequence[str]]) -> str:
+    if not refs:
+        return ""
+    parts = "; ".join(f"{_e(fw)}: {_e(', '.join(ids))}" for fw, ids in refs.items())
+    return f'<div class="refs muted">Maps to {parts}</div>'
 
 
 def _options(values: Iterable[str]) -> str:
@@ -194,6 +205,7 @@ def _table(decisions: list[Decision]) -> str:
     sevs = [s.value for s in views.SEVERITIES_DESC]
     actions = sorted({d.action.value for d in decisions})
     fams = sorted({views.rule_family(d.rule_id) for d in decisions})
+    controls = sorted({t for d in decisions for t in compliance_tags(d.compliance)})
     filters = (
         '<div class="filters"><input id="q" type="search" placeholder="Filter findings…" '
         'aria-label="Filter findings">'
@@ -203,6 +215,8 @@ def _table(decisions: list[Decision]) -> str:
         f"{_options(actions)}</select>"
         f'<select id="f-family" aria-label="Rule family"><option value="">all families</option>'
         f"{_options(fams)}</select>"
+        f'<select id="f-control" aria-label="Compliance control">'
+        f'<option value="">all compliance controls</option>{_options(controls)}</select>'
         f'<span class="muted"><span id="shown">{len(decisions)}</span> shown</span></div>'
     )
     rows = "".join(_row(i, d) for i, d in enumerate(decisions))
@@ -228,7 +242,8 @@ def _row(index: int, d: Decision) -> str:
     note = f'<div class="muted">{_e(d.note)}</div>' if d.note else ""
     return (
         f'<tr class="finding" id="f{index}" data-severity="{d.severity.value}" '
-        f'data-action="{d.action.value}" data-family="{_e(views.rule_family(d.rule_id))}">'
+        f'data-action="{d.action.value}" data-family="{_e(views.rule_family(d.rule_id))}" '
+        f'data-compliance="{_e(" ".join(compliance_tags(d.compliance)))}">'
         f'<td data-sort="{9 - d.severity.rank}"><span class="sev sev-{d.severity.value}">'
         f"{d.severity.value}</span></td>"
         f"<td>{_e(d.action.value)} <span class='muted'>({_e(d.mode.value)})</span></td>"
@@ -245,6 +260,7 @@ def _evidence(d: Decision) -> str:
     if f.location:
         rows.append(("location", views.location_text(f.location)))
     rows.extend((f"evidence.{k}", _plain(v)) for k, v in sorted(f.evidence.items()))
+    rows.extend((fw, ", ".join(ids)) for fw, ids in d.compliance.items() if fw != "cwe")
     if f.cwe:
         rows.append(("cwe", ", ".join(f.cwe)))
     if d.finding.rule_id != d.rule_id or f.severity is not d.severity:

@@ -84,6 +84,13 @@ def _findings(report: Report, budget: int) -> str:
         header += f"{len(g.decisions)} finding(s), {g.blocking} blocking\n"
         if g.remediation:
             header += f"> Fix: {md(g.remediation)}\n"
+        refs = g.decisions[0].compliance
+        if any(k != "cwe" for k in refs):
+            header += (
+                "> Maps to: "
+                + "; ".join(f"{md(k)} {md(', '.join(v))}" for k, v in refs.items())
+                + "\n"
+            )
         header += "\n"
         if used + len(header) > budget:
             left_out += len(g.decisions)

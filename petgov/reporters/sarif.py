@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from petgov.compliance.mapping import tags as compliance_tags
 from petgov.errors import OutputError
 from petgov.model import Action, Decision, Report, RuleDoc, Severity
 from petgov.reporters.interface import Reporter
@@ -134,8 +135,9 @@ def _rule(d: Decision, rule: RuleDoc | None) -> dict[str, Any]:
         + (f"Fix: {fix}\n" if fix else "")
     )
     tags = ["security", *(rule.tags if rule is not None else d.finding.cwe)]
+    tags += compliance_tags(d.compliance)  # owasp-llm/LLM03, atlas/AML.T0010.003, ...
     props: dict[str, Any] = {
-        "tags": list(dict.fromkeys(tags))[:20],
+        "tags": list(dict.fromkeys(tags))[:40],
         "precision": _PRECISION.get(rule.confidence if rule is not None else "medium", "medium"),
     }
     if d.severity in _SECURITY_SEVERITY:

@@ -1,0 +1,1 @@
+"""Compliance references of rules: shipped control lists, rule mapping, per-control views."""
