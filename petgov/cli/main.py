@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.db",
     "petgov.cli.bom",
     "petgov.cli.shadow",
+    "petgov.cli.diff",
 )
 
 _state = {"debug": False}

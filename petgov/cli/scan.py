@@ -114,6 +114,12 @@ def scan(
         "--max-bytes",
         help="Largest archive member decompressed, e.g. 512M or 8G (default 4G).",
     ),
+    baseline: Path | None = typer.Option(
+        None,
+        "--baseline",
+        help="JSON report of an earlier scan: findings it has are reported as existing and "
+        "never gate; only new ones do.",
+    ),
     compliance: str | None = typer.Option(
         None,
         "--compliance",
@@ -144,6 +150,11 @@ def scan(
 
         check_model_folder(nlp_model)
     lock_file = checked_lock(lock, targets)
+    baseline_doc = None
+    if baseline is not None:
+        from petgov.baseline import read_report
+
+        baseline_doc = read_report(baseline)  # a bad baseline is exit 2 before the scan
     if compliance is not None:
         from petgov.compliance.view import framework
 
@@ -183,6 +194,10 @@ def scan(
     )
     with _Progress(enabled=progress) as bar:
         report = run_scan(targets, options, progress=bar.update)
+    if baseline_doc is not None:
+        from petgov.baseline import apply_baseline
+
+        report = apply_baseline(report, baseline_doc)
     color = output is None and stdout_is_terminal()
     if compliance is not None:
         from petgov.compliance.view import render

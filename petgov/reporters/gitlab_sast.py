@@ -19,8 +19,9 @@ from typing import Any
 from petgov.errors import OutputError
 from petgov.model import Action, Decision, Report, Severity
 from petgov.reporters import views
+from petgov.reporters.fingerprint import of_report
 from petgov.reporters.interface import Reporter
-from petgov.reporters.sarif import artifact_uri, fingerprint
+from petgov.reporters.sarif import artifact_uri
 
 SCHEMA_VERSION = "15.2.4"
 SCHEMA_FILE = f"schema/gitlab-sast-report-format-{SCHEMA_VERSION}.json"
@@ -65,8 +66,8 @@ def gitlab_time(created_at: str) -> str:
 
 
 class GitLabSastReporter(Reporter):
-    """One vulnerability per non-waived finding; ids are stable across runs (uuid5 of the
-    fingerprint SARIF uses), so GitLab tracks the same finding from pipeline to pipeline."""
+    """One vulnerability per non-waived finding; ids are stable across runs and checkouts (uuid5
+    of the fingerprint SARIF and --baseline use), so GitLab tracks a finding across pipelines."""
 
     def render(self, report: Report) -> str:
         doc = self.document(report)
@@ -100,9 +101,10 @@ class GitLabSastReporter(Reporter):
         }
         if messages:
             scan["messages"] = messages
+        pairs = zip(report.decisions, of_report(report), strict=True)
         vulns = [
-            _vulnerability(d)
-            for d in sorted(report.decisions, key=views.sort_key)
+            _vulnerability(d, fp.path)
+            for d, fp in sorted(pairs, key=lambda p: views.sort_key(p[0]))
             if d.action is not Action.WAIVED
         ]
         return {
@@ -113,7 +115,7 @@ class GitLabSastReporter(Reporter):
         }
 
 
-def _vulnerability(d: Decision) -> dict[str, Any]:
+def _vulnerability(d: Decision, fingerprint: str) -> dict[str, Any]:
     f = d.finding
     identifiers: list[dict[str, Any]] = [
         {"type": "petgov_rule_id", "name": d.rule_id, "value": d.rule_id}
@@ -136,7 +138,7 @@ def _vulnerability(d: Decision) -> dict[str, Any]:
     if f.path != artifact_uri(f.path):
         description += f"\n\nItem: {f.path}"
     out: dict[str, Any] = {
-        "id": str(uuid.uuid5(_NAMESPACE, fingerprint(d))),
+        "id": str(uuid.uuid5(_NAMESPACE, fingerprint)),
         "name": f.title[:255],
         "description": description[:1_000_000],
         "severity": _SEVERITY[d.severity],

@@ -8,7 +8,6 @@ cannot hash lines of a model file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import Any
 from petgov.compliance.mapping import tags as compliance_tags
 from petgov.errors import OutputError
 from petgov.model import Action, Decision, Report, RuleDoc, Severity
+from petgov.reporters.fingerprint import VERSION, Fingerprints, of_report
 from petgov.reporters.interface import Reporter
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -35,14 +35,6 @@ _SECURITY_SEVERITY = {
     Severity.LOW: "2.0",
 }
 _PRECISION = {"high": "high", "medium": "medium", "low": "low"}
-
-
-def fingerprint(d: Decision) -> str:
-    """petgov's stable hash of a result: rule id, path and evidence (not message wording)."""
-    payload = json.dumps(
-        [d.rule_id, d.finding.path, d.finding.evidence], sort_keys=True, default=str
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
 def artifact_uri(path: str) -> str:
@@ -90,12 +82,12 @@ class SarifReporter(Reporter):
         meta = report.policy.rules
         rules: dict[str, dict[str, Any]] = {}
         results = []
-        for d in report.decisions:
+        for d, fp in zip(report.decisions, of_report(report), strict=True):
             if d.action is Action.WAIVED and not self.include_waived:
                 continue
             if d.rule_id not in rules:
                 rules[d.rule_id] = _rule(d, meta.get(d.rule_id))
-            results.append(_result(d, list(rules).index(d.rule_id)))
+            results.append(_result(d, list(rules).index(d.rule_id), fp))
         return {
             "$schema": SCHEMA_URI,
             "version": "2.1.0",
@@ -156,7 +148,7 @@ def _rule(d: Decision, rule: RuleDoc | None) -> dict[str, Any]:
     return out
 
 
-def _result(d: Decision, rule_index: int) -> dict[str, Any]:
+def _result(d: Decision, rule_index: int, fp: Fingerprints) -> dict[str, Any]:
     f = d.finding
     msg = f"{f.message} [{d.severity.value}, {d.mode.value}, {d.action.value}]"
     if d.note:
@@ -182,7 +174,8 @@ def _result(d: Decision, rule_index: int) -> dict[str, Any]:
                 }
             }
         ],
-        "partialFingerprints": {"primaryLocationLineHash": fingerprint(d)},
+        # the same stable fingerprint --baseline matches on (no line numbers in model files)
+        "partialFingerprints": {"primaryLocationLineHash": fp.path, VERSION: fp.path},
         "properties": props,
     }
     if d.action is Action.WAIVED and d.waiver is not None:
