@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from petgov.demo import write_demo
-from petgov.reporters.fingerprint import fingerprints, relative_path
+from petgov.policy.fingerprint import fingerprints, relative_path
 
 EXEC_PICKLE = b"cposix\nsystem\n(S'id'\ntR."
 

@@ -152,7 +152,7 @@ def scan(
     lock_file = checked_lock(lock, targets)
     baseline_doc = None
     if baseline is not None:
-        from petgov.baseline import read_report
+        from petgov.policy.baseline import read_report
 
         baseline_doc = read_report(baseline)  # a bad baseline is exit 2 before the scan
     if compliance is not None:
@@ -195,14 +195,16 @@ def scan(
     with _Progress(enabled=progress) as bar:
         report = run_scan(targets, options, progress=bar.update)
     if baseline_doc is not None:
-        from petgov.baseline import apply_baseline
+        from petgov.policy.baseline import apply_baseline
 
         report = apply_baseline(report, baseline_doc)
     color = output is None and stdout_is_terminal()
     if compliance is not None:
         from petgov.compliance.view import render
+        from petgov.policy.packs import builtin_pack_dir, load_pack
 
-        emit(render(report, compliance, as_json=fmt is OutputFormat.JSON), output)
+        in_force = {r.id: r.compliance for r in load_pack(builtin_pack_dir()).rules}
+        emit(render(report, compliance, in_force, as_json=fmt is OutputFormat.JSON), output)
         return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
     emit(fmt.reporter(color=color, include_waived=include_waived).render(report), output)
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK

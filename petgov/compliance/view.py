@@ -113,20 +113,18 @@ def render_json(fw: Framework, rows: list[ControlStatus]) -> dict[str, JSON]:
     return {"framework": fw.key, "name": fw.name, "controls": [r.to_dict() for r in rows]}
 
 
-def render(report: Report, key: str, *, as_json: bool = False) -> str:
-    """The per-control view of ``key`` for this report: the built-in rules' mapping plus the
-    references the decisions carry (rules of organisation packs)."""
+def render(
+    report: Report, key: str, rules: Mapping[str, References], *, as_json: bool = False
+) -> str:
+    """The per-control view of ``key``: ``rules`` maps the rules in force to their references;
+    those of rules the decisions name but ``rules`` lacks come from the decisions."""
     import json
 
-    from petgov.reporters.views import rule_metadata
-
     fw = framework(key)
-    rules: dict[str, References] = {
-        rule_id: rule.compliance for rule_id, rule in rule_metadata().items()
-    }
+    known: dict[str, References] = dict(rules)
     for d in report.decisions:
-        rules.setdefault(d.rule_id, d.compliance)
-    rows = control_view(report, fw, rules)
+        known.setdefault(d.rule_id, d.compliance)
+    rows = control_view(report, fw, known)
     if as_json:
         return json.dumps(render_json(fw, rows), indent=2, ensure_ascii=False) + "\n"
     return render_text(fw, rows)

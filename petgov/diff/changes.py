@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from petgov.util.markdown import md
+
 
 @dataclass(frozen=True)
 class Change:
@@ -82,8 +84,6 @@ def render_table(result: DiffResult) -> str:
 
 
 def render_markdown(result: DiffResult) -> str:
-    from petgov.reporters.markdown import md
-
     icon = "❌" if result.gate_failed else "✅"
     lines = [
         "<!-- petgov-diff -->",

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from petgov.diff.changes import Change, DiffResult
-from petgov.reporters.fingerprint import KnownFingerprints, of_report_dict, relative_path
+from petgov.policy.fingerprint import KnownFingerprints, of_report_dict, relative_path
 
 _GATE = frozenset({"critical", "high"})
 

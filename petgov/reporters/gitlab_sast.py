@@ -18,8 +18,8 @@ from typing import Any
 
 from petgov.errors import OutputError
 from petgov.model import Action, Decision, Report, Severity
+from petgov.policy.fingerprint import of_report
 from petgov.reporters import views
-from petgov.reporters.fingerprint import of_report
 from petgov.reporters.interface import Reporter
 from petgov.reporters.sarif import artifact_uri
 

@@ -8,22 +8,14 @@ Text from scanned files is escaped so it cannot open links, images, tags or tabl
 
 from __future__ import annotations
 
-import re
-
 from petgov.model import Report
 from petgov.reporters import views
 from petgov.reporters.interface import Reporter
+from petgov.util.markdown import md
 
 MARKER = "<!-- petgov-report -->"
 MAX_CHARS = 60_000
-_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # links need [ ], so ( ) ! stay as they are
-
-
-def md(value: object) -> str:
-    """Inline-safe text: HTML entities for ``<&``, backslash before Markdown syntax, one line."""
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = " ".join(text.split())
-    return _SPECIAL.sub(r"\\\1", text)
+__all__ = ["MARKER", "MAX_CHARS", "MarkdownReporter", "md"]
 
 
 class MarkdownReporter(Reporter):

@@ -17,7 +17,7 @@ from typing import Any
 from petgov.compliance.mapping import tags as compliance_tags
 from petgov.errors import OutputError
 from petgov.model import Action, Decision, Report, RuleDoc, Severity
-from petgov.reporters.fingerprint import VERSION, Fingerprints, of_report
+from petgov.policy.fingerprint import VERSION, Fingerprints, of_report
 from petgov.reporters.interface import Reporter
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

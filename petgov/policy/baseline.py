@@ -1,6 +1,6 @@
 """`petgov scan --baseline REPORT.json`: gate only on findings the baseline does not have.
 
-A finding whose fingerprint (petgov.reporters.fingerprint) is in the baseline is *existing*: it is
+A finding whose fingerprint (petgov.policy.fingerprint) is in the baseline is *existing*: it is
 still reported, but never blocks; every other finding is *new* and acts as its rule says. The
 baseline is a JSON report petgov wrote (``-f json``); anything else is refused (exit 2), because
 a baseline that silently matched nothing would turn every old finding into a gate failure, and one
@@ -16,7 +16,7 @@ from typing import Any
 
 from petgov.errors import UsageError
 from petgov.model import Action, Decision, Report
-from petgov.reporters.fingerprint import KnownFingerprints, of_report, of_report_dict
+from petgov.policy.fingerprint import KnownFingerprints, of_report, of_report_dict
 
 EXISTING_NOTE = "in the baseline: reported, never gates"
 
