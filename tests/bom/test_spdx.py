@@ -182,12 +182,6 @@ def test_scan_format_spdx3(cli: Callable[..., Any]) -> None:
     assert _by_type(doc, "ai_AIPackage")
 
 
-def test_every_scan_format_has_a_reporter() -> None:
-    from petgov.reporters.formats import OutputFormat
-
-    assert all(fmt.reporter() is not None for fmt in OutputFormat)
-
-
 def test_missing_required_property_is_an_output_error_not_a_traceback() -> None:
     from spdx_python_model.bindings import v3_0_1 as model
 

@@ -151,6 +151,7 @@ class _HashSink(io.RawIOBase):
         return len(b)
 
 
+@pytest.mark.slow  # ~1 min of AES-GCM over 2 GiB: `-m 'not slow'` skips it while iterating
 def test_round_trip_2_gib_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import hashlib
 
