@@ -20,6 +20,7 @@ from petgov.attestation import pki
 from petgov.attestation.claims import Claims
 from petgov.attestation.interface import (
     CertificateInputError,
+    Check,
     CheckList,
     EvidenceFormatError,
     EvidenceVerifier,
@@ -387,6 +388,44 @@ def _platform_of(doc: dict[str, Any]) -> tuple[str, str]:
     return str(inner.get("fmspc", "")).lower(), str(inner.get("pceId", "")).lower()
 
 
+def signed_by_tcb_signing_cert(
+    raw: bytes,
+    key: str,
+    certs: list[Certificate],
+    now: dt.datetime,
+    checks: CheckList,
+    name: str,
+) -> bool:
+    """The raw ``key`` member of Intel collateral is signed by a TCB Signing certificate that
+    chains to the pinned root and is valid at ``now``.
+
+    Intel renews the TCB Signing certificate with the same key, so a folder may hold the old and
+    the renewed one: any that is valid and verifies will do. Records a failure (the last one
+    seen) and returns False otherwise.
+    """
+    signing = [c for c in certs if "TCB Signing" in c.subject.rfc4514_string()]
+    if not signing:
+        checks.failed(name, "no Intel SGX TCB Signing certificate in the collateral folder")
+        return False
+    try:
+        signature = bytes.fromhex(str(json.loads(raw).get("signature", "")))
+        body = raw_member(raw, key)
+    except ValueError as exc:
+        checks.failed(name, f"collateral does not parse: {exc}")
+        return False
+    last: list[Check] = []
+    for cert in signing:
+        trial = CheckList()
+        if not pki.check_chain([cert], "intel-sgx-root", now, trial, name):
+            last = trial.items
+        elif not _cert_verify(cert, signature, body):
+            last = [Check(name, "fail", f"{key} signature does not verify")]
+        else:
+            return True
+    checks.items.extend(last)
+    return False
+
+
 def _when(text: Any) -> dt.datetime:
     value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
@@ -511,22 +550,7 @@ class TdxVerifier(EvidenceVerifier):
     ) -> bool:
         """Intel signs the raw inner JSON with the TCB Signing key (P-256, hex r||s)."""
         doc = json.loads(raw)
-        signing = [c for c in collateral.certs if "TCB Signing" in c.subject.rfc4514_string()]
-        if not signing:
-            checks.failed(name, "no Intel SGX TCB Signing certificate in the collateral folder")
-            return False
-        chain_checks = CheckList()
-        if not pki.check_chain(signing[:1], "intel-sgx-root", now, chain_checks, name):
-            checks.items.extend(chain_checks.items)
-            return False
-        try:
-            signature = bytes.fromhex(str(doc.get("signature", "")))
-            body = raw_member(raw, key)
-        except ValueError as exc:
-            checks.failed(name, f"collateral does not parse: {exc}")
-            return False
-        if not _cert_verify(signing[0], signature, body):
-            checks.failed(name, f"{key} signature does not verify")
+        if not signed_by_tcb_signing_cert(raw, key, collateral.certs, now, checks, name):
             return False
         inner = doc[key]
         try:

@@ -171,3 +171,16 @@ def test_azure_thim_certification_json_is_accepted_as_certs(tmp_path: Path) -> N
     }
     bad = verify_evidence(report, "snp", certs=[json.dumps(other).encode()], now=JAN)
     assert statuses(bad)["signature"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("case", "failed"),
+    [(2, {"signature", "chain"}), (3, {"chain"}), (4, {"signature"})],
+)
+def test_incomplete_nvidia_chains_are_rejected(case: int, failed: set[str]) -> None:
+    """Trustee's bad-chain cases: root only, no intermediate, no signing certificate."""
+    chain = VECTORS / "nvidia" / f"trustee_hopper_cert_chain_case{case}.pem"
+    report = corpus_path("attestation", "nvidia", "nvtrust_hopper_attestation_report.hex")
+    result = verify_evidence(report, "nvgpu", certs=[chain], now=JAN)
+    assert result.verdict == "fail"
+    assert {c.name for c in result.checks if c.status == "fail"} == failed
