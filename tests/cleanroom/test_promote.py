@@ -104,6 +104,26 @@ def _run(tmp: Path, room: CleanRoom, artifact: Path, key: Any, **kw: Any) -> Pro
     )
 
 
+def promote_command(
+    tmp: Path, monkeypatch: pytest.MonkeyPatch, tee: Any, **room: Any
+) -> tuple[CleanRoom, list[str]]:
+    """A room in petgov.toml and the `cleanroom promote` arguments for it, with the test
+    appraiser standing in for the attestation stage (run them with the in-process ``cli``)."""
+    built = _room(tmp, **room)  # writes ref.yaml (``reference`` is its text)
+    settings = {"destination": "releases", "evidence": "gcp-cs", "require_signature": False}
+    settings |= {k: v for k, v in room.items() if k != "reference"}
+    toml = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
+    cfg = tmp / "petgov.toml"
+    cfg.write_text(f'[cleanrooms.research]\nreference = "ref.yaml"\n{toml}')
+    (tmp / "tee.pub").write_bytes(_pem(tee))
+    (tmp / "evidence.jwt").write_text("header.payload.signature")
+    monkeypatch.setattr(engines, "appraise", _Appraiser(tee))
+    nonce = challenges.issue(built.state_dir, 600)["nonce"]
+    args = ["cleanroom", "promote", str(_model(tmp)), "--to", "research", "--nonce", nonce]
+    args += ["--evidence", str(tmp / "evidence.jwt"), "--tee-key", str(tmp / "tee.pub")]
+    return built, [*args, "--config", str(cfg)]
+
+
 def _failed(result: Promotion) -> dict[str, list[str]]:
     return {g.name: g.reasons for g in result.gates if not g.passed}
 

@@ -25,7 +25,7 @@ from petgov.cleanroom.config import CleanRoom
 from petgov.cleanroom.destination import MANIFEST, RECEIPT, Destination
 from petgov.demo import write_key_pair
 from petgov.errors import OutputError
-from tests.cleanroom.test_promote import NOW, _failed, _model, _room, _run
+from tests.cleanroom.test_promote import NOW, _failed, _model, _room, _run, promote_command
 
 Inject = Callable[[pytest.MonkeyPatch, CleanRoom], str]
 
@@ -166,34 +166,16 @@ def test_release_io_failure_is_audited_typed_and_leaves_nothing(
 
 
 def test_release_failure_through_the_cli_is_one_line_and_exit_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any
 ) -> None:
     """The same failure at the command line: `error: ...` on one line, exit 2, no traceback."""
-    from petgov.cleanroom import engines
-    from petgov.cli.main import run
-    from tests.cleanroom.test_promote import _Appraiser, _pem
-
     tee = x25519.X25519PrivateKey.generate()
-    (tmp_path / "tee.pub").write_bytes(_pem(tee))
-    (tmp_path / "evidence.jwt").write_text("header.payload.signature")
     (tmp_path / "out").write_text("not a folder")
-    cfg = tmp_path / "petgov.toml"
-    cfg.write_text(
-        '[cleanrooms.research]\ndestination = "out/releases"\nevidence = "gcp-cs"\n'
-        'reference = "ref.yaml"\nrequire_signature = false\n'
-    )
-    room = _room(tmp_path, destination="out/releases")
-    nonce = challenges.issue(room.state_dir, 600)["nonce"]
-    monkeypatch.setattr(engines, "appraise", _Appraiser(tee))
-    args = ["cleanroom", "promote", str(_model(tmp_path)), "--to", "research"]
-    args += ["--evidence", str(tmp_path / "evidence.jwt"), "--tee-key", str(tmp_path / "tee.pub")]
-    args += ["--nonce", nonce, "--config", str(cfg)]
-    with pytest.raises(SystemExit) as done:
-        run(args)
-    err = capsys.readouterr().err
-    assert done.value.code == 2, err
-    assert err.startswith("error: releasing into clean room 'research' failed: ")
-    assert err.count("\n") == 1 and "internal error" not in err
+    room, args = promote_command(tmp_path, monkeypatch, tee, destination="out/releases")
+    res = cli(*args)
+    assert res.code == 2, res.stderr
+    assert res.stderr.startswith("error: releasing into clean room 'research' failed: ")
+    assert res.stderr.count("\n") == 1 and "internal error" not in res.stderr
     events = [json.loads(x)["event"] for x in room.audit_log.read_text().splitlines()]
     assert events == ["promote.failed"]
 

@@ -15,7 +15,7 @@ from petgov.cleanroom import challenges, receipt
 from petgov.cleanroom.destination import RECEIPT
 from petgov.demo import write_key_pair
 from petgov.errors import ConfigError
-from tests.cleanroom.test_promote import NOW, _Appraiser, _model, _pem, _room, _run
+from tests.cleanroom.test_promote import NOW, _Appraiser, _model, _room, _run, promote_command
 
 EMPTY_REFERENCES = ["", "null\n", "~\n", "{}\n", "version: 1\n", "# only a comment\n"]
 
@@ -35,31 +35,15 @@ def test_empty_or_null_reference_file_is_an_error_in_a_clean_room(
 
 
 def test_empty_reference_file_at_the_command_line_is_one_line_exit_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any
 ) -> None:
-    from petgov.cleanroom import engines
-    from petgov.cli.main import run
-
-    tee = x25519.X25519PrivateKey.generate()
-    (tmp_path / "tee.pub").write_bytes(_pem(tee))
-    (tmp_path / "evidence.jwt").write_text("header.payload.signature")
-    cfg = tmp_path / "petgov.toml"
-    cfg.write_text(
-        '[cleanrooms.research]\ndestination = "releases"\nevidence = "gcp-cs"\n'
-        'reference = "ref.yaml"\nrequire_signature = false\n'
-    )
-    room = _room(tmp_path, reference="null\n")
-    nonce = challenges.issue(room.state_dir, 600)["nonce"]
-    monkeypatch.setattr(engines, "appraise", _Appraiser(tee))  # would pass: the gate must not
-    args = ["cleanroom", "promote", str(_model(tmp_path)), "--to", "research"]
-    args += ["--evidence", str(tmp_path / "evidence.jwt"), "--tee-key", str(tmp_path / "tee.pub")]
-    args += ["--nonce", nonce, "--config", str(cfg)]
-    with pytest.raises(SystemExit) as done:
-        run(args)
-    err = capsys.readouterr().err
-    assert done.value.code == 2, err
-    assert err.startswith(f"error: {tmp_path / 'ref.yaml'}: the clean room's reference file")
-    assert err.count("\n") == 1
+    tee = x25519.X25519PrivateKey.generate()  # the test appraiser would pass: the room must not
+    room, args = promote_command(tmp_path, monkeypatch, tee, reference="null\n")
+    res = cli(*args)
+    assert res.code == 2, res.stderr
+    assert res.stderr.startswith(f"error: {room.reference}: the clean room's reference file")
+    assert res.stderr.count("\n") == 1
+    assert not room.audit_log.exists()
 
 
 WEAKENINGS: list[tuple[dict[str, Any], str, str]] = [
