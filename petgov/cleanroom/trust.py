@@ -37,6 +37,11 @@ def weakenings(room: CleanRoom) -> dict[str, list[str]]:
 
     if ref.debug_allowed:
         warn("attestation", f"{room.reference} allows a debug-mode TEE (debug: allow)")
+    if ref.strict is False:
+        warn("attestation", f"{room.reference} lets skipped checks pass (strict: false)")
+    if ref.tolerate_skipped:
+        tolerated = ", ".join(ref.tolerate_skipped)
+        warn("attestation", f"{room.reference} tolerates skipped checks: {tolerated}")
     if ref.migration_agent_allowed:
         warn("attestation", f"{room.reference} allows a migration agent (migration_agent: allow)")
     if room.binding == "unbound":

@@ -57,6 +57,16 @@ WEAKENINGS: list[tuple[dict[str, Any], str, str]] = [
         "attestation",
         "allows a migration agent (migration_agent: allow)",
     ),
+    (
+        {"reference": "version: 1\ntype: gcp-cs\nstrict: false\n"},
+        "attestation",
+        "lets skipped checks pass (strict: false)",
+    ),
+    (
+        {"reference": "version: 1\ntype: gcp-cs\ntolerate_skipped: [revocation, tcb]\n"},
+        "attestation",
+        "tolerates skipped checks: revocation, tcb",
+    ),
     ({"binding": "unbound"}, "attestation", 'not bound to the challenge (binding = "unbound")'),
     ({"require_signature": False}, "provenance", "no signature is required"),
     ({"fail_on": "high"}, "policy", "only high findings block (fail_on = 'high'"),
