@@ -9,6 +9,7 @@ import shutil
 import tarfile
 from pathlib import Path
 
+from petgov.compliance.frameworks import FRAMEWORKS
 from petgov.errors import OutputError, UsageError
 from petgov.policy.packs import Rule, load_pack
 from petgov.util.atomic import write_bytes_atomic
@@ -50,6 +51,14 @@ def rule_markdown(r: Rule) -> str:
         lines += ["## How to fix", "", r.remediation.strip(), ""]
     if r.tags:
         lines += ["Tags: " + ", ".join(r.tags), ""]
+    mapped = {k: v for k, v in r.compliance.items() if k != "cwe" and v}
+    if mapped:
+        lines += ["## Compliance", ""]
+        lines += [
+            f"- {FRAMEWORKS[k].name if k in FRAMEWORKS else k}: {', '.join(v)}"
+            for k, v in mapped.items()
+        ]
+        lines.append("")
     refs = r.docs.get("references") or []
     if refs:
         lines += ["## References", ""] + [f"- {x}" for x in refs] + [""]
