@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, TypeVar
 
+from petgov.catalog import finding
 from petgov.formats import FormatError, Problem
-from petgov.model import Finding, Severity
+from petgov.model import Finding
 from petgov.scanners.interface import Entry, ScanResult
 
 T = TypeVar("T")
@@ -24,25 +25,20 @@ class MalformedRule:
     """A header scanner's rule for damaged structure, and the format name its messages use."""
 
     engine: str
-    rule_id: str
     kind: str
     label: str
 
 
 def malformed(rule: MalformedRule, path: str, problem: Problem | FormatError) -> Finding:
-    """A medium finding for one header problem (a fatal FormatError or a collected Problem)."""
+    """The finding for one header problem (a fatal FormatError or a collected Problem)."""
     location = dict(problem.location) if isinstance(problem, Problem) else {}
-    return Finding(
-        rule_id=rule.rule_id,
-        kind=rule.kind,
-        severity=Severity.MEDIUM,
-        title=f"Malformed {rule.label} header",
-        message=f"{rule.label}: {problem.message}",
-        path=path,
+    return finding(
+        rule.kind,
+        path,
+        f"{rule.label}: {problem.message}",
         engine=rule.engine,
         location=location,
         evidence={"problem": problem.code},
-        cwe=("CWE-20",),
     )
 
 

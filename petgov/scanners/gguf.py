@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from petgov import filetypes as F
+from petgov.catalog import finding
 from petgov.formats.chat_template import TemplateHit, inspect_template
 from petgov.formats.gguf import read_header
 from petgov.model import Finding, Severity
@@ -17,9 +18,7 @@ from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.gguf"
-MALFORMED = MalformedRule(ENGINE, "PG-SER-311", "ser.gguf_malformed", "GGUF")
-RULE_TEMPLATE = "PG-SER-312"
-KIND_TEMPLATE = "ser.chat_template"
+MALFORMED = MalformedRule(ENGINE, "ser.gguf_malformed", "GGUF")
 
 
 def template_findings(templates: dict[str, str], path: str, engine: str) -> list[Finding]:
@@ -32,20 +31,14 @@ def template_findings(templates: dict[str, str], path: str, engine: str) -> list
 
 
 def _template_finding(key: str, hit: TemplateHit, path: str, engine: str) -> Finding:
-    critical = hit.severity == "critical"
-    return Finding(
-        rule_id=RULE_TEMPLATE,
-        kind=KIND_TEMPLATE,
-        severity=Severity.parse(hit.severity),
-        title="Chat template reaches Python internals"
-        if critical
-        else "Chat template uses a risky Jinja construct",
-        message=f"{key}: {hit.message} (line {hit.line})",
-        path=path,
+    return finding(
+        "ser.chat_template",
+        path,
+        f"{key}: {hit.message} (line {hit.line})",
         engine=engine,
         location={"key": key, "line": hit.line},
         evidence={"construct": hit.code, "name": hit.name},
-        cwe=("CWE-1336",),
+        severity=Severity.parse(hit.severity),
     )
 
 

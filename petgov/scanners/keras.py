@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import IO, ClassVar
 
 from petgov import filetypes as F
+from petgov.catalog import finding
 from petgov.formats import seekable
 from petgov.formats.keras import (
     KerasConfig,
@@ -23,18 +24,13 @@ from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.keras"
-RULES = {
-    "lambda": ("PG-SER-331", "ser.keras_lambda", "Keras Lambda layer runs code on load", "CWE-94"),
-    "module": ("PG-SER-332", "ser.keras_module", "Keras config reaches outside Keras", "CWE-502"),
-    "custom_object": (
-        "PG-SER-333",
-        "ser.keras_custom_object",
-        "Keras config needs a custom object",
-        "CWE-829",
-    ),
+KINDS = {
+    "lambda": "ser.keras_lambda",
+    "module": "ser.keras_module",
+    "custom_object": "ser.keras_custom_object",
 }
-MALFORMED_ZIP = MalformedRule(ENGINE, "PG-SER-334", "ser.keras_malformed", "Keras")
-MALFORMED_H5 = MalformedRule(ENGINE, "PG-SER-334", "ser.keras_malformed", "Keras HDF5")
+MALFORMED_ZIP = MalformedRule(ENGINE, "ser.keras_malformed", "Keras")
+MALFORMED_H5 = MalformedRule(ENGINE, "ser.keras_malformed", "Keras HDF5")
 
 
 class KerasScanner(ItemScanner):
@@ -66,7 +62,7 @@ class KerasScanner(ItemScanner):
                 out.scanned(path, ENGINE, "HDF5 without a Keras model_config (weights/data only)")
             return out
         hits = inspect_config(cfg)
-        out.findings.extend(_finding(hit, path) for hit in _dedupe(hits)[:50])
+        out.findings.extend(_hit_finding(hit, path) for hit in _dedupe(hits)[:50])
         out.scanned(path, ENGINE, f"{cfg.source} read")
         out.facts[path] = {
             "keras.config_source": cfg.source,
@@ -88,17 +84,13 @@ def _dedupe(hits: list[KerasHit]) -> list[KerasHit]:
     return out
 
 
-def _finding(hit: KerasHit, path: str) -> Finding:
-    rule_id, kind, title, cwe = RULES[hit.code]
-    return Finding(
-        rule_id=rule_id,
-        kind=kind,
-        severity=Severity.parse(hit.severity),
-        title=title,
-        message=hit.message,
-        path=path,
+def _hit_finding(hit: KerasHit, path: str) -> Finding:
+    return finding(
+        KINDS[hit.code],
+        path,
+        hit.message,
         engine=ENGINE,
         location={"json_path": hit.where[:300]},
         evidence={"construct": hit.code, "name": hit.name[:200]},
-        cwe=(cwe,),
+        severity=Severity.parse(hit.severity),
     )

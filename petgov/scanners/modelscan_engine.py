@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from petgov import filetypes as F
+from petgov.catalog import finding
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
@@ -109,14 +110,11 @@ def _finding(issue: dict[str, Any], path: str) -> Finding:
     severity = _SEVERITY.get(str(issue.get("severity", "")).upper(), Severity.HIGH)
     if operator == "Lambda" and severity < Severity.HIGH:
         severity = Severity.HIGH  # a Keras Lambda layer runs (possibly marshalled) code on load
-    return Finding(
-        rule_id="PG-SER-100",
-        kind="ser.modelscan",
-        severity=severity,
-        title="Unsafe operator (modelscan)",
-        message=f"modelscan: use of unsafe operator '{operator}' from module '{module}'",
-        path=path,
+    return finding(
+        "ser.modelscan",
+        path,
+        f"modelscan: use of unsafe operator '{operator}' from module '{module}'",
         engine=ENGINE,
         evidence={"module": module, "operator": operator, "scanner": issue.get("scanner", "")},
-        cwe=("CWE-502",),
+        severity=severity,
     )

@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import ClassVar
 
 from petgov import filetypes as F
+from petgov.catalog import finding
 from petgov.formats.onnx import OnnxModel, escapes, read_model
-from petgov.model import Finding, Severity
+from petgov.model import Finding
 from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.onnx"
-RULE_EXTERNAL, KIND_EXTERNAL = "PG-SER-321", "ser.onnx_external_data"
-RULE_CUSTOM, KIND_CUSTOM = "PG-SER-322", "ser.onnx_custom_op"
-MALFORMED = MalformedRule(ENGINE, "PG-SER-323", "ser.onnx_malformed", "ONNX")
+MALFORMED = MalformedRule(ENGINE, "ser.onnx_malformed", "ONNX")
 
 
 class OnnxScanner(ItemScanner):
@@ -72,18 +71,14 @@ def _external_findings(model: OnnxModel, model_dir: Path | None, path: str) -> l
         if why is None:
             continue
         out.append(
-            Finding(
-                rule_id=RULE_EXTERNAL,
-                kind=KIND_EXTERNAL,
-                severity=Severity.HIGH,
-                title="ONNX external data points outside the model folder",
-                message=f"external data location {location[:200]!r} ({why}) is read into "
+            finding(
+                "ser.onnx_external_data",
+                path,
+                f"external data location {location[:200]!r} ({why}) is read into "
                 f"{len(tensors)} tensor(s) when the model loads",
-                path=path,
                 engine=ENGINE,
                 location={"tensor": tensors[0]},
                 evidence={"location": location[:300], "why": why, "tensors": len(tensors)},
-                cwe=("CWE-22",),
             )
         )
     return out
@@ -94,19 +89,14 @@ def _custom_op_findings(model: OnnxModel, path: str) -> list[Finding]:
     for (domain, op), uses in model.custom_ops().items():
         by_domain.setdefault(domain, Counter())[op] += uses
     return [
-        Finding(
-            rule_id=RULE_CUSTOM,
-            kind=KIND_CUSTOM,
-            severity=Severity.MEDIUM,
-            title="ONNX model uses a custom operator domain",
-            message=f"{sum(ops.values())} node(s) in domain {domain[:100]!r} "
+        finding(
+            "ser.onnx_custom_op",
+            path,
+            f"{sum(ops.values())} node(s) in domain {domain[:100]!r} "
             f"({', '.join(sorted(ops)[:8])}) need a native operator library registered at "
             "load time; that library is code from outside the model",
-            path=path,
             engine=ENGINE,
             evidence={"domain": domain[:200], "ops": sorted(ops)[:20]},
-            cwe=("CWE-829",),
-            confidence="medium",
         )
         for domain, ops in sorted(by_domain.items())
     ]

@@ -15,9 +15,7 @@ from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.safetensors"
-RULE = "PG-SER-301"
-KIND = "ser.safetensors_malformed"
-MALFORMED = MalformedRule(ENGINE, RULE, KIND, "safetensors")
+MALFORMED = MalformedRule(ENGINE, "ser.safetensors_malformed", "safetensors")
 
 
 class SafetensorsScanner(ItemScanner):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from petgov import filetypes as F
-from petgov.model import Finding, Severity
+from petgov.catalog import finding
+from petgov.model import Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.savedmodel"
@@ -123,16 +124,14 @@ class SavedModelScanner(ItemScanner):
         for op in sorted(set(ops) & set(DANGEROUS_OPS)):
             severity, why = DANGEROUS_OPS[op]
             out.findings.append(
-                Finding(
-                    rule_id="PG-SER-201",
-                    kind="ser.tf_op",
-                    severity=severity,
-                    title=f"SavedModel graph uses the {op} op",
-                    message=f"{op} {why}; it runs when the graph is loaded and executed "
+                finding(
+                    "ser.tf_op",
+                    path,
+                    f"{op} {why}; it runs when the graph is loaded and executed "
                     f"({ops.count(op)} node(s))",
-                    path=path,
                     engine=ENGINE,
                     evidence={"op": op, "nodes": ops.count(op)},
+                    severity=severity,
                     cwe=("CWE-94",) if severity is Severity.CRITICAL else ("CWE-73",),
                 )
             )

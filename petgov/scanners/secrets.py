@@ -22,7 +22,8 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from petgov import filetypes as F
-from petgov.model import Finding, Severity
+from petgov.catalog import finding
+from petgov.model import Finding
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "petgov.secrets"
@@ -35,21 +36,18 @@ TEXT_FORMATS = frozenset(
 
 @dataclass(frozen=True)
 class Category:
-    """A finding kind for a family of secrets."""
+    """A finding kind for a family of secrets (its rule, title and severity are in rules/)."""
 
     kind: str
-    rule_id: str
-    severity: Severity
-    title: str
 
 
-CLOUD = Category("secret.cloud_key", "PG-SEC-001", Severity.HIGH, "Cloud credential")
-HF = Category("secret.hf_token", "PG-SEC-002", Severity.HIGH, "Hugging Face token")
-VCS = Category("secret.vcs_token", "PG-SEC-003", Severity.HIGH, "Source-hosting token")
-AI = Category("secret.ai_api_key", "PG-SEC-004", Severity.HIGH, "AI provider API key")
-PRIVATE_KEY = Category("secret.private_key", "PG-SEC-005", Severity.HIGH, "Private key")
-JWT = Category("secret.jwt", "PG-SEC-006", Severity.MEDIUM, "JSON Web Token")
-OTHER = Category("secret.other", "PG-SEC-007", Severity.MEDIUM, "Service credential")
+CLOUD = Category("secret.cloud_key")
+HF = Category("secret.hf_token")
+VCS = Category("secret.vcs_token")
+AI = Category("secret.ai_api_key")
+PRIVATE_KEY = Category("secret.private_key")
+JWT = Category("secret.jwt")
+OTHER = Category("secret.other")
 
 # detect-secrets plugin class -> category (the plugins petgov runs; noisy ones left out).
 PLUGINS: dict[str, Category] = {
@@ -299,7 +297,7 @@ class SecretsScanner(ItemScanner):
 
 
 def secret_finding(s: Secret, path: str, where: Mapping[str, Any]) -> Finding:
-    """The PG-SEC finding of one secret: redacted form and fingerprint only, never the value."""
+    """The finding of one secret: redacted form and fingerprint only, never the value."""
     location = dict(where)
     if "metadata_key" not in where and "offset" not in where:
         location["line"] = s.line
@@ -312,13 +310,10 @@ def secret_finding(s: Secret, path: str, where: Mapping[str, Any]) -> Finding:
         place = f" in model metadata {where['metadata_key']}"
     elif "offset" in where:
         place = f" in a pickle string at byte {where['offset']}"
-    return Finding(
-        rule_id=s.category.rule_id,
-        kind=s.category.kind,
-        severity=s.category.severity,
-        title=f"{s.category.title} exposed",
-        message=f"{s.type} {s.redacted()}{place}; revoke it and remove it",
-        path=path,
+    return finding(
+        s.category.kind,
+        path,
+        f"{s.type} {s.redacted()}{place}; revoke it and remove it",
         engine=ENGINE,
         location=location,
         evidence={
@@ -326,7 +321,6 @@ def secret_finding(s: Secret, path: str, where: Mapping[str, Any]) -> Finding:
             "redacted": s.redacted(),
             "fingerprint": s.fingerprint(),
         },
-        cwe=["CWE-798"],
     )
 
 
