@@ -280,6 +280,19 @@ class Coverage:
         }
 
 
+@dataclass(frozen=True)
+class Strings:
+    """String values a scanner parsed out of an item, each with where it sits in the item.
+
+    Handed on to post scanners (secrets) so no file is parsed twice and no scanner calls another.
+    """
+
+    path: str
+    what: str  # what the strings are, e.g. "pickle string constants (static VM)"
+    values: Sequence[tuple[Mapping[str, Any], str]]
+    dropped: int = 0  # strings past the scanner's budget, never handed on
+
+
 @dataclass
 class ScanResult:
     """Findings, coverage and facts (keyed by item path, or '' for the target) from one stage.
@@ -291,6 +304,7 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     coverage: list[Coverage] = field(default_factory=list)
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    strings: list[Strings] = field(default_factory=list)  # for post scanners, not reported
 
     def extend(self, other: ScanResult) -> None:
         """Merge another result into this one."""
@@ -298,6 +312,7 @@ class ScanResult:
         self.coverage.extend(other.coverage)
         for key, value in other.facts.items():
             self.facts.setdefault(key, {}).update(value)
+        self.strings.extend(other.strings)
 
     def scanned(self, path: str, engine: str, reason: str = "") -> None:
         """Record that ``engine`` examined ``path`` completely."""

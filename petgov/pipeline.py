@@ -26,6 +26,7 @@ from petgov.scanners.coverage_gate import is_gap, unexamined_findings
 from petgov.scanners.interface import (
     Entry,
     ItemScanner,
+    PostScanner,
     ScanContext,
     Scanner,
     ScanResult,
@@ -37,7 +38,7 @@ from petgov.targets.interface import RawEntry, ResolvedTarget, resolvers
 from petgov.util.clock import iso, system_clock
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-INVENTORY_ENGINE = "petgov.inventory"
+INVENTORY_ENGINE = "inventory"
 _STAGE_ENGINES = frozenset({ARCHIVE_ENGINE, INVENTORY_ENGINE})
 
 
@@ -196,6 +197,11 @@ def run_scanners(
         if isinstance(scanner, TargetScanner):
             call_t = functools.partial(scanner.scan_target, ctx)
             result.extend(_guarded(scanner, inv.target.target, call_t))
+    for scanner in scanners:
+        if isinstance(scanner, PostScanner):
+            call_p = functools.partial(scanner.scan_post, ctx, result)
+            result.extend(_guarded(scanner, inv.target.target, call_p))
+    result.strings.clear()  # handed on to the post phase only, never reported
     for entry in inv.entries:
         item = entry.item
         if item.format in F.CODE_BEARING and item.path not in examined:

@@ -18,7 +18,7 @@ from petgov.catalog import finding
 from petgov.model import Finding
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 
-ENGINE = "petgov.bom"
+ENGINE = "bom"
 DEFAULT_MIN_COMPLETENESS = 50
 LFS_POINTER_MAX = 1024  # real pointers are ~130 bytes
 
@@ -26,7 +26,7 @@ LFS_POINTER_MAX = 1024  # real pointers are ~130 bytes
 class BomScanner(TargetScanner):
     """Model-card facts and the completeness score of the target's AI-BOM."""
 
-    name = "bom"
+    name = ENGINE
     kinds: ClassVar[frozenset[str]] = frozenset(
         {"bom.completeness_low", "bom.lfs_pointer", "bom.card_invalid"}
     )

@@ -15,7 +15,7 @@ from petgov.catalog import finding
 from petgov.model import Coverage, CoverageStatus, Finding
 
 KINDS = frozenset({"coverage.unexamined"})
-ENGINE = "petgov.coverage"
+ENGINE = "coverage"
 GAPS = frozenset({CoverageStatus.NOT_SCANNED, CoverageStatus.ERROR})
 
 # Words in a coverage reason -> the option that moves that limit.

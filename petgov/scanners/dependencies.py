@@ -17,14 +17,14 @@ from petgov.deps.manifests import Dependency
 from petgov.model import Coverage, CoverageStatus, Finding, Severity
 from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner
 
-ENGINE = "petgov.dependencies"
+ENGINE = "dependencies"
 MAX_MANIFEST = 8 * 1024 * 1024
 
 
 class DependencyScanner(TargetScanner):
     """Parses manifests and matches pinned versions against the OSV store."""
 
-    name: ClassVar[str] = "dependencies"
+    name: ClassVar[str] = ENGINE
     kinds: ClassVar[frozenset[str]] = frozenset({"dependency.malicious", "dependency.vulnerable"})
     version: ClassVar[str] = "1"
 

@@ -14,7 +14,7 @@ from typing import IO, TypeVar
 from petgov.catalog import finding
 from petgov.formats import FormatError, Problem
 from petgov.model import Finding
-from petgov.scanners.interface import Entry, ScanResult
+from petgov.scanners.interface import Entry, ScanResult, Strings
 
 T = TypeVar("T")
 MAX_PROBLEMS = 20  # per file: a fuzzed header can yield thousands; the first ones tell the story
@@ -53,7 +53,7 @@ def read_structure(
 
     A parse failure is a finding (the file was read, and it is damaged); an I/O failure is an
     error coverage entry (nothing was judged). Problems the parser collected become findings,
-    and the metadata strings of a header that has them go to the secrets detector.
+    and the metadata strings of a header that has them are handed on (``ScanResult.strings``).
     """
     path = entry.item.path
     try:
@@ -69,11 +69,7 @@ def read_structure(
     problems: list[Problem] = list(getattr(parsed, "problems", ()))
     out.findings += [malformed(rule, path, p) for p in problems[:MAX_PROBLEMS]]
     strings = getattr(parsed, "strings", None)
-    if strings is not None:  # header metadata: checked for secrets here, parsed only once
-        from petgov.scanners.secrets import ENGINE as SECRETS
-        from petgov.scanners.secrets import located_string_findings
-
+    if strings is not None:  # header metadata: handed on to the secrets post scanner
         pairs = [({"metadata_key": k}, v) for k, v in strings() if isinstance(v, str)]
-        out.findings += located_string_findings(path, pairs)
-        out.scanned(path, SECRETS, "header metadata strings")
+        out.strings.append(Strings(path, "header metadata strings", pairs))
     return parsed

@@ -17,7 +17,7 @@ from petgov.model import Finding, Severity
 from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
-ENGINE = "petgov.gguf"
+ENGINE = "gguf"
 MALFORMED = MalformedRule(ENGINE, "ser.gguf_malformed", "GGUF")
 
 

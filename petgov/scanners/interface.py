@@ -2,9 +2,10 @@
 
 An ``ItemScanner`` looks at one inventoried entry at a time (a pickle, a CSV); a
 ``TargetScanner`` looks at a whole target at once (provenance over a model folder, remote code
-in a repo). Scanners only report: they never know about policy or output formats, they never
-import or execute what they read, and every entry they are offered but do not examine is
-returned as Coverage with a reason.
+in a repo); a ``PostScanner`` runs last, over what the others handed on (secrets in the strings
+a pickle or header scanner parsed). Scanners only report: they never know about policy or output
+formats, they never import or execute what they read, and every entry they are offered but do not
+examine is returned as Coverage with a reason.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, ClassVar
 
 from petgov.model import Item
 from petgov.model import ScanResult as ScanResult  # re-exported: the scanners' return type
+from petgov.model import Strings as Strings  # re-exported: what item scanners hand on
 from petgov.targets.interface import ResolvedTarget, Source
 
 
@@ -81,3 +83,16 @@ class TargetScanner(Scanner):
     @abstractmethod
     def scan_target(self, ctx: ScanContext) -> ScanResult:
         """Examine the target in ``ctx``."""
+
+
+class PostScanner(Scanner):
+    """Runs after every item and target scanner of a target, over what they handed on.
+
+    This is how one scanner uses another's output (the strings a header or pickle scanner
+    parsed) without calling it: with ``--scanner X`` only X runs, and every finding's engine
+    is the scanner that made it.
+    """
+
+    @abstractmethod
+    def scan_post(self, ctx: ScanContext, result: ScanResult) -> ScanResult:
+        """Examine ``result`` (read only: the merged result of the target so far)."""

@@ -23,7 +23,7 @@ from petgov.model import Finding, Severity
 from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
-ENGINE = "petgov.keras"
+ENGINE = "keras"
 KINDS = {
     "lambda": "ser.keras_lambda",
     "module": "ser.keras_module",

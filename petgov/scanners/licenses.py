@@ -18,7 +18,7 @@ from petgov.licensing import LicenseInfo
 from petgov.model import Finding
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 
-ENGINE = "petgov.licenses"
+ENGINE = "licenses"
 MAX_TEXT = 2 * 1024 * 1024
 LICENSE_FILE = re.compile(r"^(licen[cs]e|copying|notice)([._-].*)?$", re.IGNORECASE)
 CARD_NAMES = frozenset({"readme.md", "modelcard.md", "datasetcard.md"})
@@ -37,7 +37,7 @@ def _text(entry: Entry) -> str | None:
 class LicenseScanner(TargetScanner):
     """Reads card metadata and LICENSE files; normalizes to SPDX; reports review needs."""
 
-    name: ClassVar[str] = "licenses"
+    name: ClassVar[str] = ENGINE
     kinds: ClassVar[frozenset[str]] = frozenset(
         {"license.missing", "license.non_commercial", "license.custom", "license.mismatch"}
     )

@@ -19,7 +19,7 @@ from petgov.model import Finding
 from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
-ENGINE = "petgov.onnx"
+ENGINE = "onnx"
 MALFORMED = MalformedRule(ENGINE, "ser.onnx_malformed", "ONNX")
 
 

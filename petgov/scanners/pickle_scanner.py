@@ -21,14 +21,12 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 from petgov import filetypes as F
-from petgov.model import Coverage, CoverageStatus, Finding, Severity
-from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
+from petgov.model import Finding, Severity
+from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult, Strings
 from petgov.scanners.pickle_globals import judge
 from petgov.scanners.pickle_vm import Analysis, Global, analyze
-from petgov.scanners.secrets import ENGINE as SECRETS_ENGINE
-from petgov.scanners.secrets import pickle_string_findings
 
-ENGINE = "petgov-pickle"
+ENGINE = "pickle"
 FORMATS = frozenset(
     {F.PICKLE, F.JOBLIB, F.ZLIB, F.PYTORCH_LEGACY, F.NUMPY_NPY, F.PYTORCH_ZIP, F.NUMPY_NPZ}
 )
@@ -80,19 +78,14 @@ class PickleScanner(ItemScanner):
             return out
         legacy = fmt == F.PYTORCH_LEGACY
         out.findings.extend(_findings(analysis, path, legacy=legacy))
-        out.findings.extend(pickle_string_findings(path, analysis.strings))
-        if analysis.strings_dropped:
-            out.coverage.append(
-                Coverage(
-                    path,
-                    SECRETS_ENGINE,
-                    CoverageStatus.SKIPPED,
-                    f"secrets: {analysis.strings_dropped} string constant(s) past the 16 MiB "
-                    "budget were not checked",
-                )
+        out.strings.append(
+            Strings(
+                path,
+                "pickle string constants (static VM)",
+                [({"offset": at}, text) for at, text in analysis.strings],
+                dropped=analysis.strings_dropped,
             )
-        else:
-            out.scanned(path, SECRETS_ENGINE, "pickle string constants (static VM)")
+        )
         if analysis.budget_exceeded is not None:
             # Everything before the cut was judged (its findings stand); the rest was not.
             out.not_scanned(

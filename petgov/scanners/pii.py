@@ -16,7 +16,7 @@ from petgov.catalog import finding
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 
-ENGINE = "petgov.pii"
+ENGINE = "pii"
 NER_NOTE = (
     "no NLP model: names, locations and organisations are found only from column names and "
     "value shapes (low confidence); pass --nlp-model PATH (a local spaCy model folder) for NER"
@@ -48,7 +48,7 @@ KEEP_BYTES = 64 << 20  # decoded batches up to this size are kept for the text-m
 class PiiScanner(TargetScanner):
     """Finds personal data in datasets (CSV/TSV/JSONL/JSON/Parquet/Arrow/text, gzip members)."""
 
-    name: ClassVar[str] = "pii"
+    name: ClassVar[str] = ENGINE
     kinds: ClassVar[frozenset[str]] = frozenset({"pii.column", "pii.text"})
     version: ClassVar[str] = "1"
 

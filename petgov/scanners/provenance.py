@@ -59,7 +59,7 @@ def trust_from_options(options: Any) -> TrustMaterial:
 class ProvenanceScanner(TargetScanner):
     """Signature presence and validity over a whole target."""
 
-    name = "provenance"
+    name = ENGINE
     kinds: ClassVar[frozenset[str]] = frozenset(
         {
             "provenance.unsigned",

@@ -48,26 +48,20 @@ def load(path: str) -> Scanner:
     return scanner
 
 
-def short_name(name: str) -> str:
-    """What users type: ``pickle`` for engine ``petgov-pickle``, ``gguf`` for ``petgov.gguf``."""
-    return name.removeprefix("petgov-").removeprefix("petgov.")
-
-
 def all_scanners(names: Sequence[str] | None = None) -> list[Scanner]:
-    """Every registered scanner (or only those named, by engine or short name), in order."""
+    """Every default scanner, or exactly those named (a name is the report's engine string)."""
     loaded = [load(p) for p in SCANNERS]
     if names:
         wanted = set(names)
-        known = {s.name for s in loaded} | {short_name(s.name) for s in loaded}
-        unknown = sorted(wanted - known)
+        unknown = sorted(wanted - {s.name for s in loaded})
         if unknown:
             from petgov.errors import UsageError
 
             raise UsageError(
                 f"unknown scanner {', '.join(unknown)}",
-                hint=f"choose from {', '.join(short_name(s.name) for s in loaded)}",
+                hint=f"choose from {', '.join(s.name for s in loaded)}",
             )
-        return [s for s in loaded if s.name in wanted or short_name(s.name) in wanted]
+        return [s for s in loaded if s.name in wanted]
     return [s for s in loaded if s.default_enabled]
 
 

@@ -20,7 +20,7 @@ from petgov.catalog import finding, rule_for
 from petgov.model import Severity
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 
-ENGINE = "petgov.remote_code"
+ENGINE = "remote-code"
 MAX_JSON = 8 * 1024 * 1024
 MAX_PY = 4 * 1024 * 1024
 CONFIG_NAMES = frozenset(
@@ -286,7 +286,7 @@ def _read(entry: Entry, limit: int) -> bytes | None:
 class RemoteCodeScanner(TargetScanner):
     """Finds code a model load would execute and what that code can reach."""
 
-    name: ClassVar[str] = "remote-code"
+    name: ClassVar[str] = ENGINE
     kinds: ClassVar[frozenset[str]] = frozenset(
         {
             "remote_code.auto_map",

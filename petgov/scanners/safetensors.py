@@ -14,7 +14,7 @@ from petgov.formats.safetensors import read_header
 from petgov.scanners.format_findings import MalformedRule, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
-ENGINE = "petgov.safetensors"
+ENGINE = "safetensors"
 MALFORMED = MalformedRule(ENGINE, "ser.safetensors_malformed", "safetensors")
 
 

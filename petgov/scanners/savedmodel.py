@@ -14,7 +14,7 @@ from petgov.catalog import finding
 from petgov.model import Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
-ENGINE = "petgov.savedmodel"
+ENGINE = "savedmodel"
 MAX_DEPTH = 12
 
 # op -> (severity, why)

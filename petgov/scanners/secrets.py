@@ -2,11 +2,11 @@
 
 Detection uses Yelp's detect-secrets plugins as a library (their patterns and validation, run
 over whole texts), plus petgov's own patterns for AI providers and Hugging Face that the plugin
-set lacks. Strings inside model files come from the scanner that already parsed the file
-(:func:`located_string_findings`): model-header metadata (safetensors ``__metadata__``, GGUF
-key-values, ONNX ``metadata_props``) from the header scanners, string constants inside pickles
-from the static pickle VM. A report holds only a redacted form and a fingerprint, never the
-value.
+set lacks. Strings inside model files come from the scanner that already parsed the file, handed
+on in ``ScanResult.strings`` and read in the post phase (:meth:`SecretsScanner.scan_post`):
+model-header metadata (safetensors ``__metadata__``, GGUF key-values, ONNX ``metadata_props``)
+from the header scanners, string constants inside pickles from the static pickle VM. A report
+holds only a redacted form and a fingerprint, never the value.
 """
 
 from __future__ import annotations
@@ -23,10 +23,16 @@ from typing import Any, ClassVar
 
 from petgov import filetypes as F
 from petgov.catalog import finding
-from petgov.model import Finding
-from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
+from petgov.model import Coverage, CoverageStatus, Finding
+from petgov.scanners.interface import (
+    Entry,
+    ItemScanner,
+    PostScanner,
+    ScanContext,
+    ScanResult,
+)
 
-ENGINE = "petgov.secrets"
+ENGINE = "secrets"
 MAX_TEXT = 32 * 1024 * 1024
 TEXT_FORMATS = frozenset(
     {F.JSON, F.YAML, F.TOML, F.TEXT, F.MARKDOWN, F.PYTHON, F.CSV, F.TSV, F.JSONL}
@@ -242,10 +248,10 @@ def _join(value: Any) -> str:
     return ""
 
 
-class SecretsScanner(ItemScanner):
-    """Finds credentials in text files and notebooks (model files: see the module docstring)."""
+class SecretsScanner(ItemScanner, PostScanner):
+    """Finds credentials in text files and notebooks, and in strings other scanners parsed."""
 
-    name: ClassVar[str] = "secrets"
+    name: ClassVar[str] = ENGINE
     kinds: ClassVar[frozenset[str]] = frozenset(
         {
             "secret.cloud_key",
@@ -289,6 +295,24 @@ class SecretsScanner(ItemScanner):
         self._report(item.path, find_secrets(text), {}, result)
         result.scanned(item.path, ENGINE)
         return result
+
+    def scan_post(self, ctx: ScanContext, result: ScanResult) -> ScanResult:
+        out = ScanResult()
+        for found in result.strings:
+            out.findings.extend(located_string_findings(found.path, found.values))
+            if found.dropped:
+                out.coverage.append(
+                    Coverage(
+                        found.path,
+                        ENGINE,
+                        CoverageStatus.SKIPPED,
+                        f"secrets: {found.dropped} string constant(s) past the 16 MiB budget "
+                        "were not checked",
+                    )
+                )
+            else:
+                out.scanned(found.path, ENGINE, found.what)
+        return out
 
     def _report(
         self, path: str, secrets: list[Secret], where: dict[str, Any], result: ScanResult

@@ -17,14 +17,14 @@ from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner
 from petgov.shadow import policy
 from petgov.shadow.detect import ModelUse, find_uses, notebook_uses
 
-ENGINE = "petgov.shadow_ai"
+ENGINE = "shadow-ai"
 MAX_SOURCE = 4 * 1024 * 1024
 
 
 class ShadowAiScanner(TargetScanner):
     """Lists model uses in .py files and notebooks; judges them against the sanctioned list."""
 
-    name: ClassVar[str] = "shadow-ai"
+    name: ClassVar[str] = ENGINE
     kinds: ClassVar[frozenset[str]] = frozenset(
         {
             "shadow_ai.unsanctioned_model",

@@ -26,7 +26,7 @@ from petgov.targets.interface import (
 )
 
 SCHEME = "hf://"
-ENGINE = "petgov.targets.hf"
+ENGINE = "hf"
 KINDS = frozenset({"provenance.hub_digest_mismatch"})
 COMMIT = re.compile(r"[0-9a-f]{40}")
 _TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}

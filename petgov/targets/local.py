@@ -11,7 +11,7 @@ from petgov.errors import TargetError
 from petgov.model import Coverage, CoverageStatus, Finding, Origin, Severity
 from petgov.targets.interface import FileSource, RawEntry, ResolvedTarget, TargetResolver
 
-ENGINE = "petgov.targets"
+ENGINE = "targets"
 KINDS = frozenset({"target.symlink"})
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"})
 

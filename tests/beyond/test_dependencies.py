@@ -127,7 +127,7 @@ def test_no_database_is_visible_skipped(tmp_path: Path) -> None:
     repo = write(tmp_path / "r", {"requirements.txt": "torch==2.5.1\n"})
     doc = run(repo, "dependencies", options={"osv_db": str(tmp_path / "none.sqlite")})
     assert kinds(doc) == []
-    cov = [c for c in doc["coverage"] if c["engine"] == "petgov.dependencies"]
+    cov = [c for c in doc["coverage"] if c["engine"] == "dependencies"]
     assert [c["status"] for c in cov] == ["skipped"] and "petgov db import" in cov[0]["reason"]
 
 

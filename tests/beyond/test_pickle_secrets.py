@@ -22,15 +22,15 @@ from tests.beyond.test_secrets import AWS_KEY, HF_TOKEN, PEM
 def test_token_in_pickle_is_a_redacted_finding(tmp_path: Path, protocol: int) -> None:
     state = {"layer.weight": [0.1, 0.2], "config": {"hub_token": HF_TOKEN, "lr": "0.001"}}
     repo = write(tmp_path / "m", {"model.pkl": pickle.dumps(state, protocol=protocol)})
-    doc = run(repo, "petgov-pickle")
+    doc = run(repo, "pickle", "secrets")
     hits = by_kind(doc, "secret.hf_token")
     assert len(hits) == 1
     hit = hits[0]
-    assert hit["rule_id"] == "PG-SEC-002" and hit["engine"] == "petgov.secrets"
+    assert hit["rule_id"] == "PG-SEC-002" and hit["engine"] == "secrets"
     assert "pickle string at byte" in hit["message"]
     assert HF_TOKEN not in json.dumps(doc)  # only the redacted form and fingerprint
     assert hit["evidence"]["redacted"].startswith("hf_Q") and hit["evidence"]["fingerprint"]
-    cov = [c["status"] for c in doc["coverage"] if c["engine"] == "petgov.secrets"]
+    cov = [c["status"] for c in doc["coverage"] if c["engine"] == "secrets"]
     assert cov == ["scanned"]
     data = (repo / "model.pkl").read_bytes()
     at = hit["location"]["offset"]
@@ -56,7 +56,7 @@ def test_torch_zip_member_and_clean_pickle(tmp_path: Path) -> None:
         zf.writestr("archive/data.pkl", inner)
         zf.writestr("archive/version", "3\n")
     (tmp_path / "m" / "clean.pkl").write_bytes(pickle.dumps({"a": "just some text here"}))
-    doc = run(tmp_path / "m", "petgov-pickle")
+    doc = run(tmp_path / "m", "pickle", "secrets")
     hits = [
         (Path(f["path"]).name, f["kind"])
         for f in doc["findings"]
@@ -71,7 +71,7 @@ def test_strings_past_the_budget_are_said(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(pickle_vm, "SECRET_BUDGET", 30)
     data = pickle.dumps(["a" * 20, "b" * 20, HF_TOKEN], protocol=4)
     repo = write(tmp_path / "m", {"model.pkl": data})
-    doc = run(repo, "petgov-pickle")
+    doc = run(repo, "pickle", "secrets")
     assert by_kind(doc, "secret.hf_token") == []
-    cov = [c for c in doc["coverage"] if c["engine"] == "petgov.secrets"]
+    cov = [c for c in doc["coverage"] if c["engine"] == "secrets"]
     assert [c["status"] for c in cov] == ["skipped"] and "2 string constant(s)" in cov[0]["reason"]

@@ -92,7 +92,7 @@ def test_broken_header_is_a_finding_and_its_strings_are_not_claimed(tmp_path: Pa
     repo = write(tmp_path / "m", {"model.safetensors": bad})
     doc = run(repo, "secrets", "safetensors")
     assert kinds(doc) == ["ser.safetensors_malformed"]
-    assert [c for c in doc["coverage"] if c["engine"] == "petgov.secrets"] == []
+    assert [c for c in doc["coverage"] if c["engine"] == "secrets"] == []
 
 
 def test_header_is_parsed_once_for_structure_and_secrets(

@@ -342,7 +342,7 @@ def test_a_signature_check_does_not_cover_for_unexamined_bytes() -> None:
         decisions=[],
         coverage=[
             Coverage(pkl, "provenance", CoverageStatus.SCANNED),
-            Coverage(pkl, "petgov-pickle", CoverageStatus.ERROR, "opcode stream damaged"),
+            Coverage(pkl, "pickle", CoverageStatus.ERROR, "opcode stream damaged"),
         ],
     )
     assert report.summary()["not_scanned"] == [pkl]

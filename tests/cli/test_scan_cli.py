@@ -165,7 +165,7 @@ def test_doctor_lists_engines_offline(cli) -> None:
 def test_scanners_are_chosen_by_short_or_engine_name(tmp_path: Path, cli) -> None:
     target = tmp_path / "x.pkl"
     target.write_bytes(harmless_payload_pickle())
-    for name in ("pickle", "petgov-pickle"):
+    for name in ("pickle", "pickle"):
         report = cli("scan", str(target), "--scanner", name, "-f", "json").json()
         engines = {c["engine"] for c in report["coverage"] if c["status"] == "scanned"}
-        assert "petgov-pickle" in engines and "provenance" not in engines, (name, engines)
+        assert "pickle" in engines and "provenance" not in engines, (name, engines)

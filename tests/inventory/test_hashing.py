@@ -46,7 +46,7 @@ def test_top_mode_hashes_files_and_structured_members_not_raw_blobs(
 ) -> None:
     path = tmp_path / "model.pt"
     members = _torch_style_zip(path)
-    report = scan([str(path)], ScanOptions(scanners=["petgov-pickle"]))
+    report = scan([str(path)], ScanOptions(scanners=["pickle"]))
     items = _by_member(list(report.items))
     assert items[""].sha256 == _sha(path.read_bytes())
     assert items["archive/data.pkl"].sha256 == _sha(members["archive/data.pkl"])
@@ -61,7 +61,7 @@ def test_top_mode_hashes_files_and_structured_members_not_raw_blobs(
 def test_all_mode_hashes_every_member(tmp_path: Path) -> None:
     path = tmp_path / "model.pt"
     members = _torch_style_zip(path)
-    report = scan([str(path)], ScanOptions(scanners=["petgov-pickle"], digests=DigestMode.ALL))
+    report = scan([str(path)], ScanOptions(scanners=["pickle"], digests=DigestMode.ALL))
     items = _by_member(list(report.items))
     for name, data in members.items():
         assert items[name].sha256 == _sha(data), name
@@ -73,7 +73,7 @@ def test_none_mode_hashes_nothing_and_stays_schema_valid(
 ) -> None:
     path = tmp_path / "model.pt"
     _torch_style_zip(path)
-    report = scan([str(path)], ScanOptions(scanners=["petgov-pickle"], digests=DigestMode.NONE))
+    report = scan([str(path)], ScanOptions(scanners=["pickle"], digests=DigestMode.NONE))
     assert [i.sha256 for i in report.items] == [None] * len(report.items)
     validate_report(report.to_dict())
 
@@ -82,7 +82,7 @@ def test_folder_files_are_all_hashed_in_top_mode(tmp_path: Path) -> None:
     blobs = {f"f{i}.bin": os.urandom(50_000 + i) for i in range(6)}
     for name, data in blobs.items():
         (tmp_path / name).write_bytes(data)
-    report = scan([str(tmp_path)], ScanOptions(scanners=["petgov-pickle"]))
+    report = scan([str(tmp_path)], ScanOptions(scanners=["pickle"]))
     got = {Path(i.path).name: i.sha256 for i in report.items}
     assert got == {name: _sha(data) for name, data in blobs.items()}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 SCRIPT = """
 import sys
 from petgov.pipeline import ScanOptions, scan
-report = scan([sys.argv[1]], ScanOptions(scanners=["petgov-pickle"]))
+report = scan([sys.argv[1]], ScanOptions(scanners=["pickle"]))
 assert report.decisions and report.decisions[0].finding.severity.value == "critical"
 assert "prompt_toolkit" not in sys.modules, "cel.cli (a REPL) was imported by a scan"
 import cel, cel.cli

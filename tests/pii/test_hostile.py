@@ -10,7 +10,7 @@ import pytest
 
 
 def _pii_coverage(doc: dict[str, Any], name: str) -> dict[str, Any]:
-    cov = [c for c in doc["coverage"] if c["engine"] == "petgov.pii" and c["path"].endswith(name)]
+    cov = [c for c in doc["coverage"] if c["engine"] == "pii" and c["path"].endswith(name)]
     assert cov, doc["coverage"]
     return cov[0]
 

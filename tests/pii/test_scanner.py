@@ -59,7 +59,7 @@ def test_column_mode_verdicts_and_coverage(people: Path, cli: Any, validate_repo
     ssn = next(f for f in doc["findings"] if f["facts"].get("entity") == "US_SSN")
     assert ssn["facts"]["sampled_rows"] == 1000 and ssn["facts"]["rows"] == 3000
     assert "sampled 1000 of 3000 rows" in ssn["message"]
-    cov = [c for c in doc["coverage"] if c["engine"] == "petgov.pii"]
+    cov = [c for c in doc["coverage"] if c["engine"] == "pii"]
     assert cov and cov[0]["status"] == "scanned"
 
 

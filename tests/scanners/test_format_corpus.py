@@ -10,7 +10,7 @@ from petgov.model import Severity
 from petgov.pipeline import ScanOptions, scan
 from tests.conftest import corpus_path
 
-FORMAT_SCANNERS = ["petgov.keras", "petgov.onnx", "petgov.gguf", "petgov.safetensors"]
+FORMAT_SCANNERS = ["keras", "onnx", "gguf", "safetensors"]
 FORMATS = {"hdf5", "keras-zip", "onnx", "gguf", "safetensors"}
 
 

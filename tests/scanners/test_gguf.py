@@ -76,7 +76,7 @@ GOOD = gguf(
 
 def scan(data: bytes) -> list[tuple[str, str, Severity]]:
     result = run_scanner(GGUFScanner(), "m.gguf", F.GGUF, data)
-    assert "petgov.gguf" in {c.engine for c in result.coverage}
+    assert "gguf" in {c.engine for c in result.coverage}
     return [
         (f.rule_id, str(f.evidence.get("problem") or f.evidence.get("construct")), f.severity)
         for f in result.findings
@@ -225,7 +225,7 @@ def test_large_gguf_streamed_from_a_zip(tmp_path: Any) -> None:
     evil = kv("tokenizer.chat_template", STRING, "{{ x.__globals__ }}")
     with zipfile.ZipFile(tmp_path / "bundle.zip", "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("model.gguf", gguf([scores, evil]))
-    report = scan_target([str(tmp_path / "bundle.zip")], ScanOptions(scanners=["petgov.gguf"]))
+    report = scan_target([str(tmp_path / "bundle.zip")], ScanOptions(scanners=["gguf"]))
     assert [(d.finding.rule_id, d.finding.severity) for d in report.decisions] == [
         ("PG-SER-312", Severity.CRITICAL)
     ]

@@ -60,7 +60,7 @@ def h5(tmp_path: Path, model_config: Any, as_bytes: bool = False) -> Path:
 
 def scan(data: bytes | Path, fmt: str = F.KERAS_ZIP) -> list[tuple[str, Severity, str]]:
     result = run_scanner(KerasScanner(), "m", fmt, data)
-    assert "petgov.keras" in {c.engine for c in result.coverage}
+    assert "keras" in {c.engine for c in result.coverage}
     return [
         (f.rule_id, f.severity, str(f.evidence.get("name") or f.evidence.get("problem")))
         for f in result.findings
@@ -211,7 +211,7 @@ def test_large_weights_member_streamed_from_the_zip_is_read(tmp_path: Path) -> N
         zf.writestr("metadata.json", "{}")
         zf.write(weights, "model.weights.h5")
     weights.unlink()
-    report = scan_target([str(target)], ScanOptions(scanners=["petgov.keras"]))
+    report = scan_target([str(target)], ScanOptions(scanners=["keras"]))
     assert [d.finding.message for d in report.decisions] == []
     member = [c for c in report.coverage if c.path.endswith("model.weights.h5")]
     assert [c.status.value for c in member] == ["scanned"], member

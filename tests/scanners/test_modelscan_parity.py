@@ -27,7 +27,7 @@ def _worst(engine: str, root: Path, cross_check: bool) -> dict[str, Severity]:
 
 def test_petgov_never_reports_less_than_modelscan() -> None:
     root = corpus_path("serialization")
-    ours = _worst("petgov-pickle", root, cross_check=False)
+    ours = _worst("pickle", root, cross_check=False)
     theirs = _worst("modelscan", root, cross_check=True)
     less = {
         path: (ours.get(path, Severity.INFO).value, sev.value)

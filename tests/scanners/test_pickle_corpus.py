@@ -17,7 +17,7 @@ OTHER_SCANNER = (".h5", ".keras", ".pb", ".onnx", ".safetensors")
 @lru_cache(maxsize=1)
 def _worst() -> dict[str, Severity]:
     root = corpus_path("serialization")
-    report = scan([str(root)], ScanOptions(scanners=["petgov-pickle"]))
+    report = scan([str(root)], ScanOptions(scanners=["pickle"]))
     worst: dict[str, Severity] = {}
     for decision in report.decisions:
         f = decision.finding

@@ -47,7 +47,7 @@ def _dump(tmp_path: Path, name: str, obj: object, **kw: Any) -> Path:
 
 
 def _scan(path: Path) -> tuple[Severity, list[Any], list[Any]]:
-    report = scan([str(path)], ScanOptions(scanners=["petgov-pickle"]))
+    report = scan([str(path)], ScanOptions(scanners=["pickle"]))
     found = [d.finding for d in report.decisions if d.finding.rule_id.startswith("PG-SER")]
     worst = max((f.severity for f in found), default=Severity.INFO)
     return worst, found, report.coverage
@@ -61,7 +61,7 @@ def test_benign_joblib_arrays_are_clean_and_covered(
     path = _dump(tmp_path, "m.joblib", _arrays(), protocol=protocol, compress=compress)
     worst, found, coverage = _scan(path)
     assert worst < Severity.MEDIUM, [(f.kind, f.message) for f in found]
-    statuses = {c.status for c in coverage if c.engine == "petgov-pickle"}
+    statuses = {c.status for c in coverage if c.engine == "pickle"}
     assert statuses == {CoverageStatus.SCANNED}, coverage
 
 

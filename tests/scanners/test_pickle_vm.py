@@ -22,7 +22,7 @@ from tests.conftest import corpus_path
 
 
 def _worst(path: Path) -> tuple[Severity, list[str]]:
-    report = scan([str(path)], ScanOptions(scanners=["petgov-pickle"]))
+    report = scan([str(path)], ScanOptions(scanners=["pickle"]))
     sev = [d.finding.severity for d in report.decisions if d.finding.rule_id.startswith("PG-SER")]
     kinds = [d.finding.kind for d in report.decisions]
     return max(sev, default=Severity.INFO), kinds
@@ -166,6 +166,6 @@ def test_scanning_the_corpus_executes_nothing(tmp_path: Path) -> None:
             seen.append(event)
 
     sys.addaudithook(hook)
-    scan([str(root), str(tmp_path)], ScanOptions(scanners=["petgov-pickle"]))
+    scan([str(root), str(tmp_path)], ScanOptions(scanners=["pickle"]))
     assert seen == [] and not marker.exists()
     assert io.BytesIO  # the hook stays installed for the process; it only records

@@ -12,7 +12,7 @@ from petgov.targets.archive.limits import ArchiveLimits, read_bounded
 from petgov.targets.archive.streams import ZipMemberSource
 from petgov.targets.interface import BytesSource, RawEntry, Source
 
-ENGINE = "petgov.archive"
+ENGINE = "archive"
 KINDS = frozenset(
     {
         "archive.path_traversal",
