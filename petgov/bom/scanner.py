@@ -16,15 +16,19 @@ from petgov.bom.completeness import score
 from petgov.bom.info import gather, relative
 from petgov.catalog import finding
 from petgov.model import Finding
-from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
+from petgov.scanners.interface import Entry, PostScanner, ScanContext, ScanResult
 
 ENGINE = "bom"
 DEFAULT_MIN_COMPLETENESS = 50
 LFS_POINTER_MAX = 1024  # real pointers are ~130 bytes
 
 
-class BomScanner(TargetScanner):
-    """Model-card facts and the completeness score of the target's AI-BOM."""
+class BomScanner(PostScanner):
+    """Model-card facts and the completeness score of the target's AI-BOM.
+
+    A post scanner: the score counts the ``license.*`` facts the licenses scanner recorded, so it
+    runs after it (and sees no license when that scanner is not enabled).
+    """
 
     name = ENGINE
     kinds: ClassVar[frozenset[str]] = frozenset(
@@ -32,7 +36,7 @@ class BomScanner(TargetScanner):
     )
     version = "1"
 
-    def scan_target(self, ctx: ScanContext) -> ScanResult:
+    def scan_post(self, ctx: ScanContext, result: ScanResult) -> ScanResult:
         out = ScanResult()
         if ctx.target is None:
             return out
@@ -49,30 +53,17 @@ class BomScanner(TargetScanner):
         facts: dict[str, Any] = modelcard.card_facts(files)
         if lfs:
             facts["bom.lfs_pointers"] = sorted(lfs)
-        seen = {**facts, **_license_facts(ctx)}
-        info = gather(target, [e.item for e in ctx.entries], {"": seen})
+        licenses = {k: v for k, v in result.facts.get("", {}).items() if k.startswith("license.")}
+        info = gather(target, [e.item for e in ctx.entries], {"": {**facts, **licenses}})
         # Digests still being computed in the background count, as `petgov bom` will see them.
         pending = {e.item.path for e in ctx.entries if e.digest_pending}
         info.files = [dataclasses.replace(f, digest_pending=f.path in pending) for f in info.files]
-        result = score(info)
-        facts["bom.completeness"] = result.value
-        facts["bom.missing"] = result.missing
+        scored = score(info)
+        facts["bom.completeness"] = scored.value
+        facts["bom.missing"] = scored.missing
         out.facts[""] = facts
-        out.findings.extend(_findings(target, facts, result.value, result.missing, ctx))
+        out.findings.extend(_findings(target, facts, scored.value, scored.missing, ctx))
         return out
-
-
-def _license_facts(ctx: ScanContext) -> dict[str, Any]:
-    """The ``license.*`` facts the licenses scanner records, so the score sees LICENSE files too.
-
-    Scanners do not see each other's results, so the (cheap: card and LICENSE text only) license
-    reading is repeated here rather than depending on scanner order; the facts are used for the
-    score only and not recorded twice.
-    """
-    from petgov.scanners.licenses import LicenseScanner
-
-    found = LicenseScanner().scan_target(ctx).facts.get("", {})
-    return {k: v for k, v in found.items() if k.startswith("license.")}
 
 
 def _read(entry: Entry, limit: int) -> bytes:

@@ -55,7 +55,7 @@ def bom(
         [],
         "--scanner",
         metavar="<name>",
-        help="Run only these scanners (repeatable; the bom scanner always runs).",
+        help="Run only these scanners (repeatable; the bom and licenses scanners always run).",
     ),
     deps_environment: bool = typer.Option(
         False,
@@ -92,7 +92,7 @@ def bom(
         raise UsageError(
             "--vex links to a CycloneDX BOM", hint="drop --vex or use -f cyclonedx-json"
         )
-    scanners = sorted({*scanner, "bom"}) if scanner else None
+    scanners = sorted({*scanner, "bom", "licenses"}) if scanner else None
     lock_file = checked_lock(lock, targets)
     options = {
         "deps_environment": deps_environment,

@@ -56,11 +56,12 @@ def test_scan_completeness_fact_matches_the_bom_command(
 
     write_demo(tmp_path)
     model = str(tmp_path / "model")
-    scanned = cli("scan", model, "-f", "json", "--scanner", "bom").json()
+    both = ("--scanner", "bom", "--scanner", "licenses")  # what `petgov bom` always runs
+    scanned = cli("scan", model, "-f", "json", *both).json()
     bom = cli("bom", model, "-o", str(tmp_path / "bom.json"), "--scanner", "bom")
     assert bom.code == 0, bom.stderr
     value = scanned["facts"][model]["bom.completeness"]
     assert "AI-BOM completeness" in bom.stderr
     assert f" {value}/100 " in bom.stderr  # the Score cell of the table
-    unhashed = cli("scan", model, "-f", "json", "--scanner", "bom", "--digests", "none").json()
+    unhashed = cli("scan", model, "-f", "json", *both, "--digests", "none").json()
     assert unhashed["facts"][model]["bom.completeness"] < value  # no digests: hashes missing
