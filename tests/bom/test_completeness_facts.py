@@ -1,4 +1,4 @@
-"""The ``bom.completeness`` fact sees what the licenses scanner sees, whichever scanners run."""
+"""The ``bom.completeness`` fact sees what the licenses scanner found (bom runs after it)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ def _model(tmp_path: Path, *, license_file: bool) -> str:
     return str(root)
 
 
-def _fact(target: str, key: str) -> object:
-    report = scan([target], ScanOptions(scanners=["bom"]))
+def _fact(target: str, key: str, scanners: tuple[str, ...] = ("bom", "licenses")) -> object:
+    report = scan([target], ScanOptions(scanners=list(scanners)))
     return report.facts[target][key]
 
 
@@ -35,6 +35,12 @@ def test_license_file_counts_without_a_card_license(tmp_path: Path) -> None:
 def test_no_license_anywhere_is_missing(tmp_path: Path) -> None:
     target = _model(tmp_path, license_file=False)
     assert "license" in _fact(target, "bom.missing")  # type: ignore[operator]
+
+
+def test_bom_alone_reads_no_license(tmp_path: Path) -> None:
+    """`--scanner bom` means bom: the licenses scanner does not run inside it any more."""
+    target = _model(tmp_path, license_file=True)
+    assert "license" in _fact(target, "bom.missing", ("bom",))  # type: ignore[operator]
 
 
 def test_fact_matches_the_bom_score_when_both_scanners_run(tmp_path: Path) -> None:
