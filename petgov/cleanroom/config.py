@@ -7,7 +7,6 @@ promotion code can trust it.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,6 @@ from petgov.attestation.interface import EVIDENCE_TYPES
 from petgov.errors import ConfigError
 from petgov.model import Severity
 from petgov.util.durations import parse_duration
-from petgov.util.yamlerr import yaml_problem
 
 BINDINGS = ("nonce-and-key", "unbound")
 
@@ -57,51 +55,21 @@ class CleanRoom:
         return "://" in self.destination and not self.destination.startswith("file://")
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    return data
-
-
 def load(name: str, config: Path | None = None) -> CleanRoom:
-    """Find clean room ``name`` in ``config`` (a TOML or YAML file) or ./petgov.toml."""
-    path = config or Path("petgov.toml")
-    if not path.exists():
+    """Find clean room ``name`` in ``config`` (a TOML or YAML file) or the discovered config."""
+    from petgov import config as petgov_config
+
+    found = petgov_config.read(config) if config else petgov_config.discover()
+    if found is None or found.path is None:
         raise ConfigError(
-            f"{path}: no such config file",
+            "no petgov.toml (or pyproject.toml with [tool.petgov]) in the working directory",
             hint="describe clean rooms under [cleanrooms.NAME] in petgov.toml or pass --config",
         )
-    if path.suffix in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            data = yaml.safe_load(path.read_bytes()) or {}
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(
-                f"{path}: expected a mapping with a cleanrooms: section",
-                hint="describe clean rooms under cleanrooms: NAME:",
-            )
-    else:
-        data = _read_toml(path)
-    tool = data.get("tool")
-    petgov_tool = tool.get("petgov") if isinstance(tool, dict) else None
-    rooms = data.get("cleanrooms") or (
-        petgov_tool.get("cleanrooms") if isinstance(petgov_tool, dict) else None
-    )
+    rooms = found.section("cleanrooms")
     if not isinstance(rooms, dict) or name not in rooms:
         known = ", ".join(sorted(rooms)) if isinstance(rooms, dict) else "none"
-        raise ConfigError(f"{path}: no clean room named {name!r}", hint=f"known: {known}")
-    return from_mapping(name, rooms[name], base=path.parent)
+        raise ConfigError(f"{found.path}: no clean room named {name!r}", hint=f"known: {known}")
+    return from_mapping(name, rooms[name], base=found.path.parent)
 
 
 def from_mapping(name: str, raw: Mapping[str, Any], *, base: Path) -> CleanRoom:

@@ -6,7 +6,6 @@ Layering without forking: packs load in order (later packs override earlier rule
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,30 +42,17 @@ class PolicyConfig:
     origin: str = "defaults"
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PolicyError(f"cannot read policy {path}: {exc}") from None
-
-
 def find_config(policy_file: Path | None, config_dir: Path | None) -> PolicyConfig:
-    """The explicit ``--policy`` file, else petgov.toml, else [tool.petgov], else defaults."""
+    """The explicit ``--policy`` file, else the discovered petgov config (petgov.config)."""
+    from petgov import config
+
     if policy_file is not None:
-        doc = _toml(policy_file)
-        return parse_config(doc.get("tool", {}).get("petgov", doc), policy_file)
-    base = config_dir or Path.cwd()
-    if (base / "petgov.toml").is_file():
-        return parse_config(_toml(base / "petgov.toml"), base / "petgov.toml")
-    if (base / "pyproject.toml").is_file():
-        section = _toml(base / "pyproject.toml").get("tool", {}).get("petgov")
-        if isinstance(section, dict):
-            return parse_config(section, base / "pyproject.toml")
-    return PolicyConfig(base=base)
+        found: config.ConfigFile | None = config.read(policy_file)
+    else:
+        found = config.discover([config_dir or Path.cwd()])
+    if found is None or found.path is None:
+        return PolicyConfig(base=config_dir or Path.cwd())
+    return parse_config(dict(found.table), found.path)
 
 
 POLICY_KEYS = ("packs", "overrides", "fail_on", "require_signature", "pack_keys", "waivers")

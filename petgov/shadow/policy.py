@@ -13,11 +13,12 @@ require_pinned_revision = true
 from __future__ import annotations
 
 import fnmatch
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from petgov import config
+from petgov.config import ConfigFile
 from petgov.errors import ConfigError
 from petgov.shadow.detect import ModelUse
 
@@ -72,38 +73,24 @@ def parse(table: dict[str, Any], where: str) -> SanctionedList:
     )
 
 
-def load(path: Path) -> SanctionedList | None:
-    """The list in a petgov.toml / pyproject.toml, or None when it has none."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
-
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
-    table = doc.get("shadow_ai")
-    if table is None:
-        table = doc.get("tool", {}).get("petgov", {}).get("shadow_ai")
+def _section(found: ConfigFile) -> SanctionedList | None:
+    table = found.section("shadow_ai")
     if table is None:
         return None
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: shadow_ai must be a table")
-    return parse(table, str(path))
+        raise ConfigError(f"{found.path}: shadow_ai must be a table")
+    return parse(table, str(found.path))
 
 
 def find(explicit: str | None, roots: list[Path]) -> SanctionedList | None:
-    """An explicit file, else the first petgov.toml / pyproject.toml with a list in ``roots``."""
+    """An explicit file, else the ``[shadow_ai]`` table of the config petgov.config discovers.
+
+    ``roots`` are the folders searched, in order (the working directory, then the target's).
+    """
     if explicit:
-        found = load(Path(explicit))
+        found = _section(config.read(Path(explicit)))
         if found is None:
             raise ConfigError(f"{explicit}: no [shadow_ai] table")
         return found
-    for root in roots:
-        for name in ("petgov.toml", "pyproject.toml"):
-            if (root / name).is_file():
-                found = load(root / name)
-                if found is not None:
-                    return found
-    return None
+    discovered = config.discover(roots)
+    return _section(discovered) if discovered is not None else None
