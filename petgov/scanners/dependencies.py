@@ -102,10 +102,10 @@ class DependencyScanner(TargetScanner):
                         "summary": v.summary,
                     }
                 )
-                result.findings.append(_finding(dep, v))
+                result.findings.append(_vulnerability_finding(dep, v))
 
 
-def _finding(dep: Dependency, v: Any) -> Finding:
+def _vulnerability_finding(dep: Dependency, v: Any) -> Finding:
     at = f"{dep.name}=={dep.version}" if dep.version else f"{dep.name} ({dep.specifier or 'any'})"
     if v.malicious:
         return finding(

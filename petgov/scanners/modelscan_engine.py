@@ -90,7 +90,7 @@ class ModelscanScanner(ItemScanner):
                         dst.write(chunk)
             result: dict[str, Any] = ModelScan(settings=DEFAULT_SETTINGS).scan(shown)
         for issue in result.get("issues", []):
-            out.findings.append(_finding(issue, path))
+            out.findings.append(_issue_finding(issue, path))
         errors = result.get("errors", [])
         skipped = result.get("summary", {}).get("skipped", {}).get("skipped_files", [])
         if errors:
@@ -104,7 +104,7 @@ class ModelscanScanner(ItemScanner):
         return out
 
 
-def _finding(issue: dict[str, Any], path: str) -> Finding:
+def _issue_finding(issue: dict[str, Any], path: str) -> Finding:
     module = str(issue.get("module", ""))
     operator = str(issue.get("operator", ""))
     severity = _SEVERITY.get(str(issue.get("severity", "")).upper(), Severity.HIGH)
