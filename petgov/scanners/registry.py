@@ -65,11 +65,6 @@ def all_scanners(names: Sequence[str] | None = None) -> list[Scanner]:
     return [s for s in loaded if s.default_enabled]
 
 
-def scanner_names() -> list[str]:
-    """The names of every registered scanner."""
-    return [load(p).name for p in SCANNERS]
-
-
 def declared_kinds() -> dict[str, list[str]]:
     """{finding kind: the scanners and stages that declare they emit it}."""
     out: dict[str, list[str]] = {}
