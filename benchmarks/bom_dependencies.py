@@ -19,6 +19,7 @@ from petgov.bom import spdx, validate
 from petgov.bom.builder import BuildOptions, build
 from petgov.deps.osv import import_zip
 from petgov.pipeline import ScanOptions, scan
+from petgov.scanners.options import DependencyOptions, ScannerOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.beyond.osvfixture import build_zip, record
@@ -49,7 +50,10 @@ def main() -> None:
         start = time.perf_counter()
         report = scan(
             [str(repo)],
-            ScanOptions(scanners=["dependencies", "bom"], scanner_options={"osv_db": str(db)}),
+            ScanOptions(
+                scanners=["dependencies", "bom"],
+                scanner_options=ScannerOptions(dependencies=DependencyOptions(osv_db=db)),
+            ),
         )
         scan_s = time.perf_counter() - start
         validate.check(build(report).document, "1.6")  # warm: schema registry, imports

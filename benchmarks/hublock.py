@@ -19,6 +19,7 @@ from pathlib import Path
 from petgov.pipeline import ScanOptions, resolve, scan
 from petgov.provenance.hub import make_lock
 from petgov.provenance.hublock import write_lock
+from petgov.scanners.options import ProvenanceOptions, ScannerOptions
 
 REPO = "bench/model"
 
@@ -82,7 +83,7 @@ def main() -> None:
             write_lock(lock_path, make_lock(resolve(target)))
 
         def locked_scan() -> None:
-            opts = {"provenance.lock": str(lock_path)}
+            opts = ScannerOptions(provenance=ProvenanceOptions(lock=lock_path))
             report = scan([target], ScanOptions(scanners=["provenance"], scanner_options=opts))
             assert report.facts[target]["hf.lock_verified"] is True, report.facts[target]
 

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import functools
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,7 @@ from petgov.scanners.interface import (
     ScanResult,
     TargetScanner,
 )
+from petgov.scanners.options import ScannerOptions
 from petgov.targets.archive import ENGINE as ARCHIVE_ENGINE
 from petgov.targets.archive import ArchiveLimits, expand
 from petgov.targets.interface import RawEntry, ResolvedTarget, resolvers
@@ -51,7 +52,7 @@ class ScanOptions:
     scanners: Sequence[str] | None = None  # None: every default-enabled scanner
     cross_check: bool = False
     digests: DigestMode = DigestMode.TOP
-    scanner_options: Mapping[str, Any] = field(default_factory=dict)
+    scanner_options: ScannerOptions = field(default_factory=ScannerOptions)
     now: dt.datetime | None = None
 
 

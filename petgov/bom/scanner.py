@@ -81,8 +81,7 @@ def _findings(
     is_model = any(
         facts.get(k) for k in ("modelcard.present", "config.model_type", "config.architectures")
     ) or bool(facts.get("adapter.base_model"))
-    floor = ctx.options.get("bom.min_completeness", DEFAULT_MIN_COMPLETENESS)
-    floor = floor if isinstance(floor, int) else DEFAULT_MIN_COMPLETENESS
+    floor = DEFAULT_MIN_COMPLETENESS  # a room's own floor is its min_bom_completeness gate
     if is_model and value < floor:
         found.append(
             finding(

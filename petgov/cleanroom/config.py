@@ -15,9 +15,16 @@ from typing import Any
 from petgov.attestation.interface import EVIDENCE_TYPES
 from petgov.errors import ConfigError
 from petgov.model import Severity
+from petgov.provenance.interface import TrustMaterial
 from petgov.util.durations import parse_duration
 
 BINDINGS = ("nonce-and-key", "unbound")
+SIGNER_SETTINGS = {
+    "key": "signer_key",
+    "identity": "signer_identity",
+    "issuer": "signer_issuer",
+    "trust_root": "trust_root",
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class CleanRoom:
     signer_identity: str | None = None
     signer_issuer: str | None = None
     signer_key: Path | None = None
+    trust_root: Path | None = None  # Sigstore trusted_root.json for a keyless signer_identity
     min_bom_completeness: int = 0
     allowed_pii: tuple[str, ...] = ()
     purpose: str = ""
@@ -53,6 +61,20 @@ class CleanRoom:
     @property
     def is_remote(self) -> bool:
         return "://" in self.destination and not self.destination.startswith("file://")
+
+    def signer_trust(self) -> TrustMaterial:
+        """What the provenance scanner verifies signatures against: the room's signer settings."""
+        return TrustMaterial(
+            key=self.signer_key,
+            identity=self.signer_identity,
+            issuer=self.signer_issuer,
+            trust_root=self.trust_root,
+        )
+
+    def check_signer(self) -> None:
+        """A signer key or trust root that cannot be read is a config error (exit 2), named by
+        its setting, before any nonce is spent: not a signature that failed."""
+        self.signer_trust().check(SIGNER_SETTINGS)
 
 
 def load(name: str, config: Path | None = None) -> CleanRoom:
@@ -113,6 +135,7 @@ def from_mapping(name: str, raw: Mapping[str, Any], *, base: Path) -> CleanRoom:
         signer_identity=raw.get("signer_identity"),
         signer_issuer=raw.get("signer_issuer"),
         signer_key=rel(raw["signer_key"]) if raw.get("signer_key") else None,
+        trust_root=rel(raw["trust_root"]) if raw.get("trust_root") else None,
         min_bom_completeness=score,
         allowed_pii=tuple(str(e) for e in raw.get("allowed_pii", ())),
         purpose=str(raw.get("purpose", "")),

@@ -18,13 +18,15 @@ from petgov.model import Report
 
 
 def scan_for_room(artifact: Path, room: CleanRoom, now: dt.datetime) -> Report:
-    """All scanners, modelscan cross-check on, the room's threshold and policy."""
+    """All scanners, modelscan cross-check on, the room's threshold, policy and signer."""
     from petgov.pipeline import ScanOptions, scan
     from petgov.policy.evaluate import PolicyOptions
+    from petgov.scanners.options import ProvenanceOptions, ScannerOptions
 
     options = ScanOptions(
         policy=PolicyOptions(mode="enforce", fail_on=room.fail_on, policy_file=room.policy),
         cross_check=True,
+        scanner_options=ScannerOptions(provenance=ProvenanceOptions(trust=room.signer_trust())),
         now=now,
     )
     return scan([str(artifact)], options)

@@ -242,6 +242,7 @@ def promote(
 ) -> Promotion:
     """Run every gate; release only when all pass; audit the decision either way."""
     operator = operator_key(room)
+    room.check_signer()
     audit = audit or AuditLog(
         room.audit_log, signing_key=operator, checkpoint=room.audit_checkpoint
     )

@@ -93,12 +93,12 @@ def bom(
             "--vex links to a CycloneDX BOM", hint="drop --vex or use -f cyclonedx-json"
         )
     scanners = sorted({*scanner, "bom", "licenses"}) if scanner else None
-    lock_file = checked_lock(lock, targets)
-    options = {
-        "deps_environment": deps_environment,
-        "osv_db": str(osv_db) if osv_db else None,
-        "provenance.lock": str(lock_file) if lock_file else None,
-    }
+    from petgov.scanners.options import DependencyOptions, ProvenanceOptions, ScannerOptions
+
+    options = ScannerOptions(
+        provenance=ProvenanceOptions(lock=checked_lock(lock, targets)),
+        dependencies=DependencyOptions(environment=deps_environment, osv_db=osv_db),
+    )
     report = scan(targets, ScanOptions(scanners=scanners, scanner_options=options))
     start = time.perf_counter()
     cyclonedx: dict[str, Any] | None = None  # the BOM a VEX links to

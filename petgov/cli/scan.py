@@ -160,14 +160,21 @@ def scan(
 
         framework(compliance)  # a wrong name is exit 2 before the scan, not after it
     from petgov.provenance.interface import TrustMaterial
+    from petgov.scanners.options import (
+        DependencyOptions,
+        PiiOptions,
+        ProvenanceOptions,
+        ScannerOptions,
+    )
 
-    TrustMaterial(
+    trust = TrustMaterial(
         key=verify_key,
         cert_chain=tuple(verify_cert_chain),
         identity=verify_identity,
         issuer=verify_issuer,
         trust_root=trust_root,
-    ).check(VERIFY_FLAGS)
+    )
+    trust.check(VERIFY_FLAGS)
     options = ScanOptions(
         policy=PolicyOptions(
             mode=mode,
@@ -179,18 +186,11 @@ def scan(
         limits=archive_limits(max_depth, max_members, max_bytes),
         cross_check=cross_check,
         digests=DigestMode(digests),
-        scanner_options={
-            "pii.nlp_model": str(nlp_model) if nlp_model else None,
-            "pii.exhaustive": exhaustive,
-            "provenance.key": str(verify_key) if verify_key else None,
-            "provenance.cert_chain": [str(c) for c in verify_cert_chain],
-            "provenance.identity": verify_identity,
-            "provenance.issuer": verify_issuer,
-            "provenance.trust_root": str(trust_root) if trust_root else None,
-            "deps_environment": deps_environment,
-            "osv_db": str(osv_db) if osv_db else None,
-            "provenance.lock": str(lock_file) if lock_file else None,
-        },
+        scanner_options=ScannerOptions(
+            provenance=ProvenanceOptions(trust=trust, lock=lock_file),
+            pii=PiiOptions(nlp_model=nlp_model, exhaustive=exhaustive),
+            dependencies=DependencyOptions(environment=deps_environment, osv_db=osv_db),
+        ),
     )
     with _Progress(enabled=progress) as bar:
         report = run_scan(targets, options, progress=bar.update)

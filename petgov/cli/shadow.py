@@ -35,9 +35,11 @@ def shadow(
         from petgov.shadow.policy import find
 
         find(str(config), [])
+    from petgov.scanners.options import ScannerOptions, ShadowOptions
+
     options = ScanOptions(
         scanners=["shadow-ai"],
-        scanner_options={"shadow_config": str(config)} if config else {},
+        scanner_options=ScannerOptions(shadow=ShadowOptions(sanctioned=config)),
     )
     report = scan([str(path)], options).to_dict()
     facts: dict[str, Any] = next(

@@ -8,7 +8,6 @@ Every manifest (requirements*.txt, pyproject.toml, lock files) becomes component
 from __future__ import annotations
 
 import posixpath
-from pathlib import Path
 from typing import Any, ClassVar
 
 from petgov.catalog import finding
@@ -52,13 +51,12 @@ class DependencyScanner(TargetScanner):
                 continue
             deps.extend(found)
             manifests_seen.append(entry.item.path)
-        if ctx.options.get("deps_environment"):
+        if ctx.options.dependencies.environment:
             deps.extend(manifests.environment())
             manifests_seen.append("<env>")
         if not manifests_seen:
             return result
-        db_option = ctx.options.get("osv_db")
-        store = OsvStore.open_default(Path(db_option) if db_option else None)
+        store = OsvStore.open_default(ctx.options.dependencies.osv_db)
         vulns: list[dict[str, Any]] = []
         if store is None:
             for path in manifests_seen:

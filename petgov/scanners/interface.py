@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from petgov.model import Item
 from petgov.model import ScanResult as ScanResult  # re-exported: the scanners' return type
 from petgov.model import Strings as Strings  # re-exported: what item scanners hand on
+from petgov.scanners.options import ScannerOptions
 from petgov.targets.interface import ResolvedTarget, Source
 
 
@@ -37,7 +38,7 @@ class ScanContext:
     """What every scanner may read besides its entry: options, the clock, the whole target."""
 
     now: dt.datetime
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: ScannerOptions = field(default_factory=ScannerOptions)
     target: ResolvedTarget | None = None
     entries: Sequence[Entry] = ()
     cross_check: bool = False

@@ -15,6 +15,7 @@ from petgov import filetypes as F
 from petgov.catalog import finding
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
+from petgov.scanners.options import PiiOptions
 
 ENGINE = "pii"
 NER_NOTE = (
@@ -41,6 +42,8 @@ _NOT_DATA = re.compile(
     r"preprocessor_config|adapter_config|model_index|[^/]*\.index)\.(txt|json|text)$",
     re.IGNORECASE,
 )
+# Signatures and Sigstore bundles are JSON, but hold certificates and log entries, not data.
+_SIGNATURE = re.compile(r"(^|/)model\.sig$|\.sig$|\.sigstore(\.json)?$", re.IGNORECASE)
 TEXT_FORMATS = frozenset({F.TEXT})
 KEEP_BYTES = 64 << 20  # decoded batches up to this size are kept for the text-mode pass
 
@@ -63,7 +66,7 @@ class PiiScanner(TargetScanner):
         fmt = entry.item.format
         if fmt not in F.TABULAR and fmt not in TEXT_FORMATS:
             return False
-        return not _NOT_DATA.search(entry.item.path)
+        return not _NOT_DATA.search(entry.item.path) and not _SIGNATURE.search(entry.item.path)
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
         out = ScanResult()
@@ -72,12 +75,12 @@ class PiiScanner(TargetScanner):
         entries = [e for e in ctx.entries if self.wanted(e) and e.item.parent not in models]
         if not entries:
             return out
-        opts = _Options.from_context(ctx)
+        opts = ctx.options.pii
         from petgov.errors import PetgovError
         from petgov.pii.engine import get_engine
 
         try:
-            engine = get_engine(opts.nlp_model)
+            engine = get_engine(str(opts.nlp_model) if opts.nlp_model else None)
         except PetgovError:
             raise
         entities: set[str] = set()
@@ -107,22 +110,7 @@ class PiiScanner(TargetScanner):
         return out
 
 
-class _Options:
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.nlp_model: str | None = raw.get("pii.nlp_model") or None
-        self.exhaustive = bool(raw.get("pii.exhaustive", False))
-        self.sample_rows = int(raw.get("pii.sample_rows", 1000))
-        self.max_values = int(raw.get("pii.max_values", 100))
-        self.min_rate = float(raw.get("pii.min_rate", 0.3))
-        self.seed = int(raw.get("pii.seed", 0))
-        self.workers: int | None = raw.get("pii.workers")
-
-    @classmethod
-    def from_context(cls, ctx: ScanContext) -> _Options:
-        return cls(dict(ctx.options))
-
-
-def _scan_entry(entry: Entry, engine: Any, opts: _Options, out: ScanResult) -> set[str]:
+def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) -> set[str]:
     from petgov.pii.column import classify, name_words, sample_table
     from petgov.pii.readers import TEXT_COLUMN, RaggedRows, ReadError, iter_batches
 
@@ -222,7 +210,7 @@ def _text_scan(
     fmt: str,
     name: str,
     engine: Any,
-    opts: _Options,
+    opts: PiiOptions,
     context: list[str],
     kept: list[Any] | None = None,
 ) -> Any:
@@ -241,7 +229,7 @@ def _text_scan(
         cells(),
         engine.entities(),
         context=context,
-        nlp_model=opts.nlp_model,
+        nlp_model=str(opts.nlp_model) if opts.nlp_model else None,
         workers=opts.workers,
         prefilter=not engine.has_ner,
     )

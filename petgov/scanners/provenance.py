@@ -1,10 +1,9 @@
 """Provenance as a scanner: is each model and dataset signed, and does the signature hold?
 
 A ``model.sig`` (OpenSSF model-signing) at a folder root covers the folder; ``FILE.sig`` or
-``FILE.sigstore.json`` covers one file. What petgov trusts comes from scanner options
-(``provenance.key``, ``provenance.cert_chain``, ``provenance.identity``/``issuer``/
-``trust_root``); without trust material a signature is reported as present but unverified,
-never as verified.
+``FILE.sigstore.json`` covers one file. What petgov trusts is ``ProvenanceOptions.trust``
+(from ``scan --verify-*`` or a clean room's ``signer_*`` settings); without trust material a
+signature is reported as present but unverified, never as verified.
 """
 
 from __future__ import annotations
@@ -39,23 +38,6 @@ SIGNED_KINDS = (
 SIG_SUFFIXES = (".sig", ".sigstore.json", ".sigstore")
 
 
-def trust_from_options(options: Any) -> TrustMaterial:
-    """Trust material named in scanner options (paths as strings)."""
-
-    def p(key: str) -> Path | None:
-        value = options.get(key)
-        return Path(value) if value else None
-
-    chain = options.get("provenance.cert_chain") or ()
-    return TrustMaterial(
-        key=p("provenance.key"),
-        cert_chain=tuple(Path(c) for c in ([chain] if isinstance(chain, str) else chain)),
-        identity=options.get("provenance.identity") or None,
-        issuer=options.get("provenance.issuer") or None,
-        trust_root=p("provenance.trust_root"),
-    )
-
-
 class ProvenanceScanner(TargetScanner):
     """Signature presence and validity over a whole target."""
 
@@ -83,7 +65,7 @@ class ProvenanceScanner(TargetScanner):
             from petgov.provenance.hublock import find_lock
 
             try:
-                out.extend(hub.check(ctx.target, find_lock(ctx.options.get("provenance.lock"))))
+                out.extend(hub.check(ctx.target, find_lock(ctx.options.provenance.lock)))
             except OSError as exc:
                 out.not_scanned(ctx.target.target, ENGINE, f"cannot hash: {exc}", error=True)
         return out
@@ -94,7 +76,7 @@ class ProvenanceScanner(TargetScanner):
         root = ctx.root
         if root is None or not ctx.entries:
             return out
-        trust = trust_from_options(ctx.options)
+        trust = ctx.options.provenance.trust
         local = {v: k for k, v in shown.items()}
         paths = {local.get(e.item.path, e.item.path): e for e in ctx.entries}
         covered: set[str] = set()

@@ -65,7 +65,8 @@ class ShadowAiScanner(TargetScanner):
         roots = [Path.cwd()] + (
             [ctx.root if ctx.root.is_dir() else ctx.root.parent] if ctx.root else []
         )
-        allowed = policy.find(ctx.options.get("shadow_config"), roots)
+        sanctioned = ctx.options.shadow.sanctioned
+        allowed = policy.find(str(sanctioned) if sanctioned else None, roots)
         rows = []
         for use in uses:
             row = use.to_dict()

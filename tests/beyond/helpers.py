@@ -7,13 +7,28 @@ from pathlib import Path
 from typing import Any
 
 from petgov.pipeline import ScanOptions, scan
+from petgov.scanners.options import DependencyOptions, ScannerOptions, ShadowOptions
 
 NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
 
 
+def scanner_options(
+    osv_db: str | None = None, shadow_config: str | None = None, deps_environment: bool = False
+) -> ScannerOptions:
+    """Typed scanner options from the few settings these tests vary."""
+    return ScannerOptions(
+        dependencies=DependencyOptions(
+            environment=deps_environment, osv_db=Path(osv_db) if osv_db else None
+        ),
+        shadow=ShadowOptions(sanctioned=Path(shadow_config) if shadow_config else None),
+    )
+
+
 def run(path: Path, *scanners: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report's JSON form for ``path`` scanned by ``scanners`` only."""
-    opts = ScanOptions(scanners=list(scanners), now=NOW, scanner_options=options or {})
+    opts = ScanOptions(
+        scanners=list(scanners), now=NOW, scanner_options=scanner_options(**(options or {}))
+    )
     doc: dict[str, Any] = scan([str(path)], opts).to_dict()
     return doc
 

@@ -17,7 +17,7 @@ from petgov.bom import validate
 from petgov.bom.builder import BuildOptions, build
 from petgov.deps.osv import import_zip
 from petgov.pipeline import ScanOptions, scan
-from tests.beyond.helpers import write
+from tests.beyond.helpers import scanner_options, write
 from tests.beyond.osvfixture import build_zip
 from tests.beyond.test_shadow import APP, POLICY, SHA
 
@@ -42,7 +42,9 @@ def store(tmp_path: Path) -> Path:
 def bom_of(path: Path, **options: Any) -> dict[str, Any]:
     """Scan ``path`` with the dependency and shadow-AI scanners; the 1.6 BOM, both specs valid."""
     opts = ScanOptions(
-        scanners=["dependencies", "shadow-ai", "bom"], now=NOW, scanner_options=options
+        scanners=["dependencies", "shadow-ai", "bom"],
+        now=NOW,
+        scanner_options=scanner_options(**options),
     )
     report = scan([str(path)], opts)
     docs = {}
@@ -155,7 +157,9 @@ def test_same_package_in_two_targets_is_one_component(tmp_path: Path, store: Pat
     a = write(tmp_path / "a", {"requirements.txt": "torch==2.5.1\n"})
     b = write(tmp_path / "b", {"requirements.txt": "torch==2.5.1\n"})
     opts = ScanOptions(
-        scanners=["dependencies", "bom"], now=NOW, scanner_options={"osv_db": str(store)}
+        scanners=["dependencies", "bom"],
+        now=NOW,
+        scanner_options=scanner_options(osv_db=str(store)),
     )
     report = scan([str(a), str(b)], opts)
     doc = build(report, BuildOptions(reproducible=True)).document

@@ -17,7 +17,7 @@ from petgov.bom import spdx
 from petgov.bom.builder import BuildOptions, build
 from petgov.deps.osv import import_zip
 from petgov.pipeline import ScanOptions, scan
-from tests.beyond.helpers import write
+from tests.beyond.helpers import scanner_options, write
 from tests.beyond.osvfixture import build_zip
 from tests.beyond.test_bom_software import NOW, PYPROJECT, REQS
 from tests.beyond.test_shadow import APP, POLICY, SHA
@@ -34,7 +34,9 @@ def store(tmp_path: Path) -> Path:
 
 def report_of(path: Path, **options: Any) -> Any:
     opts = ScanOptions(
-        scanners=["dependencies", "shadow-ai", "bom"], now=NOW, scanner_options=options
+        scanners=["dependencies", "shadow-ai", "bom"],
+        now=NOW,
+        scanner_options=scanner_options(**options),
     )
     return scan([str(path)], opts)
 

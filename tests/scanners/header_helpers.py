@@ -18,6 +18,6 @@ def run_scanner(
     """Scan ``data`` (bytes, or a file) as an item named ``name`` with sniffed format ``fmt``."""
     source: Source = FileSource(data) if isinstance(data, Path) else BytesSource(data)
     entry = Entry(Item(name, fmt, source.size, None), source)
-    ctx = ScanContext(now=NOW, options={"root": str(root)} if root else {})
+    ctx = ScanContext(now=NOW)
     assert scanner.applies_to(entry, ctx)
     return scanner.scan(entry, ctx)
