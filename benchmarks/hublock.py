@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from petgov.inventory.hashing import sha256_file
 from petgov.pipeline import ScanOptions, resolve, scan
 from petgov.provenance.hub import make_lock
 from petgov.provenance.hublock import write_lock
@@ -76,8 +77,7 @@ def main() -> None:
 
         def baseline() -> None:
             for b in blobs:
-                with b.open("rb") as fh:
-                    hashlib.file_digest(fh, "sha256")
+                sha256_file(b)
 
         def lock() -> None:
             write_lock(lock_path, make_lock(resolve(target)))

@@ -28,7 +28,6 @@ ADAPTER_CONFIG_NAME = "adapter_config.json"
 CHAT_TEMPLATE_NAMES = ("chat_template.jinja", "chat_template.json")
 TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
 GENERATION_CONFIG_NAME = "generation_config.json"
-LICENSE_NAMES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "COPYING")
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 
 _FRONT_MATTER = re.compile(rb"\A\s*---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)

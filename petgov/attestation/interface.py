@@ -94,12 +94,6 @@ class CheckList:
     def skipped(self, name: str, reason: str) -> None:
         self.items.append(Check(name, "skipped", reason))
 
-    def status_of(self, name: str) -> Status | None:
-        for item in self.items:
-            if item.name == name:
-                return item.status
-        return None
-
 
 @dataclass(frozen=True)
 class VerifyInputs:

@@ -27,6 +27,7 @@ from petgov.cleanroom.destination import ARTIFACT, RECEIPT, Destination
 from petgov.cleanroom.envelope import EnvelopeWriter, Recipient, encrypt_stream
 from petgov.cleanroom.room_audit import operator_key
 from petgov.errors import OutputError, PetgovError
+from petgov.inventory.hashing import sha256_file
 from petgov.model import Action, CoverageStatus, Report, examined_paths
 from petgov.scanners.pii import ENGINE as PII_ENGINE
 from petgov.util.clock import iso
@@ -74,11 +75,6 @@ class Promotion:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _sha256_file(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def artifact_digest(report: Report) -> str | None:
@@ -264,7 +260,7 @@ def promote(
         pii_gate(report, room),
         bom_gate(score, room),
     ]
-    evidence_sha = _sha256_file(evidence)
+    evidence_sha = sha256_file(evidence)
     appraisal: Appraisal | None = None
     error: str | None = None
     try:
@@ -335,7 +331,7 @@ def promote(
         with dest.staging() as staged:
             meta = {"release_id": release_id, "artifact_sha256": digest, "cleanroom": room.name}
             _encrypt(artifact, staged / ARTIFACT, recipient, meta)
-            manifest["envelope_sha256"] = _sha256_file(staged / ARTIFACT)
+            manifest["envelope_sha256"] = sha256_file(staged / ARTIFACT)
             if operator is not None:
                 bundle = receipt.sign(manifest, operator, key_hint=room.name)
                 (staged / RECEIPT).write_text(json.dumps(bundle, indent=2))

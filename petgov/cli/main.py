@@ -16,7 +16,7 @@ import typer
 from petgov.errors import PetgovError
 from petgov.exitcodes import ExitCode
 
-# module path -> how it attaches: "commands" (module exposes register(app)).
+# Command modules, imported lazily; each exposes register(app).
 COMMANDS: tuple[str, ...] = (
     "petgov.cli.scan",
     "petgov.cli.info",

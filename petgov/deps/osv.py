@@ -8,7 +8,6 @@ entries are known malicious packages.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import sqlite3
@@ -23,6 +22,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from petgov.errors import ConfigError, UsageError
+from petgov.inventory.hashing import sha256_file
 
 ENV_VAR = "PETGOV_OSV_DB"
 MAX_ENTRY = 16 * 1024 * 1024
@@ -77,10 +77,7 @@ def import_zip(zip_path: Path, db_path: Path | None = None) -> dict[str, Any]:
     db_path = db_path or default_path()
     if not zip_path.is_file():
         raise UsageError(f"{zip_path}: no such file", hint=EXPORT_HINT)
-    digest = hashlib.sha256()
-    with zip_path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    digest = sha256_file(zip_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(db_path.name + f".tmp{os.getpid()}")
     tmp.unlink(missing_ok=True)
@@ -119,7 +116,7 @@ def import_zip(zip_path: Path, db_path: Path | None = None) -> dict[str, Any]:
         con.execute("CREATE INDEX vuln_name ON vuln(name)")
         meta = {
             "source": str(zip_path),
-            "sha256": digest.hexdigest(),
+            "sha256": digest,
             "records": str(records),
             "skipped": str(skipped),
             "imported_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -18,6 +18,8 @@ import hashlib
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import IO
 
 from petgov import filetypes as F
 from petgov.targets.interface import Source
@@ -64,13 +66,26 @@ def git_blob_sha1(source: Source) -> str:
 
 def _sha256(source: Source) -> str:
     """sha256 of a source, streamed; a local file goes through ``hashlib.file_digest``."""
-    path = source.local_path
-    h = hashlib.sha256()
     with source.open() as fh:
-        if path is not None and hasattr(hashlib, "file_digest"):  # 3.11+: fast, GIL released
-            return hashlib.file_digest(fh, "sha256").hexdigest()  # type: ignore[arg-type]
-        while chunk := fh.read(CHUNK):
-            h.update(chunk)
+        return _digest(fh, real_file=source.local_path is not None)
+
+
+def sha256_file(path: Path) -> str:
+    """sha256 (hex) of a local file, streamed: the one file hasher petgov uses.
+
+    Raises OSError for the caller to word (a missing file is input, not a bug).
+    """
+    with open(path, "rb") as fh:
+        return _digest(fh, real_file=True)
+
+
+def _digest(fh: IO[bytes], *, real_file: bool) -> str:
+    """``hashlib.file_digest`` (3.11+, GIL released) for real files, else 1 MiB chunks (3.10)."""
+    if real_file and hasattr(hashlib, "file_digest"):
+        return hashlib.file_digest(fh, "sha256").hexdigest()  # type: ignore[arg-type]
+    h = hashlib.sha256()
+    while chunk := fh.read(CHUNK):
+        h.update(chunk)
     return h.hexdigest()
 
 

@@ -233,10 +233,3 @@ def _tar_kind(source: Source) -> str:
     if {"storages", "tensors", "pickle"} <= {n.lstrip("./") for n in names}:
         return F.PYTORCH_LEGACY
     return F.TAR
-
-
-def sniff_stream(data: bytes, name: str) -> str:
-    """Convenience for in-memory bytes (tests, nested members)."""
-    from petgov.targets.interface import BytesSource
-
-    return sniff(BytesSource(data), name) if data else F.EMPTY

@@ -229,16 +229,6 @@ class PiiEngine:
             if r.score >= THRESHOLD or r.entity_type in relaxed
         ]
 
-    def analyze_many(
-        self,
-        values: Sequence[str],
-        entities: Sequence[str],
-        context: Sequence[str] = (),
-        relaxed: Sequence[str] = (),
-    ) -> list[list[Hit]]:
-        """Analyze many short values in one presidio call, with per-value results."""
-        return [resolve_overlaps(h) for h in self._raw_many(values, entities, context, relaxed)]
-
     def _raw_many(
         self,
         values: Sequence[str],

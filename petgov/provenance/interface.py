@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 Method = Literal["key", "certificate", "sigstore"]
 
@@ -125,9 +125,3 @@ class Verified:
             "provenance.method": self.method,
             "provenance.digest": self.digest,
         }
-
-
-class ArtifactVerifier(Protocol):
-    """Checks a signature over an artifact (file or folder) against trust material."""
-
-    def __call__(self, artifact: Path, signature: Path, trust: TrustMaterial) -> Verified: ...

@@ -34,13 +34,12 @@ def _artifact(artifact: Path) -> tuple[bytes, str]:
     return data, hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    """Streaming sha256 of a file (hex)."""
-    import hashlib
+def _file_digest(path: Path) -> str:
+    """Streaming sha256 of a file (hex); unreadable is a failed verification."""
+    from petgov.inventory.hashing import sha256_file
 
     try:
-        with path.open("rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        return sha256_file(path)
     except OSError as exc:
         raise VerificationError(f"cannot read {path}: {exc.strerror}") from exc
 
@@ -52,7 +51,7 @@ def verify_file(artifact: Path, signature: Path, trust: TrustMaterial) -> Verifi
         key = load_public_key(trust.key)
         bundle = read_bundle(signature)
         if "dsseEnvelope" in bundle:  # statement over a digest: stream, any size
-            digest, data_or_none = sha256_file(artifact), None
+            digest, data_or_none = _file_digest(artifact), None
         else:
             data_or_none, digest = _artifact(artifact)
         info = verify_bundle(bundle, key, digest, data_or_none, trust_root=trust.trust_root)

@@ -139,3 +139,20 @@ def test_inventory_without_waiting_then_finish(tmp_path: Path, mode: DigestMode)
     top = [i for i in items if i.depth == 0]
     expected = None if mode is DigestMode.NONE else _sha(path.read_bytes())
     assert [i.sha256 for i in top] == [expected]
+
+
+@pytest.mark.parametrize("has_file_digest", [True, False])
+def test_sha256_file_with_and_without_file_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_file_digest: bool
+) -> None:
+    """One file hasher for inventory, clean room and bundles; Python 3.10 has no file_digest."""
+    from petgov.inventory.hashing import sha256_file
+
+    if not has_file_digest:
+        monkeypatch.delattr(hashlib, "file_digest")
+    data = os.urandom(3 << 20) + b"tail"  # several 1 MiB chunks plus a partial one
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    assert sha256_file(path) == _sha(data)
+    with pytest.raises(FileNotFoundError):
+        sha256_file(tmp_path / "missing.bin")
