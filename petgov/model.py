@@ -72,6 +72,13 @@ class Mode(enum.Enum):
     GATE = "gate"
 
 
+class RunMode(str, enum.Enum):
+    """How a whole scan applies policy (``scan --mode``): as written, or every rule only warns."""
+
+    ENFORCE = "enforce"
+    ADVISORY = "advisory"
+
+
 class Action(enum.Enum):
     """What the policy did with a finding."""
 
@@ -338,7 +345,7 @@ class RuleDoc:
 class PolicyInfo:
     """Which packs and settings produced the decisions, so a report can be reproduced."""
 
-    mode: str = "enforce"
+    mode: str = RunMode.ENFORCE.value
     fail_on: Severity = Severity.HIGH
     packs: Sequence[Mapping[str, JSON]] = ()
     lapsed_waivers: Sequence[Mapping[str, JSON]] = ()

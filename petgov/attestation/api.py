@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import assert_never
+
 from petgov.attestation.appraisal import (
     Reference,
     appraise,
@@ -27,6 +29,7 @@ from petgov.attestation.interface import (
     AttestationInputError,
     Check,
     CheckList,
+    EvidenceType,
     EvidenceVerifier,
     VerifyInputs,
 )
@@ -97,39 +100,46 @@ class AttestationResult:
 
 
 def verifier_for(evidence_type: str) -> EvidenceVerifier:
-    if evidence_type == "snp":
+    """The verifier of one evidence type; an unknown type is a usage error."""
+    try:
+        kind = EvidenceType(evidence_type)
+    except ValueError:
+        raise UsageError(
+            f"unknown evidence type {evidence_type!r}", hint=f"one of {EVIDENCE_TYPES}"
+        ) from None
+    if kind is EvidenceType.SNP:
         from petgov.attestation.sevsnp import SevSnpVerifier
 
         return SevSnpVerifier()
-    if evidence_type == "tdx":
+    if kind is EvidenceType.TDX:
         from petgov.attestation.tdx import TdxVerifier
 
         return TdxVerifier()
-    if evidence_type == "nvgpu":
+    if kind is EvidenceType.NVGPU:
         from petgov.attestation.nvgpu import NvidiaGpuVerifier
 
         return NvidiaGpuVerifier()
-    if evidence_type == "gcp-cs":
+    if kind is EvidenceType.GCP_CS:
         from petgov.attestation.tokens import ConfidentialSpaceVerifier
 
         return ConfidentialSpaceVerifier()
-    if evidence_type == "azure-maa":
+    if kind is EvidenceType.AZURE_MAA:
         from petgov.attestation.tokens import AzureMaaVerifier
 
         return AzureMaaVerifier()
-    if evidence_type == "nitro":
+    if kind is EvidenceType.NITRO:
         from petgov.attestation.nitro import NitroVerifier
 
         return NitroVerifier()
-    if evidence_type == "az-snp-vtpm":
+    if kind is EvidenceType.AZ_SNP_VTPM:
         from petgov.attestation.azure_vtpm import AzureSnpVtpmVerifier
 
         return AzureSnpVtpmVerifier()
-    if evidence_type == "az-tdx-vtpm":
+    if kind is EvidenceType.AZ_TDX_VTPM:
         from petgov.attestation.azure_vtpm import AzureTdxVtpmVerifier
 
         return AzureTdxVtpmVerifier()
-    raise UsageError(f"unknown evidence type {evidence_type!r}", hint=f"one of {EVIDENCE_TYPES}")
+    assert_never(kind)
 
 
 def _read(path: Path, what: str) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -18,16 +19,21 @@ from petgov.errors import ConfigError, PetgovError
 
 Status = Literal["pass", "fail", "skipped"]
 
-EVIDENCE_TYPES: tuple[str, ...] = (
-    "snp",
-    "tdx",
-    "nvgpu",
-    "gcp-cs",
-    "azure-maa",
-    "nitro",
-    "az-snp-vtpm",
-    "az-tdx-vtpm",
-)
+
+class EvidenceType(str, enum.Enum):
+    """Evidence kinds petgov verifies (``attest verify --type``, a clean room's ``evidence``)."""
+
+    SNP = "snp"
+    TDX = "tdx"
+    NVGPU = "nvgpu"
+    GCP_CS = "gcp-cs"
+    AZURE_MAA = "azure-maa"
+    NITRO = "nitro"
+    AZ_SNP_VTPM = "az-snp-vtpm"
+    AZ_TDX_VTPM = "az-tdx-vtpm"
+
+
+EVIDENCE_TYPES: tuple[str, ...] = tuple(t.value for t in EvidenceType)
 
 
 class AttestationInputError(PetgovError):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from petgov.cleanroom.config import CleanRoom
-from petgov.model import Report
+from petgov.model import Report, RunMode
 
 
 def scan_for_room(artifact: Path, room: CleanRoom, now: dt.datetime) -> Report:
@@ -24,7 +24,7 @@ def scan_for_room(artifact: Path, room: CleanRoom, now: dt.datetime) -> Report:
     from petgov.scanners.options import ProvenanceOptions, ScannerOptions
 
     options = ScanOptions(
-        policy=PolicyOptions(mode="enforce", fail_on=room.fail_on, policy_file=room.policy),
+        policy=PolicyOptions(mode=RunMode.ENFORCE, fail_on=room.fail_on, policy_file=room.policy),
         cross_check=True,
         scanner_options=ScannerOptions(provenance=ProvenanceOptions(trust=room.signer_trust())),
         now=now,

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from petgov.exitcodes import ExitCode
+from petgov.reporters.formats import TableOrJson
 
 cleanroom_app = typer.Typer(
     help="Gate promotion of artifacts into attested TEE clean rooms.", no_args_is_help=True
@@ -55,18 +56,15 @@ def promote(
     nonce: str = typer.Option(..., "--nonce", help="The nonce from 'cleanroom challenge'."),
     config: Path | None = CONFIG,
     now: str | None = NOW,
-    fmt: str = typer.Option(
-        "table", "--format", "-f", metavar="<table|json>", help="Output format."
-    ),
+    fmt: TableOrJson = typer.Option(TableOrJson.TABLE, "--format", "-f", help="Output format."),
 ) -> int:
     """Scan, apply the room's policy, verify provenance and attestation, then release."""
     from petgov.cleanroom import engines
     from petgov.cleanroom.config import load
     from petgov.cleanroom.promote import promote as run
+    from petgov.cli.render import print_promotion
     from petgov.errors import TargetError, UsageError
 
-    if fmt not in ("table", "json"):
-        raise UsageError(f"unknown format {fmt!r}", hint="use table or json")
     room = load(to, config)
     for path, what in ((artifact, "artifact"), (evidence, "evidence"), (tee_key, "TEE key")):
         if not path.exists():
@@ -89,31 +87,8 @@ def promote(
         appraiser=engines.appraise,
         bom_scorer=engines.bom_score,
     )
-    if fmt == "json":
-        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        _print(result)
+    print_promotion(result, fmt)
     return ExitCode.OK if result.allowed else ExitCode.GATE_FAILED
-
-
-def _print(result) -> None:  # type: ignore[no-untyped-def]
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    table = Table(title=f"promotion into {result.cleanroom}")
-    table.add_column("gate")
-    table.add_column("result")
-    table.add_column("reasons", overflow="fold")
-    for g in result.gates:
-        table.add_row(
-            g.name, "[green]pass[/]" if g.passed else "[red]FAIL[/]", "\n".join(g.reasons)
-        )
-    console.print(table)
-    if result.allowed:
-        console.print(f"[bold green]released[/] {result.release_id} -> {result.location}")
-    else:
-        console.print("[bold red]denied[/]: nothing was released; the decision is in the audit log")
 
 
 @cleanroom_app.command("open")

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from petgov.exitcodes import ExitCode
+from petgov.inventory.hashing import DigestMode
+from petgov.model import RunMode
 from petgov.reporters.formats import OutputFormat
 
 if TYPE_CHECKING:
@@ -37,10 +39,9 @@ def scan(
     waivers: Path | None = typer.Option(
         None, "--waivers", help="Waivers file; default .petgov/waivers.yaml when present."
     ),
-    mode: str = typer.Option(
-        "enforce",
+    mode: RunMode = typer.Option(
+        RunMode.ENFORCE,
         "--mode",
-        metavar="<enforce|advisory>",
         help="enforce (rules act as written) or advisory (every rule only warns).",
     ),
     scanner: list[str] = typer.Option(
@@ -52,10 +53,9 @@ def scan(
     cross_check: bool = typer.Option(
         False, "--cross-check", help="Also run modelscan on files petgov covers itself."
     ),
-    digests: str = typer.Option(
-        "top",
+    digests: DigestMode = typer.Option(
+        DigestMode.TOP,
         "--digests",
-        metavar="<top|all|none>",
         help="sha256 for: top (files, structured members; raw tensor members are covered by "
         "their file's digest), all, or none.",
     ),
@@ -129,18 +129,11 @@ def scan(
 ) -> int:
     """Scan models, datasets and code; print a report; exit 1 when a gate fails."""
     from petgov.cli.output import emit, stdout_is_terminal
-    from petgov.errors import UsageError
     from petgov.model import Severity
     from petgov.pipeline import ScanOptions
     from petgov.pipeline import scan as run_scan
     from petgov.policy.evaluate import PolicyOptions
 
-    if mode not in ("enforce", "advisory"):
-        raise UsageError(f"unknown mode {mode!r}", hint="use --mode enforce or --mode advisory")
-    from petgov.inventory.hashing import DigestMode
-
-    if digests not in {m.value for m in DigestMode}:
-        raise UsageError(f"unknown digests mode {digests!r}", hint="use top, all or none")
     if osv_db is not None:
         from petgov.deps.osv import check_store
 
@@ -185,7 +178,7 @@ def scan(
         scanners=scanner or None,
         limits=archive_limits(max_depth, max_members, max_bytes),
         cross_check=cross_check,
-        digests=DigestMode(digests),
+        digests=digests,
         scanner_options=ScannerOptions(
             provenance=ProvenanceOptions(trust=trust, lock=lock_file),
             pii=PiiOptions(nlp_model=nlp_model, exhaustive=exhaustive),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -28,6 +26,7 @@ def shadow(
     from petgov.errors import UsageError
     from petgov.exitcodes import ExitCode
     from petgov.pipeline import ScanOptions, scan
+    from petgov.reporters.shadow import ShadowInventory
 
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
@@ -41,40 +40,16 @@ def shadow(
         scanners=["shadow-ai"],
         scanner_options=ScannerOptions(shadow=ShadowOptions(sanctioned=config)),
     )
-    report = scan([str(path)], options).to_dict()
-    facts: dict[str, Any] = next(
-        (f for f in report["facts"].values() if "shadow_ai.models" in f), {"shadow_ai.models": []}
-    )
-    rows = facts["shadow_ai.models"]
+    inventory = ShadowInventory.of(scan([str(path)], options))
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "policy": facts.get("shadow_ai.policy"),
-                    "uses": rows,
-                    "findings": report["findings"],
-                },
-                indent=2,
-            )
-        )
+        typer.echo(inventory.to_json(), nl=False)
     else:
-        from rich.console import Console
-        from rich.table import Table
+        import shutil
 
-        table = Table(title=f"AI use in {path} ({len(rows)})")
-        for col in ("model / service", "provider", "revision", "sanctioned", "where"):
-            table.add_column(col)
-        for r in rows:
-            verdict = {True: "yes", False: "[red]no[/red]", None: "not judged"}[r["sanctioned"]]
-            table.add_row(
-                r["id"] or f"<{r['kind']}>",
-                r["provider"],
-                r["revision"] or "-",
-                verdict,
-                f"{r['path']}:{r['line']}",
-            )
-        Console().print(table)
-        if facts.get("shadow_ai.policy") is None:
-            typer.echo("no [shadow_ai] sanctioned list found: uses are listed, not judged")
-    if strict and any(r["sanctioned"] is False for r in rows):
+        from petgov.cli.output import stdout_is_terminal
+
+        width = shutil.get_terminal_size().columns
+        title = f"AI use in {path}"
+        typer.echo(inventory.to_table(title, color=stdout_is_terminal(), width=width), nl=False)
+    if strict and inventory.unsanctioned:
         raise typer.Exit(int(ExitCode.GATE_FAILED))

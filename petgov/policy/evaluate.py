@@ -25,6 +25,7 @@ from petgov.model import (
     Mode,
     PolicyInfo,
     RuleDoc,
+    RunMode,
     Severity,
     Waiver,
 )
@@ -40,7 +41,7 @@ NO_RULE_NOTE = "no rule matched: scanner severity kept"
 class PolicyOptions:
     """What the user chose on the command line about policy."""
 
-    mode: str = "enforce"  # enforce | advisory
+    mode: RunMode = RunMode.ENFORCE
     fail_on: Severity | None = None  # None: the config's fail_on, else high
     policy_file: Path | None = None
     waivers_file: Path | None = None
@@ -216,7 +217,7 @@ def evaluate(
     by_path = {i.path: i for i in items}
     item_json: dict[str, dict[str, Any]] = {}
     all_facts = {k: dict(v) for k, v in facts.items()}
-    advisory = options.mode == "advisory"
+    advisory = options.mode is RunMode.ADVISORY
     decisions = []
     for f in findings:
         item = by_path.get(f.path)
@@ -241,7 +242,7 @@ def evaluate(
     if lapsed:
         decisions = [_lapsed_note(d, lapsed) for d in decisions]
     info = PolicyInfo(
-        mode=options.mode,
+        mode=options.mode.value,
         fail_on=fail_on,
         packs=[
             {

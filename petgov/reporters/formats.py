@@ -63,3 +63,10 @@ class OutputFormat(str, enum.Enum):
 
             return JunitReporter()
         assert_never(self)
+
+
+class TableOrJson(str, enum.Enum):
+    """``--format`` of the commands that print one result (attest verify, cleanroom promote)."""
+
+    TABLE = "table"
+    JSON = "json"

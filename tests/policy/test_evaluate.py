@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from petgov.errors import PolicyError
-from petgov.model import Action, Finding, Item, Mode, Severity
+from petgov.model import Action, Finding, Item, Mode, RunMode, Severity
 from petgov.policy.evaluate import NO_RULE_NOTE, PolicyOptions, evaluate
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
@@ -41,7 +41,7 @@ def test_builtin_gate_blocks_and_advisory_warns(tmp_path: Path) -> None:
     (d,), _ = _run(tmp_path, _f())
     assert (d.action, d.mode, d.rule_id) == (Action.BLOCK, Mode.GATE, "PG-TGT-001")
     assert d.help_uri and d.remediation
-    (d,), _ = _run(tmp_path, _f(), mode="advisory")
+    (d,), _ = _run(tmp_path, _f(), mode=RunMode.ADVISORY)
     assert d.action is Action.WARN and d.severity is Severity.HIGH
 
 
