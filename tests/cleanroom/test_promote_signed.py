@@ -64,9 +64,11 @@ def _promote(cli, tmp: Path, model: Path, cfg: Path, key: object):  # type: igno
 @pytest.mark.parametrize("signed_by_room_key", [True, False])
 def test_key_signed_model_is_promoted_only_with_the_rooms_key(
     tmp_path: Path,
-    cli,  # type: ignore[no-untyped-def]
+    cli_process,  # type: ignore[no-untyped-def]
     signed_by_room_key: bool,
 ) -> None:
+    """The real entry point (`python -m petgov`) for every step of the journey."""
+    cli = cli_process
     key, model, cfg = _setup(tmp_path, _room("keys/signer.pub.pem"))
     (tmp_path / "ref.yaml").write_text("version: 1\ntype: gcp-cs\ndebug: forbid\n")
     jwks(tmp_path)
@@ -120,3 +122,31 @@ def test_unreadable_signer_key_is_a_config_error_and_keeps_the_nonce(
     assert res.stderr.startswith("error: signer_key ") and res.stderr.count("\n") == 1
     store = next(tmp_path.rglob("challenges.json"))
     assert all(v["used_at"] is None for v in json.loads(store.read_text()).values())
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ('signer_identity = "ml@example.com"\n', "signer_identity needs signer_issuer"),
+        (
+            'signer_identity = "ml@example.com"\nsigner_issuer = "https://issuer.example"\n',
+            "keyless verification needs trust_root",
+        ),
+        ('signer_key = "ref.yaml"\n', "is not a PEM public key"),
+    ],
+)
+def test_signer_settings_that_cannot_verify_anything_are_refused(
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+    settings: str,
+    message: str,
+) -> None:
+    """A keyless signer without its issuer or trust root, or a key file that is no key: exit 2
+    naming the setting (before, such a room denied every model with 'no verified signature')."""
+    room = _room("x").replace('signer_key = "x"\n', settings)
+    key, model, cfg = _setup(tmp_path, room)
+    (tmp_path / "ref.yaml").write_text("version: 1\ntype: gcp-cs\ndebug: forbid\n")
+    jwks(tmp_path)
+    res = _promote(cli, tmp_path, model, cfg, key)
+    assert res.code == 2 and message in res.stderr, res.stderr
+    assert res.stderr.count("\n") == 1
