@@ -11,7 +11,7 @@ import typer
 
 from petgov.exitcodes import ExitCode
 from petgov.inventory.hashing import DigestMode
-from petgov.model import RunMode
+from petgov.model import RunMode, Severity
 from petgov.reporters.formats import OutputFormat
 
 if TYPE_CHECKING:
@@ -27,10 +27,10 @@ def scan(
     targets: list[str] = typer.Argument(..., help="Files, folders, archives or hf://org/repo@rev."),
     fmt: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
-    fail_on: str | None = typer.Option(
+    fail_on: Severity | None = typer.Option(
         None,
         "--fail-on",
-        metavar="<info|low|medium|high|critical>",
+        case_sensitive=False,
         help="Lowest severity that fails a gate (default: policy, else high).",
     ),
     policy: Path | None = typer.Option(
@@ -129,7 +129,6 @@ def scan(
 ) -> int:
     """Scan models, datasets and code; print a report; exit 1 when a gate fails."""
     from petgov.cli.output import emit, stdout_is_terminal
-    from petgov.model import Severity
     from petgov.pipeline import ScanOptions
     from petgov.pipeline import scan as run_scan
     from petgov.policy.evaluate import PolicyOptions
@@ -171,7 +170,7 @@ def scan(
     options = ScanOptions(
         policy=PolicyOptions(
             mode=mode,
-            fail_on=Severity.parse(fail_on) if fail_on else None,
+            fail_on=fail_on,
             policy_file=policy,
             waivers_file=waivers,
         ),
