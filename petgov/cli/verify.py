@@ -51,7 +51,7 @@ def verify(
         issuer=issuer,
         trust_root=trust_root,
     )
-    trust.check()
+    trust.check(FLAGS)
     result = verify_artifact(target, sig, trust, ignore_paths=ignore_path)
     if as_json:
         out = {**result.facts(), "provenance.files": list(result.files)}
@@ -59,3 +59,12 @@ def verify(
     else:
         typer.echo(f"verified {target}: {result.method} signer {result.identity} ({result.digest})")
     return ExitCode.OK
+
+
+FLAGS = {  # how this command names each piece of trust material, for one-line usage errors
+    "key": "--key",
+    "cert_chain": "--cert-chain",
+    "identity": "--identity",
+    "issuer": "--issuer",
+    "trust_root": "--trust-root",
+}

@@ -6,6 +6,7 @@ A verifier either returns a :class:`Verified` (who signed, how, over which diges
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -33,23 +34,23 @@ class TrustMaterial:
             return "sigstore"
         return None
 
-    def check(self, flags: dict[str, str] | None = None) -> None:
+    def check(self, names: Mapping[str, str] | None = None) -> None:
         """Raise a :class:`petgov.errors.UsageError` naming the option when a file given as
         trust material cannot be read or parsed, or a keyless identity lacks its issuer or
         trust root: input the user got wrong, not a signature that failed.
 
-        ``flags`` maps ``key``/``cert_chain``/``identity``/``issuer``/``trust_root`` to the
-        option names the caller exposes (default: ``petgov verify``'s).
+        ``names`` maps ``key``/``cert_chain``/``identity``/``issuer``/``trust_root`` to what the
+        caller calls them (a CLI flag, a config setting); by default the field names.
         """
         from petgov.errors import UsageError
 
         names = {
-            "key": "--key",
-            "cert_chain": "--cert-chain",
-            "identity": "--identity",
-            "issuer": "--issuer",
-            "trust_root": "--trust-root",
-            **(flags or {}),
+            "key": "key",
+            "cert_chain": "cert_chain",
+            "identity": "identity",
+            "issuer": "issuer",
+            "trust_root": "trust_root",
+            **(names or {}),
         }
 
         def read(opt: str, path: Path, hint: str) -> bytes:
