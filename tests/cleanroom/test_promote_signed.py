@@ -22,6 +22,10 @@ from tests.cleanroom.test_promote_attested import _challenge, _setup
 
 pytestmark = pytest.mark.corpus
 NOW = "2025-02-10T10:30:00Z"
+REFERENCE = (  # the attestation gate is strict: what it may skip is listed
+    "version: 1\ntype: gcp-cs\ndebug: forbid\n"
+    "tolerate_skipped: [measurements, image_digest, token.audience]\n"
+)
 
 
 def _room(signer: str) -> str:
@@ -70,7 +74,7 @@ def test_key_signed_model_is_promoted_only_with_the_rooms_key(
     """The real entry point (`python -m petgov`) for every step of the journey."""
     cli = cli_process
     key, model, cfg = _setup(tmp_path, _room("keys/signer.pub.pem"))
-    (tmp_path / "ref.yaml").write_text("version: 1\ntype: gcp-cs\ndebug: forbid\n")
+    (tmp_path / "ref.yaml").write_text(REFERENCE)
     jwks(tmp_path)
     keys = tmp_path / "keys"
     write_key_pair(
@@ -115,7 +119,7 @@ def test_unreadable_signer_key_is_a_config_error_and_keeps_the_nonce(
     cli,  # type: ignore[no-untyped-def]
 ) -> None:
     key, model, cfg = _setup(tmp_path, _room("keys/missing.pub.pem"))
-    (tmp_path / "ref.yaml").write_text("version: 1\ntype: gcp-cs\ndebug: forbid\n")
+    (tmp_path / "ref.yaml").write_text(REFERENCE)
     jwks(tmp_path)
     res = _promote(cli, tmp_path, model, cfg, key)
     assert res.code == 2
@@ -145,7 +149,7 @@ def test_signer_settings_that_cannot_verify_anything_are_refused(
     naming the setting (before, such a room denied every model with 'no verified signature')."""
     room = _room("x").replace('signer_key = "x"\n', settings)
     key, model, cfg = _setup(tmp_path, room)
-    (tmp_path / "ref.yaml").write_text("version: 1\ntype: gcp-cs\ndebug: forbid\n")
+    (tmp_path / "ref.yaml").write_text(REFERENCE)
     jwks(tmp_path)
     res = _promote(cli, tmp_path, model, cfg, key)
     assert res.code == 2 and message in res.stderr, res.stderr
