@@ -107,3 +107,25 @@ def test_bad_size_is_a_usage_error(tmp_path: Path, cli) -> None:
     res = cli("scan", str(nested(tmp_path, 1)), "--max-bytes", "lots")
     assert res.code == 2 and "--max-bytes 'lots' is not a size" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_pickle_past_its_time_limit_fails_the_gate_and_names_timeout(
+    tmp_path: Path, cli
+) -> None:
+    path = tmp_path / "slow.pkl"
+    path.write_bytes(b"\x80\x04]" + b"K\x01a" * 400_000 + b".")  # 800k opcodes, ~1 s of work
+    res = cli("scan", str(path), "-f", "json", "--timeout", "0.001")
+    assert res.code == 1, res.stderr
+    gap = [f for f in res.json()["findings"] if f["kind"] == "coverage.unexamined"]
+    assert len(gap) == 1 and "time limit reached" in gap[0]["message"]
+    assert "--timeout" in gap[0]["message"]
+    assert cli("scan", str(path), "-f", "json").code == 0  # no limit given: examined in full
+
+
+def test_time_limit_is_checked_inside_the_vm() -> None:
+    import time
+
+    stream = b"\x80\x04]" + b"K\x01a" * 200_000 + b"."
+    analysis = pickle_vm.analyze(stream, deadline=time.monotonic() - 1)
+    assert analysis.budget_exceeded is not None
+    assert analysis.ops == 65_536  # the clock is read every 65,536 opcodes

@@ -114,6 +114,13 @@ def scan(
         "--max-bytes",
         help="Largest archive member decompressed, e.g. 512M or 8G (default 4G).",
     ),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=0.001,
+        help="Seconds the pickle analysis of one item may take; past it the item is a gate "
+        "finding (default: bounded by 10M opcodes).",
+    ),
     baseline: Path | None = typer.Option(
         None,
         "--baseline",
@@ -154,6 +161,7 @@ def scan(
     from petgov.provenance.interface import TrustMaterial
     from petgov.scanners.options import (
         DependencyOptions,
+        PickleOptions,
         PiiOptions,
         ProvenanceOptions,
         ScannerOptions,
@@ -182,6 +190,7 @@ def scan(
             provenance=ProvenanceOptions(trust=trust, lock=lock_file),
             pii=PiiOptions(nlp_model=nlp_model, exhaustive=exhaustive),
             dependencies=DependencyOptions(environment=deps_environment, osv_db=osv_db),
+            pickle=PickleOptions(timeout=timeout),
         ),
     )
     with _Progress(enabled=progress) as bar:

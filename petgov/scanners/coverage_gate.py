@@ -23,6 +23,7 @@ _HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("depth",), "raise --max-depth for a source you trust"),
     (("members after", "member limit"), "raise --max-members for a source you trust"),
     (("larger than", "size", "bomb"), "raise --max-bytes for a source you trust"),
+    (("time limit",), "raise --timeout for a source you trust"),
     (("work budget",), "split the pickle or inspect it by hand"),
 )
 

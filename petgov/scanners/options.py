@@ -50,6 +50,15 @@ class ShadowOptions:
 
 
 @dataclass(frozen=True)
+class PickleOptions:
+    """Work bounds of the static pickle VM per item; past one, the item is a coverage gap."""
+
+    max_ops: int | None = None  # None: pickle_vm.MAX_OPS
+    max_memo: int | None = None  # None: pickle_vm.MAX_MEMO
+    timeout: float | None = None  # seconds per item; None: only the operation budget
+
+
+@dataclass(frozen=True)
 class ScannerOptions:
     """Every scanner's options; a scanner reads its own field and nothing else."""
 
@@ -57,3 +66,4 @@ class ScannerOptions:
     pii: PiiOptions = field(default_factory=PiiOptions)
     dependencies: DependencyOptions = field(default_factory=DependencyOptions)
     shadow: ShadowOptions = field(default_factory=ShadowOptions)
+    pickle: PickleOptions = field(default_factory=PickleOptions)

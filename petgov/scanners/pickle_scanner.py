@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import bz2
 import dataclasses
+import functools
 import gzip
 import lzma
 import mmap
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
 from petgov import filetypes as F
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult, Strings
+from petgov.scanners.options import PickleOptions
 from petgov.scanners.pickle_globals import judge
-from petgov.scanners.pickle_vm import Analysis, Global, analyze
+from petgov.scanners.pickle_vm import Analysis, Global
+from petgov.scanners.pickle_vm import analyze as analyze_stream
 
 ENGINE = "pickle"
 FORMATS = frozenset(
@@ -58,6 +62,7 @@ class PickleScanner(ItemScanner):
         if fmt in (F.PYTORCH_ZIP, F.NUMPY_NPZ):
             out.scanned(path, ENGINE, "container: each member is scanned as its own entry")
             return out
+        analyze = _analyzer(ctx.options.pickle)
         try:
             with _buffer(entry) as buf:
                 if fmt == F.NUMPY_NPY:
@@ -95,6 +100,14 @@ class PickleScanner(ItemScanner):
             out.scanned(path, ENGINE)
         out.facts[path] = {"ser.pickle.globals": sorted({g.dotted for g in analysis.globals})}
         return out
+
+
+def _analyzer(opts: PickleOptions) -> Callable[..., Analysis]:
+    """The VM with this item's work bounds; the time limit starts now, once per item."""
+    deadline = None if opts.timeout is None else time.monotonic() + opts.timeout
+    return functools.partial(
+        analyze_stream, max_ops=opts.max_ops, max_memo=opts.max_memo, deadline=deadline
+    )
 
 
 _LEGACY_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copyreg
 import struct
 from dataclasses import dataclass, field
+from time import monotonic
 
 # Small byte strings are kept so a nested deserializer call can be followed into them.
 _KEEP_BYTES = 1 << 20
@@ -107,6 +108,7 @@ class Analysis:
     ops: int = 0  # opcodes walked, over every pass and nested pickle
     max_ops: int = MAX_OPS
     max_memo: int = MAX_MEMO
+    deadline: float | None = None  # time.monotonic() past which the walk stops
     # Why the walk stopped before the end of the stream because a work bound was reached.
     budget_exceeded: str | None = None
 
@@ -210,6 +212,7 @@ def analyze(
     joblib: bool = True,
     max_ops: int | None = None,
     max_memo: int | None = None,
+    deadline: float | None = None,
 ) -> Analysis:
     """Walk every pickle in ``buf`` from ``start``; record imports, calls and stream breaks.
 
@@ -217,11 +220,12 @@ def analyze(
     ``joblib`` the bytes after a joblib array wrapper are array data (what ``joblib.load``
     reads); when there were any, the stream is walked again as ``pickle.load`` reads it.
     ``max_ops``/``max_memo`` bound the work: past them the walk stops and ``budget_exceeded``
-    says where, so a 1 GiB stream of APPENDs cannot hold a scan for minutes.
+    says where, so a 1 GiB stream of APPENDs cannot hold a scan for minutes; ``deadline`` (a
+    ``time.monotonic()`` value) bounds the wall time the same way.
     """
     max_ops = MAX_OPS if max_ops is None else max_ops
     max_memo = MAX_MEMO if max_memo is None else max_memo
-    out = Analysis(max_ops=max_ops, max_memo=max_memo)
+    out = Analysis(max_ops=max_ops, max_memo=max_memo, deadline=deadline)
     pos = start
     limit = len(buf)
     while pos < limit:
@@ -249,7 +253,14 @@ def analyze(
     out.end = pos
     if joblib and out.inline_arrays and out.budget_exceeded is None:
         plain = analyze(
-            buf, start, depth, max_pickles, joblib=False, max_ops=max_ops, max_memo=max_memo
+            buf,
+            start,
+            depth,
+            max_pickles,
+            joblib=False,
+            max_ops=max_ops,
+            max_memo=max_memo,
+            deadline=deadline,
         )
         out.budget_exceeded = plain.budget_exceeded
         seen = {(g.position, g.dotted) for g in out.globals}
@@ -259,7 +270,7 @@ def analyze(
             left = max_ops - out.ops
             if left <= 0 or out.budget_exceeded is not None:
                 break
-            sub = analyze(inner, 0, depth + 1, max_ops=left, max_memo=max_memo)
+            sub = analyze(inner, 0, depth + 1, max_ops=left, max_memo=max_memo, deadline=deadline)
             out.ops += sub.ops
             if sub.budget_exceeded is not None:
                 out.budget_exceeded = f"nested pickle at byte {at}: {sub.budget_exceeded}"
@@ -287,6 +298,8 @@ def _run_one(
         out.ops += 1
         if out.ops > out.max_ops:
             raise BudgetExceeded(f"operation budget of {out.max_ops} opcodes reached", at)
+        if not out.ops & 0xFFFF and out.deadline is not None and monotonic() > out.deadline:
+            raise BudgetExceeded(f"time limit reached after {out.ops} opcodes", at)
         spec = _OPS.get(code)
         if spec is None:
             raise ValueError(f"unknown opcode 0x{code:02x} at {at}")
