@@ -109,9 +109,7 @@ def test_bad_size_is_a_usage_error(tmp_path: Path, cli) -> None:
     assert "Traceback" not in res.stderr
 
 
-def test_pickle_past_its_time_limit_fails_the_gate_and_names_timeout(
-    tmp_path: Path, cli
-) -> None:
+def test_pickle_past_its_time_limit_fails_the_gate_and_names_timeout(tmp_path: Path, cli) -> None:
     path = tmp_path / "slow.pkl"
     path.write_bytes(b"\x80\x04]" + b"K\x01a" * 400_000 + b".")  # 800k opcodes, ~1 s of work
     res = cli("scan", str(path), "-f", "json", "--timeout", "0.001")
