@@ -2,11 +2,16 @@
 
 Names are judged whole: ``numpy.testing._private.utils.os.system`` is denied because one of its
 dotted parts is ``os``, not waved through because it starts with ``numpy.``.
+
+Beyond the lists, one rule: a private (``_``-prefixed) standard-library module that no list names
+is ``risky`` (high), because those are the interpreter's primitives (``_posixsubprocess``,
+``_winapi``, ``_imp`` ...) and ordinary pickles reach them only through public names.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -17,7 +22,7 @@ _ALIASES = {"__builtin__": "builtins", "copy_reg": "copyreg", "exceptions": "bui
 
 @dataclass(frozen=True)
 class Verdict:
-    """'deny', 'allow' or 'unknown', with the list entry's reason."""
+    """'deny', 'allow', 'importer', 'risky' or 'unknown', with the list entry's reason."""
 
     verdict: str
     reason: str
@@ -25,9 +30,10 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Lists:
-    deny_modules: tuple[tuple[str, str], ...]
+    deny_modules: tuple[tuple[str, str, tuple[str, ...]], ...]
     deny_parts: dict[str, str]
     allow: tuple[tuple[str, str], ...]
+    importers: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -40,9 +46,10 @@ def lists() -> Lists:
     data: dict[str, Any] = yaml.load(text, Loader=loader)  # a safe loader either way
     deny = data["deny"]
     return Lists(
-        tuple((e["name"], e["reason"]) for e in deny["modules"]),
+        tuple((e["name"], e["reason"], tuple(e.get("except", ()))) for e in deny["modules"]),
         {e["name"]: e["reason"] for e in deny["parts"]},
         tuple((e["name"], e["reason"]) for e in data["allow"]),
+        {e["name"]: e["reason"] for e in data.get("importers", ())},
     )
 
 
@@ -55,17 +62,34 @@ def _matches(dotted: str, pattern: str) -> bool:
 
 
 def judge(module: str, name: str) -> Verdict:
-    """Deny wins over allow; anything on neither list is unknown."""
+    """Deny wins over allow; a private stdlib module on neither list is risky, the rest unknown.
+
+    An importer (numpy's ``_ufunc_reconstruct``) is neither safe nor dangerous by name: the
+    scanner judges the module and name it is called with.
+    """
     module = _ALIASES.get(module, module)
     dotted = f"{module}.{name}"
     lst = lists()
     for part in dotted.split("."):
         if part in lst.deny_parts:
             return Verdict("deny", lst.deny_parts[part])
-    for pattern, reason in lst.deny_modules:
-        if _matches(dotted, pattern):
+    for pattern, reason, exceptions in lst.deny_modules:
+        if _matches(dotted, pattern) and not any(_matches(dotted, e) for e in exceptions):
             return Verdict("deny", reason)
+    if dotted in lst.importers:
+        return Verdict("importer", lst.importers[dotted])
     for pattern, reason in lst.allow:
         if _matches(dotted, pattern):
             return Verdict("allow", reason)
+    top = module.split(".")[0]
+    if top.startswith("_") and top in _STDLIB:
+        return Verdict("risky", f"private standard-library module {top}")
     return Verdict("unknown", "not on the allow-list")
+
+
+_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ())) | {
+    "_posixsubprocess",
+    "_winapi",
+    "_xxsubinterpreters",
+    "_interpreters",
+}

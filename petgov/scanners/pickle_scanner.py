@@ -1,7 +1,7 @@
 """petgov's own pickle analyzer: every pickle-bearing format, judged by content, never loaded.
 
-Plain pickles, joblib and compressed wrappers, PyTorch legacy sequential pickles and NumPy
-object arrays are read here; PyTorch zip and .npz are walked by the target stage so each member
+Plain pickles, joblib and compressed wrappers, PyTorch legacy sequential pickles, PyTorch's
+oldest tar checkpoints (every member's pickles) and NumPy object arrays are read here; PyTorch zip and .npz are walked by the target stage so each member
 (any ``*.pkl`` in any folder, each ``.npy``) comes back as its own entry.
 
 String constants the VM meets are handed to the secrets detector, so a token pickled into a
@@ -16,6 +16,7 @@ import functools
 import gzip
 import lzma
 import mmap
+import tarfile
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from petgov.scanners.options import PickleOptions
 from petgov.scanners.pickle_globals import judge
 from petgov.scanners.pickle_vm import Analysis, Global
 from petgov.scanners.pickle_vm import analyze as analyze_stream
+from petgov.scanners.torch_legacy import analyze_tar, is_legacy_tar
 
 ENGINE = "pickle"
 FORMATS = frozenset(
@@ -73,12 +75,15 @@ class PickleScanner(ItemScanner):
                     analysis = analyze(buf, start)
                 elif _compressed(buf) and (fmt in (F.JOBLIB, F.ZLIB) or _wrapped(fmt, buf)):
                     analysis = analyze(_inflate(bytes(buf)))
+                elif is_legacy_tar(bytes(buf[:262])):
+                    fmt = F.PYTORCH_LEGACY
+                    analysis = analyze_tar(bytes(buf))
                 elif _LEGACY_MAGIC in bytes(buf[:32]):
                     fmt = F.PYTORCH_LEGACY
                     analysis = analyze(buf, max_pickles=5)
                 else:
                     analysis = analyze(buf)
-        except (OSError, ValueError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        except (OSError, ValueError, EOFError, zlib.error, lzma.LZMAError, tarfile.TarError) as exc:
             out.not_scanned(path, ENGINE, f"could not read: {exc}", error=True)
             return out
         legacy = fmt == F.PYTORCH_LEGACY
@@ -183,16 +188,28 @@ def _has_object(descr: object) -> bool:
     return False
 
 
+_CALL_OPS = frozenset({"REDUCE", "NEWOBJ", "NEWOBJ_EX", "OBJ", "INST"})
+
+
+def _call_args(analysis: Analysis) -> dict[int, list[object]]:
+    """Arguments each imported global is applied to, keyed by the Global's identity."""
+    out: dict[int, list[object]] = {}
+    for op, _at, func, args in analysis.calls:
+        if op in _CALL_OPS and isinstance(func, Global):
+            out.setdefault(id(func), []).append(args)
+    return out
+
+
 def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
+    calls = _call_args(analysis)
     for g in analysis.globals:
-        key = (g.dotted, g.opcode)
-        if key in seen:
-            continue
-        seen.add(key)
-        finding = _global_finding(g, path)
-        if finding is not None:
+        for finding in _judged(g, calls.get(id(g), []), path):
+            key = (finding.rule_id, str(finding.evidence.get("global")))
+            if (key, g.opcode) in seen:
+                continue
+            seen.add((key, g.opcode))
             out.append(finding)
     out.extend(_override_finding(g, path) for g in analysis.overrides)
     for g in analysis.plain_globals:
@@ -241,6 +258,62 @@ def _override_finding(g: Global, path: str) -> Finding:
     )
 
 
+def _judged(g: Global, calls: list[object], path: str) -> list[Finding]:
+    """Findings for one import, given what it is called with.
+
+    An importer is judged by the (module, name) it imports; an unknown *function* called with a
+    string argument is high (what a gadget needs: a path, a URL, code, a command), while an unknown
+    class merely rebuilt from its state stays medium.
+    """
+    if g.module is None or g.name is None:
+        return _opt(_global_finding(g, path))
+    verdict = judge(g.module, g.name)
+    if verdict.verdict == "importer":
+        out: list[Finding] = []
+        for args in calls:
+            target = args[:2] if isinstance(args, tuple) else ()
+            if len(target) == 2 and all(isinstance(a, str) for a in target):
+                inner = Global(str(target[0]), str(target[1]), g.position, f"{g.opcode}>{g.name}")
+                out.extend(_opt(_global_finding(inner, path)))
+            else:
+                out.extend(_opt(_global_finding(Global(None, None, g.position, g.opcode), path)))
+        return out
+    if verdict.verdict == "unknown" and _function_like(g.name) and any(map(_has_str, calls)):
+        return [_risky(g, path, "an unknown function called with string arguments")]
+    if verdict.verdict == "risky":
+        return [_risky(g, path, verdict.reason)]
+    return _opt(_global_finding(g, path))
+
+
+def _opt(f: Finding | None) -> list[Finding]:
+    return [] if f is None else [f]
+
+
+def _function_like(name: str) -> bool:
+    """Lower-case or private last component: a function, not a class (enums are called too)."""
+    last = name.rsplit(".", 1)[-1]
+    return bool(last) and not last[0].isupper()
+
+
+def _has_str(args: object) -> bool:
+    return isinstance(args, tuple) and any(isinstance(a, str) for a in args)
+
+
+def _risky(g: Global, path: str, why: str) -> Finding:
+    return Finding(
+        rule_id="PG-SER-006",
+        kind="ser.risky_global",
+        severity=Severity.HIGH,
+        title="Pickle calls a global that can act on its arguments",
+        message=f"{g.opcode} at byte {g.position} imports {g.dotted}: {why}",
+        path=path,
+        engine=ENGINE,
+        location={"offset": g.position, "opcode": g.opcode},
+        evidence={"global": g.dotted, "reason": why},
+        cwe=("CWE-502",),
+    )
+
+
 def _global_finding(g: Global, path: str) -> Finding | None:
     loc = {"offset": g.position, "opcode": g.opcode}
     if g.module is None or g.name is None:
@@ -257,6 +330,8 @@ def _global_finding(g: Global, path: str) -> Finding | None:
             cwe=("CWE-502",),
         )
     verdict = judge(g.module, g.name)
+    if verdict.verdict == "risky":
+        return _risky(g, path, verdict.reason)
     if verdict.verdict == "deny":
         return Finding(
             rule_id="PG-SER-001",
@@ -270,7 +345,7 @@ def _global_finding(g: Global, path: str) -> Finding | None:
             evidence={"global": g.dotted, "reason": verdict.reason},
             cwe=("CWE-502",),
         )
-    if verdict.verdict == "allow":
+    if verdict.verdict in ("allow", "importer"):
         return None
     return Finding(
         rule_id="PG-SER-002",

@@ -111,6 +111,9 @@ class Analysis:
     deadline: float | None = None  # time.monotonic() past which the walk stops
     # Why the walk stopped before the end of the stream because a work bound was reached.
     budget_exceeded: str | None = None
+    # The value the last complete pickle returned (a count, a key tuple), for container walkers
+    # that interleave pickles with raw data (legacy torch tar members).
+    result: object = None
 
     def keep_string(self, at: int, text: str) -> None:
         """Record a string constant unless it is too short to be a secret or over budget."""
@@ -284,6 +287,14 @@ def analyze(
     return out
 
 
+def run_one(
+    buf: memoryview | bytes, pos: int, limit: int, out: Analysis, joblib: bool = False
+) -> int:
+    """Walk one pickle from ``pos`` into ``out``; return where it stopped (``out.result`` holds
+    its value). Raises Truncated / ValueError on a broken stream."""
+    return _run_one(buf, pos, limit, out, joblib)
+
+
 def _run_one(
     buf: memoryview | bytes, pos: int, limit: int, out: Analysis, joblib: bool = False
 ) -> int:
@@ -348,6 +359,7 @@ def _run_one(
             arg = (mod.decode("latin-1"), nm.decode("latin-1"))
 
         if name == "STOP":
+            out.result = stack[-1] if stack else None
             return pos
         if name == "BUILD" and len(stack) >= 2:
             target, state = stack[-2], stack[-1]
@@ -493,9 +505,9 @@ def _step(
         assert isinstance(arg, tuple)
         g = _global(arg[0], arg[1], at, name, out)
         if name == "INST":
-            _pop_mark(stack)
-            out.calls.append(("INST", at, g, None))
-            stack.append(Call(g, at))
+            inst_args = tuple(_pop_mark(stack))
+            out.calls.append(("INST", at, g, inst_args))
+            stack.append(Call(g, at, inst_args))
         else:
             stack.append(g)
     elif name == "STACK_GLOBAL":

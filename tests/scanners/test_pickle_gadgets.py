@@ -1,0 +1,209 @@
+"""2025-2026 pickle bypasses, one test per advisory class, in the style of fickling's bypass tests.
+
+Every payload is assembled opcode by opcode (tests/scanners/pickle_asm.py) and only ever handed
+to the scanner; nothing here unpickles it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from petgov.model import Severity
+from petgov.pipeline import ScanOptions, scan
+from petgov.scanners.pickle_globals import judge
+from tests.scanners.pickle_asm import call, empty_dict, glob, pickle2, pickle4, stack_glob, ustr
+
+_CODE = "__import__('os').system('id')"
+
+
+def _verdict(tmp_path: Path, data: bytes) -> tuple[Severity, list[str]]:
+    path = tmp_path / "payload.pkl"
+    path.write_bytes(data)
+    report = scan([str(path)], ScanOptions(scanners=["petgov-pickle"]))
+    ser = [d.finding for d in report.decisions if d.finding.kind.startswith("ser.")]
+    worst = max((f.severity for f in ser), default=Severity.INFO)
+    return worst, [f"{f.kind}:{f.evidence.get('global')}" for f in ser]
+
+
+# (advisory class, payload, lowest acceptable verdict)
+GADGETS = [
+    (
+        "typing_forwardref_eval",  # eval reached through typing's forward references
+        pickle2(
+            call(
+                glob("typing", "_eval_type"),
+                call(glob("typing", "ForwardRef"), ustr(_CODE)),
+                empty_dict(),
+                empty_dict(),
+            )
+        ),
+        Severity.CRITICAL,
+    ),
+    (
+        "typing_forwardref_alone",
+        pickle4(call(stack_glob("typing", "ForwardRef"), ustr(_CODE))),
+        Severity.CRITICAL,
+    ),
+    (
+        "dataclasses_create_fn_exec",  # exec through dataclasses' private function builder
+        pickle2(
+            call(
+                glob("dataclasses", "_create_fn"),
+                ustr("f"),
+                b"]",
+                b"]" + ustr(_CODE) + b"a",
+            )
+        ),
+        Severity.CRITICAL,
+    ),
+    (
+        "dataclasses_funcbuilder",  # the 3.13 builder
+        pickle4(call(stack_glob("dataclasses", "_FuncBuilder"), empty_dict())),
+        Severity.CRITICAL,
+    ),
+    (
+        "posixsubprocess_fork_exec",  # the private spawn primitive, called directly
+        pickle2(call(glob("_posixsubprocess", "fork_exec"), b"]" + ustr("/bin/sh") + b"a")),
+        Severity.CRITICAL,
+    ),
+    (
+        "winapi_createprocess",
+        pickle2(call(glob("_winapi", "CreateProcess"), b"N" + ustr("cmd /c calc"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "pandas_read_csv_url",  # a reader fetching a URL at load time
+        pickle4(call(stack_glob("pandas", "read_csv"), ustr("https://attacker.invalid/x.csv"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "pandas_io_read_pickle",  # a nested unpickle of a path
+        pickle4(call(stack_glob("pandas.io.pickle", "read_pickle"), ustr("/tmp/evil.pkl"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "pandas_eval",
+        pickle4(call(stack_glob("pandas.core.computation.eval", "eval"), ustr("1+1"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "pyarrow_parquet_read_table",
+        pickle4(call(stack_glob("pyarrow.parquet", "read_table"), ustr("s3://bucket/x"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "numpy_fromfile",
+        pickle4(call(stack_glob("numpy", "fromfile"), ustr("/etc/passwd"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "numpy_ufunc_reconstruct_importer",  # numpy's ufunc importer pointed at os.system
+        pickle2(call(glob("numpy.core", "_ufunc_reconstruct"), ustr("os"), ustr("system"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "numpy_ufunc_reconstruct_computed",
+        pickle2(
+            call(
+                glob("numpy._core", "_ufunc_reconstruct"),
+                call(glob("builtins", "str"), ustr("o")),
+                ustr("system"),
+            )
+        ),
+        Severity.HIGH,
+    ),
+    (
+        "torch_utils_import_dotted_name",  # importer inside an allow-listed torch namespace
+        pickle4(call(stack_glob("torch._utils", "_import_dotted_name"), ustr("os.system"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "sklearn_fetch_openml",  # a download inside an allow-listed namespace
+        pickle4(call(stack_glob("sklearn.datasets", "fetch_openml"), ustr("attacker-data"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "torch_jit_load",  # TorchScript builders are allowed, the rest of torch.jit is not
+        pickle4(call(stack_glob("torch.jit", "load"), ustr("/tmp/x.pt"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "private_stdlib_by_rule",  # a private stdlib module on no list
+        pickle4(call(stack_glob("_compression", "DecompressReader"), b"N")),
+        Severity.HIGH,
+    ),
+    (
+        "unknown_function_with_string",  # an unknown callable called with a string
+        pickle4(call(stack_glob("somepkg.util", "run_command"), ustr("id"))),
+        Severity.HIGH,
+    ),
+    (
+        "threading_timer",
+        pickle4(call(stack_glob("threading", "Timer"), b"K\x00" + stack_glob("os", "getpid"))),
+        Severity.CRITICAL,
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "data", "at_least"), GADGETS, ids=[g[0] for g in GADGETS])
+def test_gadget_is_judged_dangerous(
+    tmp_path: Path, case: str, data: bytes, at_least: Severity
+) -> None:
+    worst, found = _verdict(tmp_path, data)
+    assert worst >= at_least, (case, found)
+
+
+def test_unknown_class_rebuilt_from_state_stays_medium(tmp_path: Path) -> None:
+    # NEWOBJ of an unknown class, then BUILD with a dict: reconstruction, not a call with strings.
+    data = pickle4(stack_glob("somepkg.model", "Net") + b")\x81" + empty_dict() + b"b")
+    worst, found = _verdict(tmp_path, data)
+    assert worst == Severity.MEDIUM, found
+    assert found == ["ser.unknown_global:somepkg.model.Net"]
+
+
+def test_enum_called_with_its_value_stays_medium(tmp_path: Path) -> None:
+    data = pickle4(call(stack_glob("somepkg.options", "Mode"), ustr("fast")))
+    worst, _ = _verdict(tmp_path, data)
+    assert worst == Severity.MEDIUM
+
+
+def test_numpy_ufunc_importer_with_a_ufunc_is_clean(tmp_path: Path) -> None:
+    data = pickle2(
+        call(glob("numpy.core", "_ufunc_reconstruct"), ustr("numpy.core._multiarray_umath"), ustr("log1p"))
+    )
+    worst, found = _verdict(tmp_path, data)
+    assert worst == Severity.INFO, found
+
+
+def test_torchscript_list_builders_are_allowed(tmp_path: Path) -> None:
+    data = pickle4(call(stack_glob("torch.jit._pickle", "build_intlist"), b"]K\x01a"))
+    worst, found = _verdict(tmp_path, data)
+    assert worst == Severity.INFO, found
+
+
+@pytest.mark.parametrize(
+    ("dotted", "verdict"),
+    [
+        ("typing.ForwardRef", "deny"),
+        ("typing._eval_type", "deny"),
+        ("dataclasses._create_fn", "deny"),
+        ("dataclasses.field", "unknown"),
+        ("_posixsubprocess.fork_exec", "deny"),
+        ("_compression.BaseStream", "risky"),
+        ("pandas.core.frame.DataFrame", "allow"),
+        ("pandas.core.generic.NDFrame.to_pickle", "deny"),
+        ("pandas.io.parsers.readers.read_csv", "deny"),
+        ("torch.jit._pickle.build_tensorlist", "allow"),
+        ("torch.jit._script.RecursiveScriptModule", "deny"),
+        ("numpy.core._ufunc_reconstruct", "importer"),
+        ("transformers.training_args.TrainingArguments", "allow"),
+        ("transformers.trainer_utils.IntervalStrategy", "allow"),
+    ],
+)
+def test_list_verdicts(dotted: str, verdict: str) -> None:
+    module, name = dotted.rsplit(".", 1)
+    if dotted.endswith("NDFrame.to_pickle"):
+        module, name = "pandas.core.generic", "NDFrame.to_pickle"
+    assert judge(module, name).verdict == verdict
