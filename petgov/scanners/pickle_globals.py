@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -48,9 +49,18 @@ def lists() -> Lists:
     return Lists(
         tuple((e["name"], e["reason"], tuple(e.get("except", ()))) for e in deny["modules"]),
         {e["name"]: e["reason"] for e in deny["parts"]},
-        tuple((e["name"], e["reason"]) for e in data["allow"]),
+        tuple(_allow_entries(data["allow"])),
         {e["name"]: e["reason"] for e in data.get("importers", ())},
     )
+
+
+def _allow_entries(entries: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    """``{name, reason}`` entries, or ``{module, names: [...], reason}`` for a list of names."""
+    for e in entries:
+        if "names" in e:
+            yield from ((f"{e['module']}.{n}", e["reason"]) for n in e["names"])
+        else:
+            yield e["name"], e["reason"]
 
 
 def _matches(dotted: str, pattern: str) -> bool:

@@ -1,8 +1,9 @@
 """petgov's own pickle analyzer: every pickle-bearing format, judged by content, never loaded.
 
 Plain pickles, joblib and compressed wrappers, PyTorch legacy sequential pickles, PyTorch's
-oldest tar checkpoints (every member's pickles) and NumPy object arrays are read here; PyTorch zip and .npz are walked by the target stage so each member
-(any ``*.pkl`` in any folder, each ``.npy``) comes back as its own entry.
+oldest tar checkpoints (every member's pickles) and NumPy object arrays are read here; PyTorch
+zip and .npz are walked by the target stage so each member (any ``*.pkl`` in any folder, each
+``.npy``) comes back as its own entry.
 
 String constants the VM meets are handed to the secrets detector, so a token pickled into a
 model is a PG-SEC finding (redacted) without the file ever being unpickled.
@@ -202,15 +203,14 @@ def _call_args(analysis: Analysis) -> dict[int, list[object]]:
 
 def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:
     out: list[Finding] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     calls = _call_args(analysis)
     for g in analysis.globals:
         for finding in _judged(g, calls.get(id(g), []), path):
-            key = (finding.rule_id, str(finding.evidence.get("global")))
-            if (key, g.opcode) in seen:
-                continue
-            seen.add((key, g.opcode))
-            out.append(finding)
+            key = (finding.rule_id, str(finding.evidence.get("global")), g.opcode)
+            if key not in seen:
+                seen.add(key)
+                out.append(finding)
     out.extend(_override_finding(g, path) for g in analysis.overrides)
     for g in analysis.plain_globals:
         # Array bytes read as opcodes are mostly noise: only a deny-listed import is reported.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import struct
 import tarfile
+
 from petgov.scanners.pickle_vm import Analysis, Global, Truncated, analyze, run_one
 
 MEMBERS = ("storages", "tensors", "pickle")

@@ -14,8 +14,7 @@ from petgov.model import Severity
 from petgov.pipeline import ScanOptions, scan
 from petgov.scanners.pickle_globals import judge
 from tests.scanners.pickle_asm import call, empty_dict, glob, pickle2, pickle4, stack_glob, ustr
-
-_CODE = "__import__('os').system('id')"
+from tests.scanners.serial_cases import GADGETS
 
 
 def _verdict(tmp_path: Path, data: bytes) -> tuple[Severity, list[str]]:
@@ -25,126 +24,6 @@ def _verdict(tmp_path: Path, data: bytes) -> tuple[Severity, list[str]]:
     ser = [d.finding for d in report.decisions if d.finding.kind.startswith("ser.")]
     worst = max((f.severity for f in ser), default=Severity.INFO)
     return worst, [f"{f.kind}:{f.evidence.get('global')}" for f in ser]
-
-
-# (advisory class, payload, lowest acceptable verdict)
-GADGETS = [
-    (
-        "typing_forwardref_eval",  # eval reached through typing's forward references
-        pickle2(
-            call(
-                glob("typing", "_eval_type"),
-                call(glob("typing", "ForwardRef"), ustr(_CODE)),
-                empty_dict(),
-                empty_dict(),
-            )
-        ),
-        Severity.CRITICAL,
-    ),
-    (
-        "typing_forwardref_alone",
-        pickle4(call(stack_glob("typing", "ForwardRef"), ustr(_CODE))),
-        Severity.CRITICAL,
-    ),
-    (
-        "dataclasses_create_fn_exec",  # exec through dataclasses' private function builder
-        pickle2(
-            call(
-                glob("dataclasses", "_create_fn"),
-                ustr("f"),
-                b"]",
-                b"]" + ustr(_CODE) + b"a",
-            )
-        ),
-        Severity.CRITICAL,
-    ),
-    (
-        "dataclasses_funcbuilder",  # the 3.13 builder
-        pickle4(call(stack_glob("dataclasses", "_FuncBuilder"), empty_dict())),
-        Severity.CRITICAL,
-    ),
-    (
-        "posixsubprocess_fork_exec",  # the private spawn primitive, called directly
-        pickle2(call(glob("_posixsubprocess", "fork_exec"), b"]" + ustr("/bin/sh") + b"a")),
-        Severity.CRITICAL,
-    ),
-    (
-        "winapi_createprocess",
-        pickle2(call(glob("_winapi", "CreateProcess"), b"N" + ustr("cmd /c calc"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "pandas_read_csv_url",  # a reader fetching a URL at load time
-        pickle4(call(stack_glob("pandas", "read_csv"), ustr("https://attacker.invalid/x.csv"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "pandas_io_read_pickle",  # a nested unpickle of a path
-        pickle4(call(stack_glob("pandas.io.pickle", "read_pickle"), ustr("/tmp/evil.pkl"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "pandas_eval",
-        pickle4(call(stack_glob("pandas.core.computation.eval", "eval"), ustr("1+1"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "pyarrow_parquet_read_table",
-        pickle4(call(stack_glob("pyarrow.parquet", "read_table"), ustr("s3://bucket/x"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "numpy_fromfile",
-        pickle4(call(stack_glob("numpy", "fromfile"), ustr("/etc/passwd"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "numpy_ufunc_reconstruct_importer",  # numpy's ufunc importer pointed at os.system
-        pickle2(call(glob("numpy.core", "_ufunc_reconstruct"), ustr("os"), ustr("system"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "numpy_ufunc_reconstruct_computed",
-        pickle2(
-            call(
-                glob("numpy._core", "_ufunc_reconstruct"),
-                call(glob("builtins", "str"), ustr("o")),
-                ustr("system"),
-            )
-        ),
-        Severity.HIGH,
-    ),
-    (
-        "torch_utils_import_dotted_name",  # importer inside an allow-listed torch namespace
-        pickle4(call(stack_glob("torch._utils", "_import_dotted_name"), ustr("os.system"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "sklearn_fetch_openml",  # a download inside an allow-listed namespace
-        pickle4(call(stack_glob("sklearn.datasets", "fetch_openml"), ustr("attacker-data"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "torch_jit_load",  # TorchScript builders are allowed, the rest of torch.jit is not
-        pickle4(call(stack_glob("torch.jit", "load"), ustr("/tmp/x.pt"))),
-        Severity.CRITICAL,
-    ),
-    (
-        "private_stdlib_by_rule",  # a private stdlib module on no list
-        pickle4(call(stack_glob("_compression", "DecompressReader"), b"N")),
-        Severity.HIGH,
-    ),
-    (
-        "unknown_function_with_string",  # an unknown callable called with a string
-        pickle4(call(stack_glob("somepkg.util", "run_command"), ustr("id"))),
-        Severity.HIGH,
-    ),
-    (
-        "threading_timer",
-        pickle4(call(stack_glob("threading", "Timer"), b"K\x00" + stack_glob("os", "getpid"))),
-        Severity.CRITICAL,
-    ),
-]
 
 
 @pytest.mark.parametrize(("case", "data", "at_least"), GADGETS, ids=[g[0] for g in GADGETS])
@@ -171,7 +50,11 @@ def test_enum_called_with_its_value_stays_medium(tmp_path: Path) -> None:
 
 def test_numpy_ufunc_importer_with_a_ufunc_is_clean(tmp_path: Path) -> None:
     data = pickle2(
-        call(glob("numpy.core", "_ufunc_reconstruct"), ustr("numpy.core._multiarray_umath"), ustr("log1p"))
+        call(
+            glob("numpy.core", "_ufunc_reconstruct"),
+            ustr("numpy.core._multiarray_umath"),
+            ustr("log1p"),
+        )
     )
     worst, found = _verdict(tmp_path, data)
     assert worst == Severity.INFO, found
