@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 from petgov import filetypes as F
+from petgov.catalog import finding
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult, Strings
 from petgov.scanners.options import PickleOptions
@@ -52,6 +53,7 @@ class PickleScanner(ItemScanner):
             "ser.unresolved_global",
             "ser.malformed_stream",
             "ser.global_override",
+            "ser.risky_global",
         }
     )
 
@@ -206,11 +208,11 @@ def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:
     seen: set[tuple[str, str, str]] = set()
     calls = _call_args(analysis)
     for g in analysis.globals:
-        for finding in _judged(g, calls.get(id(g), []), path):
-            key = (finding.rule_id, str(finding.evidence.get("global")), g.opcode)
+        for judged in _judged(g, calls.get(id(g), []), path):
+            key = (judged.rule_id, str(judged.evidence.get("global")), g.opcode)
             if key not in seen:
                 seen.add(key)
-                out.append(finding)
+                out.append(judged)
     out.extend(_override_finding(g, path) for g in analysis.overrides)
     for g in analysis.plain_globals:
         # Array bytes read as opcodes are mostly noise: only a deny-listed import is reported.
@@ -300,17 +302,13 @@ def _has_str(args: object) -> bool:
 
 
 def _risky(g: Global, path: str, why: str) -> Finding:
-    return Finding(
-        rule_id="PG-SER-006",
-        kind="ser.risky_global",
-        severity=Severity.HIGH,
-        title="Pickle calls a global that can act on its arguments",
-        message=f"{g.opcode} at byte {g.position} imports {g.dotted}: {why}",
-        path=path,
+    return finding(
+        "ser.risky_global",
+        path,
+        f"{g.opcode} at byte {g.position} imports {g.dotted}: {why}",
         engine=ENGINE,
         location={"offset": g.position, "opcode": g.opcode},
         evidence={"global": g.dotted, "reason": why},
-        cwe=("CWE-502",),
     )
 
 
