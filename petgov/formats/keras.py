@@ -57,6 +57,14 @@ DANGEROUS_KERAS_FUNCTIONS = {
     "load_model": "high",
     "load_weights": "high",
 }
+# Config keys whose string value makes a layer read a file or URL when it is built:
+# StringLookup/IntegerLookup/TextVectorization vocabularies given as a path (CVE-2025-12058),
+# TFSMLayer's external SavedModel (CVE-2026-1462), get_file's origin (CVE-2025-8747).
+EXTERNAL_KEYS = frozenset(
+    {"vocabulary", "idf_weights", "filepath", "file_path", "origin", "url", "cache_dir", "fname"}
+)
+# Layers that load a whole external model from their config.
+EXTERNAL_LAYERS = frozenset({"TFSMLayer", "KerasLayer"})
 _CODE_WORDS = re.compile(
     r"\b(eval|exec|compile|__import__|import|os|sys|subprocess|system|popen|open|getattr|"
     r"globals|builtins)\b"
@@ -68,7 +76,7 @@ class KerasHit:
     """One risky construct: severity name, kind code, what was named, and the JSON path."""
 
     severity: str  # "critical" | "high" | "medium"
-    code: str  # "lambda" | "module" | "custom_object"
+    code: str  # "lambda" | "module" | "custom_object" | "external_file"
     name: str
     where: str
     message: str
@@ -221,6 +229,7 @@ def _object_hits(path: str, obj: dict[str, Any]) -> list[KerasHit]:
     registered = obj.get("registered_name")
     if class_name == "Lambda":
         hits.append(_lambda_hit(path, obj.get("config")))
+    hits.extend(_external_hits(path, class_name, obj.get("config")))
     if isinstance(module, str) and module:
         top = module.split(".")[0]
         name = f"{module}.{class_name}" if isinstance(class_name, str) else module
@@ -242,6 +251,23 @@ def _object_hits(path: str, obj: dict[str, Any]) -> list[KerasHit]:
                     name,
                     path,
                     f"config makes the loader import {name!r} from outside the Keras namespaces",
+                )
+            )
+        elif (
+            isinstance(class_name, str)
+            and class_name not in ("function", "__lambda__")
+            and class_name[:1].islower()
+        ):
+            # A Keras function where a class belongs: the loader calls it with the config
+            # (keras.utils.get_file deserialised as a layer, CVE-2025-8747).
+            hits.append(
+                KerasHit(
+                    "high",
+                    "module",
+                    name,
+                    path,
+                    f"config rebuilds {name!r}, a function not a Keras class, and calls it "
+                    "with the config's values",
                 )
             )
         elif class_name == "function" and isinstance(obj.get("config"), str):
@@ -268,6 +294,39 @@ def _object_hits(path: str, obj: dict[str, Any]) -> list[KerasHit]:
                     path,
                     f"custom object {registered!r} is rebuilt from code outside the model "
                     "and outside Keras",
+                )
+            )
+    return hits
+
+
+def _external_hits(path: str, class_name: Any, config: Any) -> list[KerasHit]:
+    """A layer config that names a file, folder or URL the layer reads when it is built."""
+    if not isinstance(config, dict):
+        return []
+    hits = []
+    if class_name in EXTERNAL_LAYERS:
+        target = next((v for v in config.values() if isinstance(v, str) and v), "")
+        hits.append(
+            KerasHit(
+                "high",
+                "external_file",
+                f"{class_name}:{target}"[:200],
+                path,
+                f"{class_name} loads an external model ({target[:80]!r}) when the model is built",
+            )
+        )
+        return hits
+    for key in sorted(EXTERNAL_KEYS & config.keys()):
+        value = config[key]
+        if isinstance(value, str) and value.strip():
+            hits.append(
+                KerasHit(
+                    "high",
+                    "external_file",
+                    f"{class_name}.{key}={value}"[:200],
+                    f"{path}.config.{key}",
+                    f"{class_name} reads {key} from {value[:80]!r} (a path or URL) when the "
+                    "model is built",
                 )
             )
     return hits

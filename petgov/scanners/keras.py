@@ -28,6 +28,7 @@ KINDS = {
     "lambda": "ser.keras_lambda",
     "module": "ser.keras_module",
     "custom_object": "ser.keras_custom_object",
+    "external_file": "ser.keras_external_file",
 }
 MALFORMED_ZIP = MalformedRule(ENGINE, "ser.keras_malformed", "Keras")
 MALFORMED_H5 = MalformedRule(ENGINE, "ser.keras_malformed", "Keras HDF5")
@@ -39,7 +40,13 @@ class KerasScanner(ItemScanner):
     name: ClassVar[str] = ENGINE
     judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset(
-        {"ser.keras_lambda", "ser.keras_module", "ser.keras_custom_object", "ser.keras_malformed"}
+        {
+            "ser.keras_lambda",
+            "ser.keras_module",
+            "ser.keras_custom_object",
+            "ser.keras_malformed",
+            "ser.keras_external_file",
+        }
     )
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:

@@ -17,6 +17,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.gguf:GGUFScanner",
     "petgov.scanners.onnx:OnnxScanner",
     "petgov.scanners.keras:KerasScanner",
+    "petgov.scanners.hydra_config:HydraConfigScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",
     "petgov.scanners.pii:PiiScanner",
     "petgov.scanners.remote_code:RemoteCodeScanner",

@@ -328,6 +328,9 @@ class RemoteCodeScanner(TargetScanner):
             if refs:
                 self._config_findings(entry, refs, by_path, required, modules, result)
         for entry in ctx.entries:
+            if _is_mar_manifest(entry.item.path):
+                self._mar_manifest(entry, by_path, required, modules, result)
+        for entry in ctx.entries:
             if entry.item.format != F.PYTHON and not entry.item.path.endswith(".py"):
                 continue
             path = entry.item.path
@@ -388,6 +391,33 @@ class RemoteCodeScanner(TargetScanner):
                 )
             )
 
+    def _mar_manifest(
+        self,
+        entry: Entry,
+        by_path: dict[str, Entry],
+        required: dict[str, list[str]],
+        modules: list[str],
+        result: ScanResult,
+    ) -> None:
+        """TorchServe imports a .mar's handler and model file when it serves the model."""
+        data = _read(entry, MAX_JSON)
+        try:
+            doc = json.loads(data) if data is not None else None
+        except (ValueError, UnicodeDecodeError):
+            doc = None
+        if not isinstance(doc, dict):
+            result.not_scanned(
+                entry.item.path, ENGINE, "MAR manifest is not valid JSON", error=True
+            )
+            return
+        result.scanned(entry.item.path, ENGINE)
+        root = posixpath.dirname(posixpath.dirname(entry.item.path))
+        for rel in mar_code_files(doc):
+            path = posixpath.join(root, rel) if root else rel
+            if path in by_path:
+                required.setdefault(path, []).append(entry.item.path)
+                modules.append(path)
+
     def _python_findings(self, entry: Entry, referenced_by: list[str], result: ScanResult) -> None:
         path = entry.item.path
         data = _read(entry, MAX_PY)
@@ -414,13 +444,22 @@ class RemoteCodeScanner(TargetScanner):
         for hit in hits:
             grouped.setdefault(hit.capability.kind, []).append(hit)
         loaded = bool(referenced_by)
+        served = any(_is_mar_manifest(r) for r in referenced_by)
         for group in grouped.values():
             cap = group[0].capability
             calls = sorted({h.call for h in group})
             whats = sorted({h.what for h in group})
             severity = rule_for(cap.kind).severity
             severity = severity if loaded else _lower(severity)
-            where = "executed by trust_remote_code" if loaded else "shipped with the model"
+            if served and cap is NETWORK:
+                severity = Severity.HIGH  # a handler that fetches at serve time
+            where = (
+                "run by TorchServe when the model is served"
+                if served
+                else "executed by trust_remote_code"
+                if loaded
+                else "shipped with the model"
+            )
             result.findings.append(
                 finding(
                     cap.kind,
@@ -437,6 +476,28 @@ class RemoteCodeScanner(TargetScanner):
                     severity=severity,
                 )
             )
+
+
+def _is_mar_manifest(path: str) -> bool:
+    return path.endswith("MAR-INF/MANIFEST.json")
+
+
+def mar_code_files(doc: dict[str, Any]) -> list[str]:
+    """Python files a TorchServe manifest makes the server import: handler and model file.
+
+    ``handler`` is ``file.py``, ``module`` or ``module:function``; built-in handler names
+    (``image_classifier``) resolve to files that are not in the archive and are skipped later.
+    """
+    model = doc.get("model")
+    if not isinstance(model, dict):
+        return []
+    out = []
+    for key in ("handler", "modelFile"):
+        value = model.get(key)
+        if isinstance(value, str) and value:
+            name = value.split(":", 1)[0]
+            out.append(name if name.endswith(".py") else name.replace(".", "/") + ".py")
+    return out
 
 
 def _lower(sev: Severity) -> Severity:
