@@ -14,8 +14,8 @@ import posixpath
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from petgov import filetypes as F
 from petgov.catalog import finding
-from petgov.inventory import formats as F
 from petgov.model import Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 from petgov.scanners.pickle_globals import judge

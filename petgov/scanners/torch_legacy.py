@@ -13,7 +13,14 @@ import io
 import struct
 import tarfile
 
-from petgov.scanners.pickle_vm import Analysis, Global, Truncated, analyze, run_one
+from petgov.scanners.pickle_vm import (
+    Analysis,
+    BudgetExceeded,
+    Global,
+    Truncated,
+    analyze,
+    run_one,
+)
 
 MEMBERS = ("storages", "tensors", "pickle")
 _MAX_MEMBER = 4 << 30
@@ -62,6 +69,9 @@ def _analyze_member(name: str, buf: bytes) -> Analysis:
         pos = walk(buf, out)
     except Truncated as exc:
         out.problems.append((len(buf), f"stream ends early: {exc}"))
+        return out
+    except BudgetExceeded as exc:
+        out.budget_exceeded = f"{exc} at byte {exc.at} of {len(buf)}"
         return out
     except (ValueError, IndexError, KeyError, struct.error) as exc:
         out.problems.append((0, f"malformed: {exc}"))
@@ -132,3 +142,5 @@ def _merge(out: Analysis, part: Analysis, member: str) -> None:
         out.keep_string(at, text)
     out.strings_dropped += part.strings_dropped
     out.pickles += part.pickles
+    if part.budget_exceeded is not None and out.budget_exceeded is None:
+        out.budget_exceeded = f"member {member!r}: {part.budget_exceeded}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.model import Severity
 from petgov.pipeline import ScanOptions, scan
 from tests.scanners.pickle_asm import glob, pickle2, tup, ustr
