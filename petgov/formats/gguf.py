@@ -19,6 +19,10 @@ from petgov.formats import FormatError, Problem
 
 MAGIC = b"GGUF"
 MAX_STRING = 64 * 1024 * 1024  # a single metadata string; chat templates are a few KB
+# Counts and lengths at or past this are no model's: they are how a C reader is made to overflow
+# (llama.cpp advisories: 2^62 string lengths, tensor counts past SIZE_MAX / sizeof(info)).
+OVERFLOW_COUNT = 1 << 31
+INT64_MAX = (1 << 63) - 1
 MAX_DIMS = 4  # GGML_MAX_DIMS
 ARRAY_SAMPLE = 256  # string-array items kept in memory
 MAX_NESTING = 4
@@ -183,6 +187,8 @@ class _Reader:
 
     def string(self, what: str, count_code: str = "Q") -> str:
         n: int = self.scalar(count_code, what)
+        if n >= OVERFLOW_COUNT:
+            raise FormatError("length_overflow", f"{what} claims {n} bytes (a length overflow)")
         if n > MAX_STRING:
             raise FormatError("string_too_long", f"{what} claims {n} bytes")
         raw = self.take(n, what)
@@ -207,6 +213,9 @@ def read_header(fh: IO[bytes], size: int) -> GGUFHeader:
     n_tensors: int = r.scalar(count, "tensor count")
     n_kv: int = r.scalar(count, "metadata count")
     # every kv needs at least a key length and a type; every tensor a name length, dims, type
+    for what, n in (("metadata count", n_kv), ("tensor count", n_tensors)):
+        if n >= OVERFLOW_COUNT:
+            raise FormatError("count_overflow", f"{what} {n} (a count overflow)")
     if n_kv * 12 > r.left:
         raise FormatError("count_too_large", f"metadata count {n_kv} exceeds the file")
     if n_tensors * 24 > r.left:
@@ -241,6 +250,8 @@ def _value(r: _Reader, vtype: int, key: str, count: str, depth: int) -> Any:
         raise FormatError("nesting", f"metadata {key!r} nests arrays deeper than {MAX_NESTING}")
     item_type = r.u32(f"array type of {key!r}")
     n: int = r.scalar(count, f"array length of {key!r}")
+    if n >= OVERFLOW_COUNT:
+        raise FormatError("length_overflow", f"array {key!r} claims {n} items (a length overflow)")
     if item_type in _SCALAR:
         width = struct.calcsize(_SCALAR[item_type])
         if item_type in (UINT8, INT8, BOOL) or n > ARRAY_SAMPLE:
@@ -271,6 +282,12 @@ def _tensor(r: _Reader, i: int, count: str, problems: list[Problem]) -> GGUFTens
     offset = r.u64(f"offset of {name!r}")
     loc: dict[str, str | int] = {"tensor": name}
     nbytes: int | None = None
+    if any(d > INT64_MAX for d in dims):
+        problems.append(Problem("dim_overflow", f"tensor {name!r} dims {dims} wrap int64", loc))
+    if offset > INT64_MAX:
+        problems.append(
+            Problem("offset_out_of_range", f"tensor {name!r} offset {offset} wraps int64", loc)
+        )
     if ggml_type not in GGML_TYPES:
         problems.append(Problem("unknown_tensor_type", f"tensor {name!r} type {ggml_type}", loc))
     else:
@@ -285,6 +302,14 @@ def _tensor(r: _Reader, i: int, count: str, problems: list[Problem]) -> GGUFTens
                 )
             )
         nbytes = -(-elements // block) * type_size
+        if elements > INT64_MAX:
+            problems.append(
+                Problem("element_overflow", f"tensor {name!r} has {elements} elements", loc)
+            )
+        elif nbytes > INT64_MAX or offset + nbytes > 1 << 64:
+            problems.append(
+                Problem("size_overflow", f"tensor {name!r} byte size {nbytes} wraps", loc)
+            )
     return GGUFTensor(name, dims, ggml_type, offset, nbytes)
 
 
@@ -295,6 +320,9 @@ def _check_tensors(header: GGUFHeader) -> None:
         return
     names: set[str] = set()
     cursor = 0
+    # The data section the header itself describes: every tensor, each aligned. A tensor past
+    # it was placed there on purpose; one inside it but past the file is a cut-off download.
+    span = sum(-(-(t.nbytes or 0) // header.alignment) * header.alignment for t in header.tensors)
     for t in sorted(header.tensors, key=lambda t: t.offset):
         loc: dict[str, str | int] = {"tensor": t.name, "offset": t.offset}
         if t.name in names:
@@ -308,7 +336,15 @@ def _check_tensors(header: GGUFHeader) -> None:
             )
         if t.nbytes is None:
             continue
-        if t.offset + t.nbytes > data_len:
+        if t.offset + t.nbytes > span:
+            header.problems.append(
+                Problem(
+                    "offset_out_of_range",
+                    f"tensor {t.name!r} lies past the {span}-byte data section of its header",
+                    loc,
+                )
+            )
+        elif t.offset + t.nbytes > data_len:
             header.problems.append(
                 Problem("offset_past_end", f"tensor {t.name!r} data runs past the file", loc)
             )

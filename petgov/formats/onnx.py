@@ -51,6 +51,10 @@ class OnnxNode:
     scope: str
 
 
+# The keys ONNX defines for a tensor's external_data entries.
+EXTERNAL_KEYS = frozenset({"location", "offset", "length", "checksum", "basepath"})
+
+
 @dataclass(frozen=True)
 class ExternalData:
     """A tensor whose bytes live in another file, as the model names it."""
@@ -274,6 +278,17 @@ def _tensor(buf: Buffer, a: int, b: int, model: OnnxModel) -> None:
             entries[key] = value
     if not external and not entries:
         return
+    unknown = sorted(set(entries) - EXTERNAL_KEYS)
+    if unknown:
+        # onnx's loader setattr()s every key onto its ExternalDataInfo (CVE-2026-34445 class).
+        model.problems.append(
+            Problem(
+                "external_unknown_key",
+                f"tensor {name!r} external data has keys the format does not define: "
+                f"{', '.join(k[:40] for k in unknown[:5])}",
+                {"tensor": name},
+            )
+        )
     if "location" not in entries:
         model.problems.append(
             Problem("external_no_location", f"tensor {name!r} is external without a location")

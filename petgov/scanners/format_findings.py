@@ -13,7 +13,7 @@ from typing import IO, TypeVar
 
 from petgov.catalog import finding
 from petgov.formats import FormatError, Problem
-from petgov.model import Finding
+from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ScanResult, Strings
 
 T = TypeVar("T")
@@ -29,13 +29,34 @@ class MalformedRule:
     label: str
 
 
+# Problems whose numbers no writer produces and a C loader would overflow or allocate on:
+# llama.cpp's GGUF advisories (element-count and size overflow, offsets past any file, 2^62
+# string and array lengths), a safetensors header length past the format's 100 MB cap, ONNX
+# external-data keys its loader sets as attributes. High; plain truncation stays medium.
+LOADER_ATTACKS = frozenset(
+    {
+        "dim_overflow",
+        "element_overflow",
+        "size_overflow",
+        "offset_out_of_range",
+        "count_overflow",
+        "length_overflow",
+        "header_too_large",
+        "external_unknown_key",
+        "external_past_end",
+    }
+)
+
+
 def malformed(rule: MalformedRule, path: str, problem: Problem | FormatError) -> Finding:
-    """The finding for one header problem (a fatal FormatError or a collected Problem)."""
+    """The finding for one header problem (a fatal FormatError or a collected Problem):
+    the rule's severity (medium), or high for the loader-attack shapes in LOADER_ATTACKS."""
     location = dict(problem.location) if isinstance(problem, Problem) else {}
     return finding(
         rule.kind,
         path,
         f"{rule.label}: {problem.message}",
+        severity=Severity.HIGH if problem.code in LOADER_ATTACKS else None,
         engine=rule.engine,
         location=location,
         evidence={"problem": problem.code},

@@ -14,9 +14,10 @@ from typing import ClassVar
 
 from petgov import filetypes as F
 from petgov.catalog import finding
+from petgov.formats import Problem
 from petgov.formats.onnx import OnnxModel, escapes, read_model
 from petgov.model import Finding
-from petgov.scanners.format_findings import MalformedRule, read_structure
+from petgov.scanners.format_findings import MalformedRule, malformed, read_structure
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "onnx"
@@ -44,6 +45,7 @@ class OnnxScanner(ItemScanner):
         local = entry.source.local_path
         model_dir = local.parent if local is not None else None
         out.findings.extend(_external_findings(model, model_dir, path))
+        out.findings.extend(_external_range_findings(model, model_dir, path))
         out.findings.extend(_custom_op_findings(model, path))
         out.scanned(
             path,
@@ -82,6 +84,30 @@ def _external_findings(model: OnnxModel, model_dir: Path | None, path: str) -> l
             )
         )
     return out
+
+
+def _external_range_findings(model: OnnxModel, model_dir: Path | None, path: str) -> list[Finding]:
+    """External ranges that run past the file they name (checked when that file is on disk)."""
+    if model_dir is None:
+        return []
+    out: list[Finding] = []
+    for ext in model.external:
+        if escapes(ext.location, model_dir) is not None:
+            continue
+        try:
+            size = (model_dir / ext.location).stat().st_size
+        except (OSError, ValueError):
+            continue  # a missing file is the loader's error, not an attack on it
+        end = (ext.offset or 0) + (ext.length if ext.length is not None else 0)
+        if (ext.offset or 0) > size or end > size:
+            problem = Problem(
+                "external_past_end",
+                f"tensor {ext.tensor!r} reads bytes {ext.offset or 0}..{end} of "
+                f"{ext.location[:100]!r}, which has {size}",
+                {"tensor": ext.tensor},
+            )
+            out.append(malformed(MALFORMED, path, problem))
+    return out[:20]
 
 
 def _custom_op_findings(model: OnnxModel, path: str) -> list[Finding]:

@@ -102,16 +102,22 @@ def test_good_file() -> None:
     [
         (b"GGML" + bytes(20), "bad_magic"),
         (b"GGUF" + struct.pack("<I", 9) + bytes(16), "bad_version"),
-        (gguf([], counts=(0, 1 << 62)), "count_too_large"),
-        (gguf([], counts=(1 << 40, 0)), "count_too_large"),
+        (gguf([], counts=(0, 1 << 62)), "count_overflow"),
+        (gguf([], counts=(1 << 40, 0)), "count_overflow"),
+        (gguf([], counts=(0, 1 << 20)), "count_too_large"),
         (
             gguf([s("k") + struct.pack("<I", STRING) + struct.pack("<Q", 1 << 40)]),
+            "length_overflow",
+        ),
+        (
+            gguf([s("k") + struct.pack("<I", STRING) + struct.pack("<Q", 1 << 30)]),
             "string_too_long",
         ),
         (gguf([s("k") + struct.pack("<I", STRING) + struct.pack("<Q", 5000) + b"abc"]), "past_end"),
         (gguf([s("k") + struct.pack("<I", 77)]), "bad_type"),
         (gguf([s(b"\xff\xfe") + struct.pack("<I", UINT32) + bytes(4)]), "bad_utf8"),
-        (gguf([s("k") + struct.pack("<IIQ", ARRAY, STRING, 1 << 50)]), "count_too_large"),
+        (gguf([s("k") + struct.pack("<IIQ", ARRAY, STRING, 1 << 50)]), "length_overflow"),
+        (gguf([s("k") + struct.pack("<IIQ", ARRAY, STRING, 1 << 20)]), "count_too_large"),
         (gguf([], [tensor("t", (1, 1, 1, 1, 1), 0, 0)]), "too_many_dims"),
     ],
 )
@@ -119,7 +125,9 @@ def test_unreadable_headers(data: bytes, code: str) -> None:
     with pytest.raises(FormatError) as err:
         read_header(io.BytesIO(data), len(data))
     assert err.value.code == code
-    assert scan(data) == [("PG-SER-311", code, Severity.MEDIUM)]
+    # overflow-class numbers attack the loader (high); other damage is medium
+    expected = Severity.HIGH if code.endswith("_overflow") else Severity.MEDIUM
+    assert scan(data) == [("PG-SER-311", code, expected)]
 
 
 @pytest.mark.parametrize(
