@@ -2,7 +2,8 @@
 
 The malicious set is the bypass classes the tests build (hand-assembled pickles, legacy torch
 tars, containers: tests/scanners/serial_cases.py); the benign set is what the real libraries
-write (tests/scanners/ml_artifacts.py). Only serialization findings (kind ``ser.*``) count.
+write (tests/scanners/ml_artifacts.py). Serialization and loaded-code findings (kinds ``ser.*``,
+``remote_code.*``) count.
 The files are built by this checkout and judged by the checkout given with ``--petgov`` (default:
 this one), so two revisions are compared on the same bytes:
 
@@ -32,7 +33,7 @@ from petgov.pipeline import ScanOptions, scan
 out = {}
 for path in sys.argv[1:]:
     report = scan([path], ScanOptions())
-    ser = [d.finding for d in report.decisions if d.finding.kind.startswith("ser.")]
+    ser = [d.finding for d in report.decisions if d.finding.kind.startswith(("ser.", "remote_code."))]
     top = max(ser, key=lambda f: f.severity, default=None)
     out[path] = [top.severity.value, f"{top.rule_id} {top.message[:90]}"] if top else ["info", "-"]
 print(json.dumps(out))

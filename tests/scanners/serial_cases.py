@@ -190,4 +190,43 @@ def malicious_files(out: Path) -> list[Path]:
         legacy_tar(out / "legacy_tar_tensors.pt", storages(), tensors(SYSTEM), benign_main)
     )
     paths.append(legacy_tar(out / "legacy_tar_pickle.pt", storages(), tensors(), pickle2(SYSTEM)))
+    paths.extend(_container_and_header_files(out))
+    return paths
+
+
+def _container_and_header_files(out: Path) -> list[Path]:
+    """NeMo, TorchServe, Keras and header-format cases, built by the tests' own writers."""
+    from tests.scanners import test_hydra_config as nemo
+    from tests.scanners import test_keras as k
+    from tests.scanners import test_keras_gadgets as kg
+    from tests.scanners import test_loader_attacks as hdr
+    from tests.scanners import test_torchserve_mar as mar
+
+    paths = [
+        nemo._nemo(out / "nemo_exec.nemo", "x:\n  _target_: builtins.exec\n  _args_: ['1']\n"),
+        nemo._nemo(out / "nemo_fetch.nemo", "x:\n  _target_: somepkg.get\n  _args_: ['u']\n"),
+        mar._mar(out / "spawn.mar", "handler.py", {"handler.py": mar.SPAWNS}),
+        mar._mar(out / "fetch.mar", "handler.py", {"handler.py": mar.FETCHES}),
+    ]
+    for case, obj, _ in kg.GADGETS:
+        path = out / f"keras_{case}.keras"
+        path.write_bytes(k.keras_zip(k.sequential(k.DENSE, obj)))
+        paths.append(path)
+    for case, data in (
+        ("element_count_overflow", hdr.gguf(dims=(1 << 32, 1 << 32))),
+        ("offset_out_of_range", hdr.gguf(offset=1 << 40)),
+        ("string_length_2_62", hdr.gguf(key_len=1 << 62)),
+        ("tensor_count_overflow", hdr.gguf(n_tensors=1 << 60)),
+    ):
+        path = out / f"gguf_{case}.gguf"
+        path.write_bytes(data)
+        paths.append(path)
+    st = out / "huge_header.safetensors"
+    st.write_bytes(
+        struct.pack("<Q", 1 << 40) + b'{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}'
+    )
+    paths.append(st)
+    onnx_key = out / "external_key.onnx"
+    onnx_key.write_bytes(hdr.model([hdr.node("Relu")], [hdr.tensor("w", "w.bin", __class__="x")]))
+    paths.append(onnx_key)
     return paths
