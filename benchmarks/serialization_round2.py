@@ -33,7 +33,8 @@ from petgov.pipeline import ScanOptions, scan
 out = {}
 for path in sys.argv[1:]:
     report = scan([path], ScanOptions())
-    ser = [d.finding for d in report.decisions if d.finding.kind.startswith(("ser.", "remote_code."))]
+    kinds = ("ser.", "remote_code.")
+    ser = [d.finding for d in report.decisions if d.finding.kind.startswith(kinds)]
     top = max(ser, key=lambda f: f.severity, default=None)
     out[path] = [top.severity.value, f"{top.rule_id} {top.message[:90]}"] if top else ["info", "-"]
 print(json.dumps(out))
