@@ -18,6 +18,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.onnx:OnnxScanner",
     "petgov.scanners.keras:KerasScanner",
     "petgov.scanners.hydra_config:HydraConfigScanner",
+    "petgov.scanners.torchscript_code:TorchScriptCodeScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",
     "petgov.scanners.pii:PiiScanner",
     "petgov.scanners.remote_code:RemoteCodeScanner",
