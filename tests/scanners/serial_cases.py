@@ -139,6 +139,16 @@ GADGETS = [
         Severity.HIGH,
     ),
     (
+        "pandas_dataframe_query",  # DataFrame.query evaluates through pandas.eval
+        pickle4(call(stack_glob("pandas.core.frame", "DataFrame.query"), b"N" + ustr("a>1"))),
+        Severity.CRITICAL,
+    ),
+    (
+        "gzip_open_path",  # an unknown stdlib function given a path
+        pickle4(call(stack_glob("gzip", "open"), ustr("/tmp/x.gz"), ustr("wb"))),
+        Severity.HIGH,
+    ),
+    (
         "threading_timer",
         pickle4(call(stack_glob("threading", "Timer"), b"K\x00" + stack_glob("os", "getpid"))),
         Severity.CRITICAL,
