@@ -210,6 +210,7 @@ def _container_and_header_files(out: Path) -> list[Path]:
     from tests.scanners import test_keras as k
     from tests.scanners import test_keras_gadgets as kg
     from tests.scanners import test_loader_attacks as hdr
+    from tests.scanners import test_torchscript_code as ts
     from tests.scanners import test_torchserve_mar as mar
 
     paths = [
@@ -231,6 +232,8 @@ def _container_and_header_files(out: Path) -> list[Path]:
         path = out / f"gguf_{case}.gguf"
         path.write_bytes(data)
         paths.append(path)
+    (out / "ts").mkdir()
+    paths.append(ts._rewrite(ts._scripted(out / "ts" / "scripted.pt"), ts.SETSTATE_READS))
     st = out / "huge_header.safetensors"
     st.write_bytes(
         struct.pack("<Q", 1 << 40) + b'{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}'
