@@ -25,7 +25,8 @@ def _rewrite(path: Path, inject: str) -> Path:
     out = path.with_name("evil.pt")
     with zipfile.ZipFile(out, "w") as zf:
         for name, data in members:
-            if name.endswith("/code/__torch__/torch/nn/modules/container.py"):
+            # container.py, or container/___torch_mangle_N.py when torch scripted one before
+            if "/code/__torch__/torch/nn/modules/container" in name and name.endswith(".py"):
                 data = data + inject.encode()
             zf.writestr(name, data)
     return out
