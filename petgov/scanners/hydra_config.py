@@ -20,7 +20,7 @@ from petgov.model import Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 from petgov.scanners.pickle_globals import judge
 
-ENGINE = "petgov.hydra"
+ENGINE = "hydra"
 KIND = "ser.config_target"
 MAX_YAML = 8 * 1024 * 1024
 _TARGET_KEYS = ("_target_", "target", "cls")  # Hydra >= 1.0, and the Hydra 0.11 spellings
@@ -44,6 +44,7 @@ class HydraConfigScanner(ItemScanner):
     """Judges every ``_target_`` of a YAML config a Hydra-based loader would instantiate."""
 
     name: ClassVar[str] = ENGINE
+    judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({KIND})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:

@@ -16,7 +16,7 @@ from petgov.catalog import finding
 from petgov.model import Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
-ENGINE = "petgov.torchscript"
+ENGINE = "torchscript"
 KIND = "ser.torchscript_op"
 MAX_CODE = 16 * 1024 * 1024
 # PyTorch's own operator namespaces (registered by torch itself).
@@ -59,6 +59,7 @@ class TorchScriptCodeScanner(ItemScanner):
     """Finds file-reading and foreign-library operators in TorchScript code members."""
 
     name: ClassVar[str] = ENGINE
+    judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({KIND})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:

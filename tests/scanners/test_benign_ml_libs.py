@@ -71,7 +71,7 @@ def test_pickle_bearing_outputs_were_analyzed(
     """Quiet because judged, not because skipped: the pickle engine read each pickle file."""
     root, _, _ = corpus
     report = scan([str(root / "whole_module.pt"), str(root / "scripted.pt")], ScanOptions())
-    scanned = {c.path for c in report.coverage if c.engine == "petgov-pickle"}
+    scanned = {c.path for c in report.coverage if c.engine == "pickle"}
     assert any(p.endswith("whole_module.pt!/whole_module/data.pkl") for p in scanned), scanned
     assert any(p.endswith("scripted.pt!/scripted/data.pkl") for p in scanned), scanned
     globals_seen = {

@@ -28,7 +28,7 @@ def _nemo(path: Path, config: str, *, gz: bool = False) -> Path:
 
 
 def _targets(path: Path) -> list[tuple[Severity, str]]:
-    report = scan([str(path)], ScanOptions(scanners=["petgov.hydra"]))
+    report = scan([str(path)], ScanOptions(scanners=["hydra"]))
     return [
         (d.finding.severity, str(d.finding.evidence.get("target")))
         for d in report.decisions

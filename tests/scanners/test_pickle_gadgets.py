@@ -20,7 +20,7 @@ from tests.scanners.serial_cases import GADGETS
 def _verdict(tmp_path: Path, data: bytes) -> tuple[Severity, list[str]]:
     path = tmp_path / "payload.pkl"
     path.write_bytes(data)
-    report = scan([str(path)], ScanOptions(scanners=["petgov-pickle"]))
+    report = scan([str(path)], ScanOptions(scanners=["pickle"]))
     ser = [d.finding for d in report.decisions if d.finding.kind.startswith("ser.")]
     worst = max((f.severity for f in ser), default=Severity.INFO)
     return worst, [f"{f.kind}:{f.evidence.get('global')}" for f in ser]

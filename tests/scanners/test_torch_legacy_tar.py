@@ -15,7 +15,7 @@ from tests.scanners.serial_cases import SYSTEM, legacy_tar, storages, tensors
 
 
 def _ser(path: Path) -> list[tuple[Severity, str]]:
-    report = scan([str(path)], ScanOptions(scanners=["petgov-pickle"]))
+    report = scan([str(path)], ScanOptions(scanners=["pickle"]))
     assert report.items[0].format == F.PYTORCH_LEGACY
     return [
         (d.finding.severity, d.finding.message)
