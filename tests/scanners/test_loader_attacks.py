@@ -77,9 +77,10 @@ def test_safetensors_with_an_absurd_header_length_is_high(tmp_path: Path) -> Non
     header = json.dumps({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}).encode()
     path = tmp_path / "model.safetensors"
     path.write_bytes(struct.pack("<Q", 1 << 40) + header + b"\0" * 8)
-    from petgov.inventory.sniff import sniff_stream
+    from petgov.inventory.sniff import sniff_bytes
 
-    assert sniff_stream(path.read_bytes(), "weights.bin") == F.SAFETENSORS
+    data = path.read_bytes()
+    assert sniff_bytes(data[:4096], "weights.bin", len(data)) == F.SAFETENSORS
     found = _sev(SafetensorsScanner(), F.SAFETENSORS, path)
     assert found and max(found) >= Severity.HIGH, found
 
