@@ -9,12 +9,14 @@ BOM completeness; ``petgov.bom.api`` builds the BOM itself from the same Report.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from petgov import modelcard
 from petgov.bom.completeness import score
 from petgov.bom.info import gather, relative
 from petgov.catalog import finding
+from petgov.inventory import formats as F
 from petgov.model import Finding
 from petgov.scanners.interface import Entry, PostScanner, ScanContext, ScanResult
 
@@ -61,9 +63,26 @@ class BomScanner(PostScanner):
         scored = score(info)
         facts["bom.completeness"] = scored.value
         facts["bom.missing"] = scored.missing
+        facts["bom.model_target"] = is_model_target(facts, ctx.entries)
         out.facts[""] = facts
         out.findings.extend(_findings(target, facts, scored.value, scored.missing, ctx))
         return out
+
+
+WEIGHT_FORMATS = F.CODE_BEARING | {F.SAFETENSORS, F.TFLITE}
+
+
+def is_model_target(facts: dict[str, Any], entries: Sequence[Entry]) -> bool:
+    """A target that presents itself as a model: a transformers config, an adapter, weights
+    behind LFS pointers, or a card next to weights. A dataset folder with a README, a code repo
+    or a lone pickle is not asked for a model's BOM fields."""
+    if any(facts.get(k) for k in ("config.model_type", "config.architectures")):
+        return True
+    if facts.get("adapter.base_model") or facts.get("bom.lfs_pointers"):
+        return True
+    return bool(facts.get("modelcard.present")) and any(
+        e.item.format in WEIGHT_FORMATS for e in entries
+    )
 
 
 def _read(entry: Entry, limit: int) -> bytes:
@@ -77,10 +96,8 @@ def _findings(
     found: list[Finding] = []
     # A missing license is the license scanner's finding; it still lowers the score.
     # Completeness findings only for targets that present themselves as a model
-    # (a model card or a transformers config): a lone pickle or a dataset is not asked for a card.
-    is_model = any(
-        facts.get(k) for k in ("modelcard.present", "config.model_type", "config.architectures")
-    ) or bool(facts.get("adapter.base_model"))
+    # (is_model_target): a lone pickle or a dataset is not asked for a card.
+    is_model = bool(facts.get("bom.model_target"))
     floor = DEFAULT_MIN_COMPLETENESS  # a room's own floor is its min_bom_completeness gate
     if is_model and value < floor:
         found.append(

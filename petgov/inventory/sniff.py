@@ -43,6 +43,9 @@ _P0_START = (
 _LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 
 
+TOML_TABLE = re.compile(r"\[\[?[A-Za-z_][\w.\- \"']*\]\]?[ \t]*(#.*)?\r?\n")
+
+
 def sniff(source: Source, name: str) -> str:
     """Return the format name (see ``formats``) of ``source``, whose display name is ``name``."""
     if source.size == 0:
@@ -192,6 +195,8 @@ def _json_kind(text: str) -> str | None:
     try:
         doc = json.loads(text)
     except ValueError:
+        if TOML_TABLE.match(text.lstrip()):  # `[project]` opens a TOML/INI file, not a JSON list
+            return None
         return F.JSON if text.rstrip() != text or len(text) >= 8000 else None
     if isinstance(doc, dict) and "cells" in doc and "nbformat" in doc:
         return F.NOTEBOOK

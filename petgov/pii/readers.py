@@ -24,6 +24,10 @@ class ReadError(Exception):
     """The dataset could not be parsed; the message says why in one line."""
 
 
+class NotDataset(ReadError):
+    """The file parsed but holds no records (a config, a map): not a dataset, nothing to say."""
+
+
 class RaggedRows:
     """Counts CSV rows whose field count does not match the header (they are skipped)."""
 
@@ -123,9 +127,11 @@ def _json(source: Source) -> Iterator[Any]:
         raise ReadError(f"JSON document larger than {JSON_LIMIT >> 20} MiB; convert it to JSONL")
     with _open(source) as fh:
         data = json.loads(fh.read().decode("utf-8", errors="replace"))
-    if isinstance(data, dict):  # {"data": [...]} style exports
-        lists = [v for v in data.values() if isinstance(v, list)]
-        data = lists[0] if len(lists) == 1 else [data]
+    from petgov.pii.datasets import records_shape
+
+    data = records_shape(data)  # {"data": [...]} style exports too
+    if data is None:
+        raise NotDataset("a JSON object without records (a config or a map), not a dataset")
     if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
         rows = [{k: _leaf_text(v) for k, v in r.items()} for r in data]
         yield from pa.Table.from_pylist(rows).to_batches(BATCH_ROWS)

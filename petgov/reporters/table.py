@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from petgov.model import Action, CoverageStatus, Report, Severity
+from petgov.model import Action, CoverageStatus, Decision, Report, Severity
 from petgov.reporters.interface import Reporter
 
 SEVERITY_STYLE = {
@@ -29,7 +30,7 @@ ACTION_STYLE = {
 
 
 class TableReporter(Reporter):
-    """Rich tables; colour only when the console is a terminal."""
+    """Rich tables sized to the terminal; colour only when asked (the CLI resolves --color)."""
 
     def __init__(self, *, color: bool = False, width: int = 120) -> None:
         self.color = color
@@ -47,29 +48,8 @@ class TableReporter(Reporter):
             report.decisions, key=lambda d: (-d.severity.rank, d.finding.path, d.rule_id)
         )
         if decisions:
-            table = Table(title="Findings", show_lines=False, expand=False)
-            for col in ("Severity", "Action", "Rule", "Path", "Finding"):
-                table.add_column(col, overflow="fold")
-            for d in decisions:
-                what = Text(d.finding.title, style="bold")
-                what.append("\n" + d.finding.message)
-                if d.waiver is not None:
-                    what.append(
-                        f"\nwaived by {d.waiver.id} ({d.waiver.owner}, until {d.waiver.expires})",
-                        style="green",
-                    )
-                if d.note:
-                    what.append("\n" + d.note, style="magenta")
-                if d.remediation:
-                    what.append("\nfix: " + d.remediation, style="dim")
-                table.add_row(
-                    Text(d.severity.value, style=SEVERITY_STYLE[d.severity]),
-                    Text(f"{d.action.value} ({d.mode.value})", style=ACTION_STYLE[d.action]),
-                    d.rule_id,
-                    d.finding.path,
-                    what,
-                )
-            console.print(table)
+            console.print(self._findings(decisions))
+            console.print(fixes_table(decisions))
         else:
             console.print("No findings.")
         gaps = [c for c in report.coverage if c.status is not CoverageStatus.SCANNED]
@@ -87,28 +67,93 @@ class TableReporter(Reporter):
             console.print(Text(f"lapsed waiver {w.get('id')}: {w.get('why')}", style="magenta"))
         for note in report.notes:
             console.print(Text("note: " + note, style="dim"))
-        s = report.summary()
-        sev = ", ".join(f"{k} {v}" for k, v in s["by_severity"].items() if v)
-        verdict = "GATE FAILED" if report.gate_failed else "pass"
         console.print(
             Text(
-                f"{s['items']} items, {s['findings']} findings"
-                + (f" ({sev})" if sev else "")
-                + f", {len(s['not_scanned'])} not scanned — {verdict}",
+                summary_line(report),
                 style="bold red" if report.gate_failed else "bold green",
             )
         )
         return console.export_text(styles=self.color)
 
+    def _findings(self, decisions: Sequence[Decision]) -> Table:
+        """One row per finding; the path column is wide enough that paths are not folded."""
+        longest = max(len(d.finding.path) for d in decisions)
+        table = Table(title="Findings", show_lines=False, expand=False)
+        table.add_column("Severity", no_wrap=True)
+        table.add_column("Action", no_wrap=True)
+        table.add_column("Rule", no_wrap=True)
+        table.add_column("Path", overflow="fold", min_width=min(longest, max(20, self.width - 70)))
+        table.add_column("Finding", overflow="fold", min_width=min(30, self.width // 3))
+        for d in decisions:
+            what = Text(d.finding.title, style="bold")
+            what.append("\n" + d.finding.message)
+            if d.waiver is not None:
+                what.append(
+                    f"\nwaived by {d.waiver.id} ({d.waiver.owner}, until {d.waiver.expires})",
+                    style="green",
+                )
+            if d.note:
+                what.append("\n" + d.note, style="magenta")
+            table.add_row(
+                Text(d.severity.value, style=SEVERITY_STYLE[d.severity]),
+                Text(f"{d.action.value} ({d.mode.value})", style=ACTION_STYLE[d.action]),
+                d.rule_id,
+                d.finding.path,
+                what,
+            )
+        return table
+
+
+def fixes_table(decisions: Sequence[Decision]) -> Table:
+    """Each rule's fix once (it was repeated under every finding: 1,701 lines for 221)."""
+    table = Table(title="How to fix", show_header=True)
+    table.add_column("Rule", no_wrap=True)
+    table.add_column("Findings", justify="right", no_wrap=True)
+    table.add_column("Fix", overflow="fold")
+    counts = Counter(d.rule_id for d in decisions)
+    seen: dict[str, str] = {}
+    for d in decisions:
+        if d.remediation and d.rule_id not in seen:
+            seen[d.rule_id] = d.remediation
+    for rule_id in sorted(seen):
+        table.add_row(rule_id, str(counts[rule_id]), Text(seen[rule_id], style="dim"))
+    return table
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 item``, ``2 items``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def summary_line(report: Report) -> str:
+    """The closing line, in English: ``1 item, 1 finding (medium 1), 0 not scanned — pass``."""
+    s = report.summary()
+    by_severity = s["by_severity"]
+    assert isinstance(by_severity, dict)
+    sev = ", ".join(f"{k} {v}" for k, v in by_severity.items() if v)
+    not_scanned = s["not_scanned"]
+    assert isinstance(not_scanned, list)
+    items = s["items"]
+    findings = s["findings"]
+    assert isinstance(items, int) and isinstance(findings, int)
+    verdict = "GATE FAILED" if report.gate_failed else "pass"
+    return (
+        f"{plural(items, 'item')}, {plural(findings, 'finding')}"
+        + (f" ({sev})" if sev else "")
+        + f", {len(not_scanned)} not scanned — {verdict}"
+    )
+
 
 def completeness_rows(
     targets: Sequence[str], facts: Mapping[str, Mapping[str, Any]]
 ) -> list[tuple[str, int, list[str]]]:
-    """(target, score, missing fields) for each target the bom scanner scored."""
+    """(target, score, missing fields) for each model target the bom scanner scored (a CSV
+    folder, a code repo or an empty folder has no model card to complete)."""
     rows = []
     for target in targets:
         value = facts.get(target, {}).get("bom.completeness")
-        if isinstance(value, int) and not isinstance(value, bool):
+        model = facts.get(target, {}).get("bom.model_target", True)
+        if model and isinstance(value, int) and not isinstance(value, bool):
             missing = facts[target].get("bom.missing")
             rows.append((target, value, [str(m) for m in missing or []]))
     return rows

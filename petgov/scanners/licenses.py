@@ -51,8 +51,9 @@ class LicenseScanner(TargetScanner):
         looks_like_model = False
         for entry in ctx.entries:
             base = posixpath.basename(entry.item.path)
-            # A repo (config or card), not a lone weights file, is expected to state its terms.
-            if base in MODEL_MARKERS:
+            # A model folder or repo (a card, or a config at its top), not a lone weights file
+            # or a member of one (a .keras zip's config.json), is expected to state its terms.
+            if base in MODEL_MARKERS and entry.item.depth == 0:
                 looks_like_model = True
             is_card = base.lower() in CARD_NAMES
             is_license = bool(LICENSE_FILE.match(base)) and entry.item.format in (

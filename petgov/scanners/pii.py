@@ -7,7 +7,6 @@ redacted shapes only. The entities found go into facts so a clean-room gate can 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -36,14 +35,6 @@ _SEVERITY = {
     "DATE_TIME": Severity.INFO,
     "MAC_ADDRESS": Severity.INFO,
 }
-_NOT_DATA = re.compile(
-    r"(^|/)(readme|license|licence|notice|copying|authors|changelog|requirements[^/]*|vocab|"
-    r"merges|[^/]*tokenizer[^/]*|config|generation_config|special_tokens_map|"
-    r"preprocessor_config|adapter_config|model_index|[^/]*\.index)\.(txt|json|text)$",
-    re.IGNORECASE,
-)
-# Signatures and Sigstore bundles are JSON, but hold certificates and log entries, not data.
-_SIGNATURE = re.compile(r"(^|/)model\.sig$|\.sig$|\.sigstore(\.json)?$", re.IGNORECASE)
 TEXT_FORMATS = frozenset({F.TEXT})
 KEEP_BYTES = 64 << 20  # decoded batches up to this size are kept for the text-mode pass
 
@@ -62,11 +53,10 @@ class PiiScanner(TargetScanner):
 
     @staticmethod
     def wanted(entry: Entry) -> bool:
-        """Datasets and text files, not the configs and tokenizers that sit next to models."""
-        fmt = entry.item.format
-        if fmt not in F.TABULAR and fmt not in TEXT_FORMATS:
-            return False
-        return not _NOT_DATA.search(entry.item.path) and not _SIGNATURE.search(entry.item.path)
+        """Datasets only, not the configs, signatures and tokenizers that sit next to models."""
+        from petgov.pii.datasets import is_dataset
+
+        return is_dataset(entry)
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
         out = ScanResult()
@@ -112,7 +102,7 @@ class PiiScanner(TargetScanner):
 
 def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) -> set[str]:
     from petgov.pii.column import classify, name_words, sample_table
-    from petgov.pii.readers import TEXT_COLUMN, RaggedRows, ReadError, iter_batches
+    from petgov.pii.readers import TEXT_COLUMN, NotDataset, RaggedRows, ReadError, iter_batches
 
     path = entry.item.path
     fmt = entry.item.format
@@ -120,6 +110,8 @@ def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) ->
     try:
         kept = _KeptBatches(iter_batches(entry.source, fmt, ragged))
         sample = sample_table(kept, opts.sample_rows, opts.seed)
+    except NotDataset:
+        return set()
     except ReadError as exc:
         out.not_scanned(path, ENGINE, str(exc), error=True)
         return set()

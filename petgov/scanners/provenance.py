@@ -91,15 +91,20 @@ class ProvenanceScanner(TargetScanner):
                 if sig.is_file():
                     covered |= self._check(Path(path), sig, str(sig), trust, paths, out, ctx)
                     break
-        unsigned: dict[str, list[str]] = {}
+        by_item = {e.item.path: e for e in ctx.entries}
+        unsigned: dict[str, Any] = {}  # top-level file -> its entry (members count for it)
         for path, entry in paths.items():
             if _is_signature(path):
                 continue
-            if path not in covered and entry.item.format in SIGNED_KINDS:
-                unsigned.setdefault(str(Path(path).parent), []).append(path)
+            top = _top_level(entry, by_item)
+            top_path = local.get(top.item.path, top.item.path)
+            uncovered = top_path not in covered and path not in covered
+            if uncovered and entry.item.format in SIGNED_KINDS:
+                unsigned.setdefault(top_path, top)
                 out.facts.setdefault(path, {})["provenance.verified"] = False
             out.scanned(path, ENGINE)
-        out.findings += [_unsigned(folder, files, paths) for folder, files in unsigned.items()]
+        if unsigned:
+            out.findings.append(_unsigned(str(root), unsigned))
         return _relabel(out, str(root), ctx.target.target) if shown and ctx.target else out
 
     def _check(
@@ -214,13 +219,21 @@ def _is_signature(path: str) -> bool:
     return path.endswith(SIG_SUFFIXES) or Path(path).name == "model.sig"
 
 
-def _unsigned(folder: str, files: list[str], paths: dict[str, Any]) -> Finding:
-    """One finding per folder: a 50-shard dataset is one unsigned artifact, not 50 findings."""
+def _top_level(entry: Any, by_item: dict[str, Any]) -> Any:
+    """The file on disk an archive member belongs to (an entry at depth 0 is its own)."""
+    while entry.item.depth > 0 and entry.item.parent in by_item:
+        entry = by_item[entry.item.parent]
+    return entry
+
+
+def _unsigned(root: str, files: dict[str, Any]) -> Finding:
+    """One finding per scan target: missing provenance is a fact about the target, not about
+    each file and archive member in it (a 50-shard dataset is one unsigned artifact)."""
     if len(files) == 1:
-        (path,) = files
-        what = f"{paths[path].item.format} file without model.sig or a Sigstore bundle"
+        ((path, entry),) = files.items()
+        what = f"{entry.item.format} file without model.sig or a Sigstore bundle"
     else:
         names = sorted(Path(f).name for f in files)
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        path, what = folder, f"{len(names)} files without model.sig or a Sigstore bundle: {shown}"
+        path, what = root, f"{len(names)} files without model.sig or a Sigstore bundle: {shown}"
     return finding("provenance.unsigned", path, what, engine=ENGINE)

@@ -27,7 +27,7 @@ def test_sign_and_verify_folder_pack(tmp_path: Path) -> None:
     signer = verify_pack(pack, [pub])
     assert signer is not None and signer.startswith("key sha256:")
     rule = next(pack.rglob("PG-PROV-001.yaml"))
-    rule.write_text(rule.read_text().replace("severity: medium", "severity: info"))
+    rule.write_text(rule.read_text().replace("severity: low", "severity: info"))
     with pytest.raises(PolicyError, match="does not verify"):
         verify_pack(pack, [pub])
 
