@@ -116,6 +116,7 @@ def write_key_pair(key: Any, private: Path, public: Path) -> None:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         ),
+        private=True,
     )
     write_bytes_atomic(
         public,

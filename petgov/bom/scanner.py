@@ -70,15 +70,18 @@ class BomScanner(PostScanner):
 
 
 WEIGHT_FORMATS = F.CODE_BEARING | {F.SAFETENSORS, F.TFLITE}
+MODEL_CARD_KEYS = ("base_model", "library_name", "pipeline_tag", "model_name", "eval_results")
 
 
 def is_model_target(facts: dict[str, Any], entries: Sequence[Entry]) -> bool:
     """A target that presents itself as a model: a transformers config, an adapter, weights
-    behind LFS pointers, or a card next to weights. A dataset folder with a README, a code repo
-    or a lone pickle is not asked for a model's BOM fields."""
+    behind LFS pointers, a card with model metadata, or a card next to weights. A dataset
+    folder with a README, a code repo or a lone pickle is not asked for a model's BOM fields."""
     if any(facts.get(k) for k in ("config.model_type", "config.architectures")):
         return True
     if facts.get("adapter.base_model") or facts.get("bom.lfs_pointers"):
+        return True
+    if any(facts.get(f"modelcard.{k}") for k in MODEL_CARD_KEYS):
         return True
     return bool(facts.get("modelcard.present")) and any(
         e.item.format in WEIGHT_FORMATS for e in entries

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
 
 import click
@@ -43,8 +44,25 @@ _EXITS: tuple[type[Exception], ...] = (click.exceptions.Exit, typer.Exit)
 _ABORTS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        import petgov
+
+        typer.echo(f"petgov {petgov.__version__}")
+        raise typer.Exit(ExitCode.OK)
+
+
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show tracebacks for errors (also accepted after the command)."
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print petgov's version and exit.",
+    ),
 ) -> None:
     """AI supply-chain security and privacy governance.
 
@@ -60,7 +78,7 @@ def build_app() -> typer.Typer:
         name="petgov",
         callback=_root,
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
         pretty_exceptions_enable=False,
         rich_markup_mode=None,  # plain click help: rich's markdown stack costs ~90 ms per start
         context_settings={"help_option_names": ["-h", "--help"]},
@@ -82,21 +100,21 @@ def error_line(message: str) -> None:
 def run(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the app, map every outcome to an exit code, never a bare traceback."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
+    args, debug = _take_debug(args)
     try:
         app = build_app()
         result = app(args=args, prog_name="petgov", standalone_mode=False)
         code = int(result) if isinstance(result, int) else ExitCode.OK
     except PetgovError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         error_line(_escape(exc.one_line()))
         code = ExitCode.USAGE_OR_INPUT
     except _EXITS as exc:
         code = int(getattr(exc, "exit_code", ExitCode.OK))
     except _USAGE_ERRORS as exc:
         if debug:
-            raise
+            traceback.print_exc()
         message = str(getattr(exc, "format_message", exc.__str__)())
         if type(exc).__name__ == "NoArgsIsHelpError":  # bare `petgov` or a bare group: help
             print(message, file=sys.stderr)
@@ -109,15 +127,25 @@ def run(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         error_line("interrupted")
         code = ExitCode.USAGE_OR_INPUT
-    except Exception as exc:  # a bug: still one line unless --debug
+    except Exception as exc:  # a bug: one line, after the traceback under --debug
         if debug:
-            raise
+            traceback.print_exc()
         error_line(
             _escape(f"internal error: {type(exc).__name__}: {exc}")
             + " (hint: re-run with --debug and report the traceback)"
         )
         code = ExitCode.USAGE_OR_INPUT
     sys.exit(code)
+
+
+def _take_debug(args: list[str]) -> tuple[list[str], bool]:
+    """``--debug`` anywhere before ``--`` (people put it after the command): moved to the front,
+    where the root option lives, so it never becomes 'No such option'."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args, False
+    rest = [a for a in args[:end] if a != "--debug"] + args[end:]
+    return ["--debug", *rest], True
 
 
 def _escape(text: str) -> str:

@@ -10,9 +10,20 @@ from pathlib import Path
 from typing import IO
 
 
+def user_mode() -> int:
+    """The mode a new file gets from the user's umask (0644 under the usual 022)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
-def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
-    """Yield a temp file beside ``path``; on success fsync and rename it over ``path``."""
+def atomic_open(path: Path, mode: str = "wb", *, private: bool = False) -> Iterator[IO[bytes]]:
+    """Yield a temp file beside ``path``; on success fsync and rename it over ``path``.
+
+    The file gets the user's umask (a BOM or report is meant to be shared; mkstemp's 0600 made
+    it unreadable to the group), or 0600 with ``private`` (keys).
+    """
     if mode not in ("wb", "w"):
         raise ValueError("atomic_open writes only ('wb' or 'w')")
     from petgov.errors import OutputError
@@ -29,6 +40,7 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
             hint="check that its folder exists and is writable",
         ) from None
     try:
+        os.fchmod(fd, 0o600 if private else user_mode())
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -43,9 +55,9 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[bytes]]:
         raise
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Atomically replace ``path`` with ``data``."""
-    with atomic_open(path) as fh:
+def write_bytes_atomic(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Atomically replace ``path`` with ``data`` (0600 with ``private``, else the umask)."""
+    with atomic_open(path, private=private) as fh:
         fh.write(data)
 
 
