@@ -35,6 +35,7 @@ from petgov.scanners.interface import (
 from petgov.scanners.options import ScannerOptions
 from petgov.targets.archive import ENGINE as ARCHIVE_ENGINE
 from petgov.targets.archive import ArchiveLimits, expand
+from petgov.targets.filters import PathFilter
 from petgov.targets.interface import RawEntry, ResolvedTarget, resolvers
 from petgov.util.clock import iso, system_clock
 
@@ -54,6 +55,7 @@ class ScanOptions:
     digests: DigestMode = DigestMode.TOP
     scanner_options: ScannerOptions = field(default_factory=ScannerOptions)
     now: dt.datetime | None = None
+    path_filter: PathFilter | None = None  # None: the built-in skipped folders only
 
 
 @dataclass
@@ -86,11 +88,11 @@ class Inventory:
         return [e.item for e in self.entries]
 
 
-def resolve(target: str) -> ResolvedTarget:
+def resolve(target: str, path_filter: PathFilter | None = None) -> ResolvedTarget:
     """Resolve one target string with the first resolver that accepts it."""
     for resolver in resolvers():
         if resolver.accepts(target):
-            return resolver.resolve(target)
+            return resolver.resolve(target, path_filter)
     raise TargetError(f"{target}: no resolver accepts this target")
 
 
@@ -244,7 +246,11 @@ def scan(
     coverage: list[Coverage] = []
     facts: dict[str, dict[str, Any]] = {}
     for target in targets:
-        inv = inventory(resolve(target), options.limits, options.digests, wait=False)
+        inv = inventory(
+            resolve(target, options.path_filter), options.limits, options.digests, wait=False
+        )
+        if not inv.entries:
+            facts.setdefault(target, {})["target.empty"] = True
         try:
             res = run_scanners(inv, scanners, ctx, progress)
             _warm_policy_engine()
@@ -267,7 +273,30 @@ def scan(
         coverage=_dedupe(coverage),
         policy=policy_info,
         facts=facts,
+        notes=walk_notes(targets, facts),
     )
+
+
+def walk_notes(targets: Sequence[str], facts: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """What a folder walk left out, said in the report (a pickle in node_modules/ is not
+    scanned by default: the user must be able to see that)."""
+    notes = []
+    for target in targets:
+        f = facts.get(target, {})
+        skipped = f.get("target.skipped") or []
+        excluded = f.get("target.excluded") or []
+        if skipped:
+            more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+            shown = ", ".join(skipped[:5]) + more
+            notes.append(
+                f"{target}: skipped {len(skipped)} folder(s) by default: {shown} "
+                "(--no-default-skips scans them)"
+            )
+        if excluded:
+            notes.append(f"{target}: {len(excluded)} path(s) excluded by --exclude/.petgovignore")
+        if f.get("target.empty"):
+            notes.append(f"{target}: no files to scan")
+    return notes
 
 
 def _warm_policy_engine() -> None:

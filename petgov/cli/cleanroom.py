@@ -36,15 +36,52 @@ def _now(now: str | None):  # type: ignore[no-untyped-def]
 
 
 @cleanroom_app.command("challenge")
-def challenge(name: str = ROOM, config: Path | None = CONFIG, now: str | None = NOW) -> None:
+def challenge(
+    name: str = ROOM,
+    config: Path | None = CONFIG,
+    now: str | None = NOW,
+    fmt: str = typer.Option(
+        "nonce",
+        "--format",
+        "-f",
+        metavar="<nonce|json>",
+        help="nonce: the bare nonce on stdout (N=$(...)); json: the whole challenge record.",
+    ),
+) -> None:
     """Issue a single-use nonce the TEE must bind into its attestation."""
     from petgov.cleanroom import challenges
     from petgov.cleanroom.config import load
+    from petgov.errors import UsageError
 
+    if fmt not in ("nonce", "json"):
+        raise UsageError(f"unknown format {fmt!r}", hint="use nonce or json")
     room = load(name, config)
     rec = challenges.issue(room.state_dir, room.challenge_ttl_seconds, _now(now))
     rec["report_data"] = "SHA-512('petgov-cleanroom-v1' || nonce || SHA-256(SPKI DER of TEE key))"
-    typer.echo(json.dumps(rec, indent=2))
+    if fmt == "json":
+        typer.echo(json.dumps(rec, indent=2))
+        return
+    typer.echo(str(rec["nonce"]))
+    expires = rec.get("expires_at") or rec.get("expires")
+    if expires:
+        typer.echo(f"single use, expires {expires}", err=True)
+
+
+def checked_nonce(nonce: str) -> str:
+    """A --nonce as the lowercase hex that 'cleanroom challenge' prints, else exit 2."""
+    from petgov.errors import UsageError
+
+    value = nonce.strip().lower()
+    try:
+        bytes.fromhex(value)
+    except ValueError:
+        value = ""
+    if not value:
+        raise UsageError(
+            f"--nonce {nonce[:40]!r} is not a hex nonce",
+            hint="pass the output of 'petgov cleanroom challenge ROOM'",
+        )
+    return value
 
 
 @cleanroom_app.command("promote")
@@ -65,6 +102,7 @@ def promote(
     from petgov.cli.render import print_promotion
     from petgov.errors import TargetError, UsageError
 
+    nonce = checked_nonce(nonce)
     room = load(to, config)
     for path, what in ((artifact, "artifact"), (evidence, "evidence"), (tee_key, "TEE key")):
         if not path.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,6 +134,37 @@ def scan(
         metavar="<owasp-ml|owasp-llm|atlas|nist-ai-rmf|nist-ai-600-1|eu-ai-act>",
         help="Print a per-control view of this framework instead of the report (-f json too).",
     ),
+    color: str = typer.Option(
+        "auto",
+        "--color",
+        metavar="<auto|always|never>",
+        help="Colour the table: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it).",
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Table: only the summary line; no progress bar."
+    ),
+    severity: str | None = typer.Option(
+        None,
+        "--severity",
+        metavar="<info|low|medium|high|critical>",
+        help="Show only findings at or above this severity (blocking ones always; the exit "
+        "code still follows --fail-on).",
+    ),
+    exclude: list[str] = typer.Option(
+        [],
+        "--exclude",
+        metavar="<glob>",
+        help="Leave out matching paths in folders (repeatable; 'dir/' for a folder; also read "
+        "from .petgovignore in the current folder and the target).",
+    ),
+    default_skips: bool = typer.Option(
+        True,
+        "--default-skips/--no-default-skips",
+        help="Skip .git .hg .svn __pycache__ .venv node_modules (listed in the report).",
+    ),
+    fail_on_empty: bool = typer.Option(
+        False, "--fail-on-empty", help="Exit 2 when a target has no files to scan."
+    ),
 ) -> int:
     """Scan models, datasets and code; print a report; exit 1 when a gate fails."""
     from petgov.cli.output import emit, stdout_is_terminal
@@ -193,13 +225,28 @@ def scan(
             pickle=PickleOptions(timeout=timeout),
         ),
     )
-    with _Progress(enabled=progress) as bar:
+    from petgov.cli.display import (
+        empty_targets,
+        resolve_color,
+        severity_filtered,
+        table_width,
+    )
+    from petgov.targets.filters import IGNORE_FILE, build_filter
+
+    shown_from = Severity.parse(severity) if severity else None
+    use_color = resolve_color(color, to_terminal=output is None and stdout_is_terminal())
+    options = dataclasses.replace(
+        options,
+        path_filter=build_filter(
+            exclude, default_skips=default_skips, ignore_files=[Path(IGNORE_FILE)]
+        ),
+    )
+    with _Progress(enabled=progress and not quiet) as bar:
         report = run_scan(targets, options, progress=bar.update)
     if baseline_doc is not None:
         from petgov.policy.baseline import apply_baseline
 
         report = apply_baseline(report, baseline_doc)
-    color = output is None and stdout_is_terminal()
     if compliance is not None:
         from petgov.compliance.view import render
         from petgov.policy.packs import builtin_pack_dir, load_pack
@@ -207,7 +254,30 @@ def scan(
         in_force = {r.id: r.compliance for r in load_pack(builtin_pack_dir()).rules}
         emit(render(report, compliance, in_force, as_json=fmt is OutputFormat.JSON), output)
         return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
-    emit(fmt.reporter(color=color, include_waived=include_waived).render(report), output)
+    empty = empty_targets(report)
+    if empty and fail_on_empty:
+        raise UsageError(
+            f"{empty[0]}: no files to scan", hint="check the path (--fail-on-empty is set)"
+        )
+    for target in empty:
+        warning_line(f"{target}: no files to scan")
+    shown = severity_filtered(report, shown_from)
+    if fmt is OutputFormat.TABLE:
+        from petgov.reporters.table import TableReporter, summary_line
+
+        width = table_width(to_terminal=output is None and stdout_is_terminal())
+        text = (
+            summary_line(shown) + "\n"
+            if quiet
+            else TableReporter(color=use_color, width=width).render(shown)
+        )
+    else:
+        text = fmt.reporter(color=use_color, include_waived=include_waived).render(shown)
+    emit(text, output)
+    if output is not None and not quiet:
+        from petgov.reporters.table import summary_line
+
+        sys.stderr.write(f"{summary_line(report)} -> {output}\n")
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
 
 
@@ -242,6 +312,16 @@ def parse_size(text: str) -> int:
     if not number.isdigit() or int(number) == 0:
         raise UsageError(f"--max-bytes {text!r} is not a size", hint="use e.g. 512M, 8G or 1048576")
     return int(number) * _UNITS[unit]
+
+
+def warning_line(message: str) -> None:
+    """One yellow warning line on stderr."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold yellow]warning:[/] {escape(message)}"
+    )
 
 
 VERIFY_FLAGS = {

@@ -34,8 +34,10 @@ def verify(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> int:
-    """Verify TARGET against a signature and the trust material you name; exit 2 on failure."""
-    from petgov.errors import UsageError
+    """Verify TARGET against a signature and the trust material you name; exit 1 on failure."""
+    from rich.markup import escape
+
+    from petgov.errors import UsageError, VerificationError
     from petgov.provenance.interface import TrustMaterial
     from petgov.provenance.verify import find_signature, verify_artifact
 
@@ -52,7 +54,13 @@ def verify(
         trust_root=trust_root,
     )
     trust.check(FLAGS)
-    result = verify_artifact(target, sig, trust, ignore_paths=ignore_path)
+    try:
+        result = verify_artifact(target, sig, trust, ignore_paths=ignore_path)
+    except VerificationError as exc:  # the check ran and failed: exit 1, like a gate
+        from petgov.cli.main import error_line
+
+        error_line(escape(f"verification FAILED: {exc.one_line()}"))
+        return ExitCode.GATE_FAILED
     if as_json:
         out = {**result.facts(), "provenance.files": list(result.files)}
         typer.echo(json.dumps(out, indent=2, sort_keys=True))

@@ -122,7 +122,7 @@ def client_trust_config(trust_root: Path, workdir: Path) -> Path:
     try:
         doc = json.loads(trust_root.read_bytes())
     except (OSError, ValueError) as exc:
-        raise VerificationError(f"cannot read trust root {trust_root}") from exc
+        raise UsageError(f"cannot read trust root {trust_root}") from exc
     if isinstance(doc, dict) and "trustedRoot" in doc:
         return trust_root
     wrapped = {

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from petgov.errors import VerificationError
+from petgov.errors import UsageError, VerificationError
 
 # The bundle media types of the Sigstore bundle spec (v0.1 and v0.2 used the +json;version form).
 BUNDLE_MEDIA_TYPES = frozenset(
@@ -119,9 +119,9 @@ def load_trusted_root(path: Path) -> Any:
             return TrustedRoot(_Inner.from_json(json.dumps(doc["trustedRoot"])))
         return TrustedRoot.from_file(str(path))
     except (OSError, ValueError) as exc:
-        raise VerificationError(f"cannot load trusted root {path}: {brief(exc)}") from exc
+        raise UsageError(f"cannot load trusted root {path}: {brief(exc)}") from exc
     except Exception as exc:  # sigstore/pydantic raise their own errors on bad roots
-        raise VerificationError(
+        raise UsageError(
             f"invalid trusted root {path}: {brief(exc)}",
             hint="pass a Sigstore trusted_root.json or client trust config file",
         ) from exc

@@ -17,6 +17,7 @@ from pathlib import Path
 from petgov.catalog import finding
 from petgov.errors import TargetError
 from petgov.model import Origin
+from petgov.targets.filters import PathFilter
 from petgov.targets.interface import (
     DigestMemo,
     FileSource,
@@ -159,7 +160,7 @@ class HfResolver(TargetResolver):
     def accepts(self, target: str) -> bool:
         return target.startswith(SCHEME)
 
-    def resolve(self, target: str) -> ResolvedTarget:
+    def resolve(self, target: str, path_filter: PathFilter | None = None) -> ResolvedTarget:
         ref = parse(target)
         cache = cache_dir()
         folder = snapshot(ref, cache)

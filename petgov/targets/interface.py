@@ -14,9 +14,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from petgov.model import Coverage, Finding, Origin
+
+if TYPE_CHECKING:
+    from petgov.targets.filters import PathFilter
 
 
 class Source(ABC):
@@ -108,8 +111,8 @@ class TargetResolver(ABC):
         """Whether this resolver handles ``target`` (cheap: scheme or path check)."""
 
     @abstractmethod
-    def resolve(self, target: str) -> ResolvedTarget:
-        """Resolve ``target`` or raise TargetError with a hint."""
+    def resolve(self, target: str, path_filter: PathFilter | None = None) -> ResolvedTarget:
+        """Resolve ``target`` or raise TargetError with a hint; a walk honours ``path_filter``."""
 
 
 def resolvers() -> Sequence[TargetResolver]:

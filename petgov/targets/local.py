@@ -9,11 +9,11 @@ from pathlib import Path
 from petgov.catalog import finding
 from petgov.errors import TargetError
 from petgov.model import Coverage, CoverageStatus, Finding, Origin, Severity
+from petgov.targets.filters import IGNORE_FILE, PathFilter, read_ignore_file
 from petgov.targets.interface import FileSource, RawEntry, ResolvedTarget, TargetResolver
 
 ENGINE = "targets"
 KINDS = frozenset({"target.symlink"})
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"})
 
 
 class LocalResolver(TargetResolver):
@@ -22,7 +22,7 @@ class LocalResolver(TargetResolver):
     def accepts(self, target: str) -> bool:
         return "://" not in target
 
-    def resolve(self, target: str) -> ResolvedTarget:
+    def resolve(self, target: str, path_filter: PathFilter | None = None) -> ResolvedTarget:
         path = Path(target)
         if not os.path.lexists(path):
             raise TargetError(f"{target}: no such file or directory")
@@ -39,7 +39,11 @@ class LocalResolver(TargetResolver):
         if not path.is_dir():
             raise TargetError(f"{target}: not a regular file or directory")
         resolved = ResolvedTarget(target=target, root=path)
-        for file_path, display in _walk(path, resolved):
+        walk_filter = path_filter or PathFilter()
+        own = read_ignore_file(path / IGNORE_FILE)  # a folder may carry its own ignore file
+        if own:
+            walk_filter = PathFilter(walk_filter.skip_dirs, walk_filter.exclude + own)
+        for file_path, display in _walk(path, resolved, walk_filter):
             _check_readable(file_path, display)
             resolved.entries.append(
                 RawEntry(path=display, source=FileSource(file_path), origin=origin)
@@ -52,18 +56,38 @@ def _check_readable(path: Path, display: str) -> None:
         raise TargetError(f"{display}: permission denied", hint="check the file's permissions")
 
 
-def _walk(root: Path, resolved: ResolvedTarget) -> list[tuple[Path, str]]:
-    """Regular files below ``root`` in a stable order; links are reported, never followed."""
+def _walk(root: Path, resolved: ResolvedTarget, path_filter: PathFilter) -> list[tuple[Path, str]]:
+    """Regular files below ``root`` in a stable order; links are reported, never followed.
+
+    What the filter leaves out is recorded in the target facts (``target.skipped`` folders,
+    ``target.excluded`` files), so the report says what was not looked at.
+    """
     out: list[tuple[Path, str]] = []
+    skipped: list[str] = []
+    excluded: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         base = Path(dirpath)
+        rel_base = base.relative_to(root).as_posix()
+        kept = []
+        for d in sorted(dirnames):
+            rel = d if rel_base == "." else f"{rel_base}/{d}"
+            if d in path_filter.skip_dirs:
+                skipped.append(str(base / d))
+            elif path_filter.skips_dir(rel):
+                excluded.append(str(base / d))
+            else:
+                kept.append(d)
+        dirnames[:] = kept
         for d in list(dirnames):
             if (base / d).is_symlink():
                 dirnames.remove(d)
                 resolved.findings.append(_link_finding(base / d, root))
         for name in sorted(filenames):
             p = base / name
+            rel = name if rel_base == "." else f"{rel_base}/{name}"
+            if path_filter.excludes_file(rel):
+                excluded.append(str(p))
+                continue
             if p.is_symlink():
                 resolved.findings.append(_link_finding(p, root))
                 continue
@@ -75,6 +99,10 @@ def _walk(root: Path, resolved: ResolvedTarget) -> list[tuple[Path, str]]:
                 )
                 continue
             out.append((p, str(p)))
+    if skipped or excluded:
+        facts = resolved.facts.setdefault("", {})
+        facts["target.skipped"] = skipped
+        facts["target.excluded"] = excluded
     return out
 
 

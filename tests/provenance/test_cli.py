@@ -28,7 +28,8 @@ def test_sign_then_verify(tmp_path: Path, cli: Callable[..., Any]) -> None:
     assert sorted(out["provenance.files"]) == ["README.md", "config.json", "weights.bin"]
     (model / "config.json").write_text("{}")
     res = cli("verify", str(model), "--key", str(pub))
-    assert res.code == 2
+    assert res.code == 1  # a tampered model is a failed check (exit 1), not a usage error
+    assert res.stderr.startswith("error: verification FAILED")
     assert "Traceback" not in res.stderr
     # refuses to overwrite an existing signature
     assert cli("sign", str(model), "--key", str(priv)).code == 2
@@ -78,7 +79,7 @@ def test_verify_receipt_style_bundle(tmp_path: Path, cli: Callable[..., Any]) ->
     assert res.code == 0, res.stderr
     artifact.write_bytes(b"other")
     res = cli("verify", str(artifact), "--signature", str(receipt), "--key", str(pub))
-    assert res.code == 2 and "different artifact" in res.stderr
+    assert res.code == 1 and "different artifact" in res.stderr
 
 
 def test_verify_conformance_bundle_cli(cli: Callable[..., Any]) -> None:
