@@ -12,11 +12,11 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from petgov import filetypes as F
 from petgov import modelcard
 from petgov.bom.completeness import score
 from petgov.bom.info import gather, relative
 from petgov.catalog import finding
-from petgov.inventory import formats as F
 from petgov.model import Finding
 from petgov.scanners.interface import Entry, PostScanner, ScanContext, ScanResult
 

@@ -12,9 +12,8 @@ import posixpath
 import re
 from typing import Any
 
-from petgov.inventory import formats as F
+from petgov import filetypes as F
 from petgov.modelcard import is_lfs_pointer
-from petgov.scanners.interface import Entry
 
 # Files that ship beside a model (or with petgov) and are never datasets, whatever their shape.
 NOT_DATA = re.compile(
@@ -30,8 +29,9 @@ COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
 LFS_POINTER_MAX = 1024
 
 
-def is_dataset(entry: Entry) -> bool:
-    """A data file by format and name: tabular formats, or text data files (``.txt``)."""
+def is_dataset(entry: Any) -> bool:
+    """A data file by format and name (``entry``: a scanner Entry): tabular formats, or text
+    data files (``.txt``)."""
     name = posixpath.basename(entry.item.path.replace("!/", "/"))
     if NOT_DATA.search(name):
         return False
@@ -69,7 +69,7 @@ def _rows(values: list[Any]) -> bool:
     )
 
 
-def _lfs_pointer(entry: Entry) -> bool:
+def _lfs_pointer(entry: Any) -> bool:
     try:
         with entry.source.open() as fh:
             return is_lfs_pointer(fh.read(64))

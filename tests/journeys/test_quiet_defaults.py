@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from petgov import filetypes as F
 from petgov.demo import harmless_payload_pickle, safetensors_bytes, write_demo, write_demo_key
-from petgov.inventory import formats as F
 from petgov.inventory.sniff import sniff_bytes
 from tests.conftest import corpus_path
 
