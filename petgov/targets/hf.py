@@ -38,6 +38,17 @@ _HINT_OFFLINE = (
     "download it first (hf download REPO --revision REV) or unset HF_HUB_OFFLINE; "
     "the cache is HF_HUB_CACHE, else HF_HOME/hub"
 )
+_HINT_CACHE_ONLY = (
+    "download it first (hf download REPO --revision REV), or set PETGOV_HF_DOWNLOAD=1 to let "
+    "petgov fetch it; the cache is HF_HUB_CACHE, else HF_HOME/hub"
+)
+DOWNLOAD_ENV = "PETGOV_HF_DOWNLOAD"
+
+
+def download_allowed() -> bool:
+    """Whether a cache miss may go online: only when the user says so (the README promises the
+    local hub cache; a miss used to retry six times over 30 s before failing)."""
+    return os.environ.get(DOWNLOAD_ENV, "").strip().upper() in {"1", "ON", "YES", "TRUE"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,7 @@ def offline() -> bool:
 
 
 def snapshot(ref: HubRef, cache: Path) -> Path:
-    """The snapshot folder of ``ref``: from the cache, else downloaded when online."""
+    """The snapshot folder of ``ref``: from the cache, else downloaded if PETGOV_HF_DOWNLOAD."""
     from petgov.util.lazy import require
 
     hub = require("huggingface_hub", purpose="hf:// targets", package="huggingface-hub")
@@ -111,6 +122,10 @@ def snapshot(ref: HubRef, cache: Path) -> Path:
             raise TargetError(
                 f"{where}: not in the local Hugging Face cache ({cache}) and HF_HUB_OFFLINE is set",
                 hint=_HINT_OFFLINE,
+            ) from exc
+        if not download_allowed():
+            raise TargetError(
+                f"{where}: not in the local Hugging Face cache ({cache})", hint=_HINT_CACHE_ONLY
             ) from exc
         folder = _download(hub, ref, cache, where)
     return _checked(Path(folder), ref, cache, where)

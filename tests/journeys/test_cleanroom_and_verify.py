@@ -48,3 +48,18 @@ def test_verify_tampered_model_exits_1(tmp_path: Path, cli: Callable[..., Any]) 
     res = cli("verify", str(model), "--key", str(pub))
     assert res.code == 1 and res.stderr.startswith("error: verification FAILED")
     assert cli("verify", str(model), "--key", str(tmp_path / "missing.pem")).code == 2
+
+
+def test_D_M5_hf_cache_miss_is_one_line_without_network(
+    tmp_path: Path, cli: Callable[..., Any], no_network: list[str], monkeypatch: Any
+) -> None:
+    """With HF_HUB_OFFLINE unset, a miss went online with 6 retries over 30 s."""
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("PETGOV_HF_DOWNLOAD", raising=False)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
+    res = cli("scan", "hf://org/name@" + "0123456789abcdef" * 2 + "01234567")
+    assert res.code == 2
+    assert "not in the local Hugging Face cache" in res.stderr
+    assert "HF_HUB_OFFLINE" not in res.stderr and "PETGOV_HF_DOWNLOAD" in res.stderr
+    assert res.stderr.count("\n") == 1
+    assert no_network == []
