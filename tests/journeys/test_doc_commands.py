@@ -31,7 +31,7 @@ NOT_RUN = {
     "make test": "recursion: this test runs inside make test",
     "petgov scan hf://": "needs a hub cache: tests/targets/test_hf.py",
     "petgov lock hf://": "needs a hub cache: tests/targets/test_hf.py",
-    "petgov attest verify report.bin": "TEE evidence: tests/attestation",
+    "petgov attest verify": "TEE evidence: tests/attestation",
     "petgov cleanroom promote": "TEE evidence: tests/cleanroom/test_promote_attested.py",
     "petgov cleanroom open": "a release: tests/cleanroom",
     "petgov cleanroom audit verify": "an audit log: tests/cleanroom/test_audit_log.py",
