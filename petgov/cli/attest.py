@@ -50,7 +50,7 @@ def verify(
         raise UsageError(f"unknown --type {evidence_type!r}", hint=f"one of {', '.join(TYPES)}")
     for path in (evidence, *certs, *([reference] if reference else [])):
         if not path.is_file():
-            raise TargetError(f"{path}: no such file")
+            raise TargetError(f"{path}: {'is a directory' if path.is_dir() else 'no such file'}")
     if collateral is not None and not collateral.is_dir():
         what = "is not a folder" if collateral.exists() else "no such folder"
         raise TargetError(f"{collateral}: {what}", hint="--collateral takes a folder of files")
@@ -103,7 +103,8 @@ def fetch_collateral(
     if product is not None and product not in ("milan", "genoa", "turin"):
         raise UsageError(f"unknown --product {product!r}", hint="milan, genoa or turin")
     if not evidence.is_file():
-        raise TargetError(f"{evidence}: no such file")
+        what = "is a directory" if evidence.is_dir() else "no such file"
+        raise TargetError(f"{evidence}: {what}")
     if out.exists() and not out.is_dir():
         raise TargetError(f"{out}: is not a folder")
     out.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,11 @@ def load_waivers(path: Path, now: dt.datetime) -> tuple[list[Waiver], list[Lapse
         raise PolicyError(f"cannot read waivers {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise PolicyError(f"waivers {path} is not valid YAML: {yaml_problem(exc)}") from None
+    if isinstance(doc, dict) and "waivers" not in doc:  # e.g. a model config.json given by mistake
+        raise PolicyError(
+            f"waivers {path}: no `waivers:` list",
+            hint="a waivers file is a mapping with a `waivers:` list (docs/policy.md)",
+        )
     entries = doc.get("waivers") if isinstance(doc, dict) else doc
     if entries is None:
         return [], []

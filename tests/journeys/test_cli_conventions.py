@@ -57,3 +57,21 @@ def test_private_keys_stay_private(tmp_path: Path) -> None:
     private, public = write_demo_key(tmp_path)
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert stat.S_IMODE(public.stat().st_mode) & 0o044
+
+
+def test_D_m13_waivers_file_without_waivers_is_exit_2(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    (tmp_path / "w.safetensors").write_bytes(safetensors_bytes())
+    config = tmp_path / "config.json"
+    config.write_text('{"architectures": ["DemoModel"], "model_type": "demo"}')
+    res = cli("scan", str(tmp_path / "w.safetensors"), "--waivers", str(config))
+    assert res.code == 2 and "no `waivers:` list" in res.stderr
+    empty = tmp_path / "waivers.yaml"
+    empty.write_text("waivers: []\n")
+    assert cli("scan", str(tmp_path / "w.safetensors"), "--waivers", str(empty)).code == 0
+
+
+def test_D_m14_attest_verify_on_a_folder_says_so(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    res = cli("attest", "verify", str(tmp_path), "-t", "snp")
+    assert res.code == 2 and f"{tmp_path}: is a directory" in res.stderr
