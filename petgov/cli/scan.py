@@ -168,6 +168,7 @@ def scan(
 ) -> int:
     """Scan models, datasets and code; print a report; exit 1 when a gate fails."""
     from petgov.cli.output import emit, stdout_is_terminal
+    from petgov.errors import UsageError
     from petgov.pipeline import ScanOptions
     from petgov.pipeline import scan as run_scan
     from petgov.policy.evaluate import PolicyOptions
