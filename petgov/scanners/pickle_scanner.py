@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from petgov import filetypes as F
 from petgov.catalog import finding
-from petgov.model import Finding, Severity
+from petgov.model import Finding
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult, Strings
 from petgov.scanners.options import PickleOptions
 from petgov.scanners.pickle_globals import judge
@@ -217,7 +217,7 @@ def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:
     for g in analysis.plain_globals:
         # Array bytes read as opcodes are mostly noise: only a deny-listed import is reported.
         plain = _global_finding(g, path)
-        if plain is not None and plain.rule_id == "PG-SER-001":
+        if plain is not None and plain.kind == "ser.dangerous_global":
             out.append(
                 dataclasses.replace(
                     plain,
@@ -229,34 +229,26 @@ def _findings(analysis: Analysis, path: str, *, legacy: bool) -> list[Finding]:
         if legacy and ("trailing data" in message or "concatenated" in message):
             continue  # legacy torch files carry raw storage bytes after their pickles
         out.append(
-            Finding(
-                rule_id="PG-SER-004",
-                kind="ser.malformed_stream",
-                severity=Severity.MEDIUM,
-                title="Malformed pickle stream",
-                message=f"{message} (at byte {at}); everything before the break was analyzed",
-                path=path,
+            finding(
+                "ser.malformed_stream",
+                path,
+                f"{message} (at byte {at}); everything before the break was analyzed",
                 engine=ENGINE,
                 location={"offset": at},
                 evidence={"problem": message},
-                cwe=("CWE-502",),
             )
         )
     return out
 
 
 def _override_finding(g: Global, path: str) -> Finding:
-    return Finding(
-        rule_id="PG-SER-005",
-        kind="ser.global_override",
-        severity=Severity.CRITICAL,
-        title="Pickle rewrites attributes of an imported module or class",
-        message=f"BUILD sets state on the imported {g.dotted} (module override)",
-        path=path,
+    return finding(
+        "ser.global_override",
+        path,
+        f"BUILD sets state on the imported {g.dotted} (module override)",
         engine=ENGINE,
         location={"offset": g.position, "opcode": "BUILD"},
         evidence={"global": g.dotted},
-        cwe=("CWE-502",),
     )
 
 
@@ -315,45 +307,33 @@ def _risky(g: Global, path: str, why: str) -> Finding:
 def _global_finding(g: Global, path: str) -> Finding | None:
     loc = {"offset": g.position, "opcode": g.opcode}
     if g.module is None or g.name is None:
-        return Finding(
-            rule_id="PG-SER-003",
-            kind="ser.unresolved_global",
-            severity=Severity.HIGH,
-            title="Pickle imports a global whose name cannot be resolved statically",
-            message=f"{g.opcode} at byte {g.position} imports a computed name ({g.dotted})",
-            path=path,
+        return finding(
+            "ser.unresolved_global",
+            path,
+            f"{g.opcode} at byte {g.position} imports a computed name ({g.dotted})",
             engine=ENGINE,
             location=loc,
             evidence={"global": g.dotted},
-            cwe=("CWE-502",),
         )
     verdict = judge(g.module, g.name)
     if verdict.verdict == "risky":
         return _risky(g, path, verdict.reason)
     if verdict.verdict == "deny":
-        return Finding(
-            rule_id="PG-SER-001",
-            kind="ser.dangerous_global",
-            severity=Severity.CRITICAL,
-            title="Pickle imports a dangerous callable",
-            message=f"{g.opcode} at byte {g.position} imports {g.dotted}: {verdict.reason}",
-            path=path,
+        return finding(
+            "ser.dangerous_global",
+            path,
+            f"{g.opcode} at byte {g.position} imports {g.dotted}: {verdict.reason}",
             engine=ENGINE,
             location=loc,
             evidence={"global": g.dotted, "reason": verdict.reason},
-            cwe=("CWE-502",),
         )
     if verdict.verdict in ("allow", "importer"):
         return None
-    return Finding(
-        rule_id="PG-SER-002",
-        kind="ser.unknown_global",
-        severity=Severity.MEDIUM,
-        title="Pickle imports a global not on the allow-list",
-        message=f"{g.opcode} at byte {g.position} imports {g.dotted}: not on the allow-list",
-        path=path,
+    return finding(
+        "ser.unknown_global",
+        path,
+        f"{g.opcode} at byte {g.position} imports {g.dotted}: not on the allow-list",
         engine=ENGINE,
         location=loc,
         evidence={"global": g.dotted},
-        cwe=("CWE-502",),
     )
