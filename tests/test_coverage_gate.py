@@ -127,3 +127,32 @@ def test_time_limit_is_checked_inside_the_vm() -> None:
     analysis = pickle_vm.analyze(stream, deadline=time.monotonic() - 1)
     assert analysis.budget_exceeded is not None
     assert analysis.ops == 65_536  # the clock is read every 65,536 opcodes
+
+
+def test_limits_come_from_petgov_toml_and_flags_win(tmp_path: Path, cli) -> None:
+    target = nested(tmp_path, 6)
+    (tmp_path / "petgov.toml").write_text("[limits]\nmax_depth = 6\n", encoding="utf-8")
+    doc = cli("scan", str(target), "-f", "json", cwd=tmp_path).json()
+    kinds = {f["kind"] for f in doc["findings"]}
+    assert "ser.dangerous_global" in kinds and "archive.too_deep" not in kinds
+    lowered = cli("scan", str(target), "-f", "json", "--max-depth", "2", cwd=tmp_path).json()
+    assert "archive.too_deep" in {f["kind"] for f in lowered["findings"]}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("max_depth = -1", "max_depth must be an integer >= 0"),
+        ('max_members = "many"', "max_members must be an integer >= 1"),
+        ('max_bytes = "lots"', "max_bytes 'lots' is not a size"),
+        ("timeout = 0", "timeout must be a number of seconds > 0"),
+        ("max_dept = 3", "unknown settings max_dept"),
+    ],
+)
+def test_bad_limits_in_petgov_toml_are_exit_2(
+    tmp_path: Path, cli, table: str, message: str
+) -> None:
+    (tmp_path / "petgov.toml").write_text(f"[limits]\n{table}\n", encoding="utf-8")
+    res = cli("scan", str(nested(tmp_path, 1)), cwd=tmp_path)
+    assert res.code == 2 and message in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr

@@ -6,7 +6,7 @@ import dataclasses
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -192,6 +192,8 @@ def scan(
 
         framework(compliance)  # a wrong name is exit 2 before the scan, not after it
     from petgov.provenance.interface import TrustMaterial
+
+    conf = configured_limits(policy)
     from petgov.scanners.options import (
         DependencyOptions,
         PickleOptions,
@@ -216,14 +218,18 @@ def scan(
             waivers_file=waivers,
         ),
         scanners=scanner or None,
-        limits=archive_limits(max_depth, max_members, max_bytes),
+        limits=archive_limits(
+            _given(max_depth, conf.max_depth),
+            _given(max_members, conf.max_members),
+            _given(max_bytes, conf.max_bytes),
+        ),
         cross_check=cross_check,
         digests=digests,
         scanner_options=ScannerOptions(
             provenance=ProvenanceOptions(trust=trust, lock=lock_file),
             pii=PiiOptions(nlp_model=nlp_model, exhaustive=exhaustive),
             dependencies=DependencyOptions(environment=deps_environment, osv_db=osv_db),
-            pickle=PickleOptions(timeout=timeout),
+            pickle=PickleOptions(timeout=_given(timeout, conf.timeout)),
         ),
     )
     from petgov.cli.display import (
@@ -282,6 +288,59 @@ def scan(
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
 
 
+@dataclasses.dataclass(frozen=True)
+class LimitSettings:
+    """The ``[limits]`` table of petgov.toml: defaults for the limit flags, which win over it."""
+
+    max_depth: int | None = None
+    max_members: int | None = None
+    max_bytes: str | None = None
+    timeout: float | None = None
+
+
+_T = TypeVar("_T")
+
+
+def _given(flag: _T | None, setting: _T | None) -> _T | None:
+    return setting if flag is None else flag
+
+
+def configured_limits(policy: Path | None) -> LimitSettings:
+    """``[limits]`` of the config file (``--policy``, else discovered); a bad value is exit 2."""
+    from petgov import config
+    from petgov.errors import ConfigError
+
+    found = config.read(policy) if policy is not None else config.discover()
+    raw = found.section("limits") if found is not None else None
+    if raw is None or found is None:
+        return LimitSettings()
+    where = f"{found.path} [limits]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table")
+    known = [f.name for f in dataclasses.fields(LimitSettings)]
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown settings {', '.join(unknown)}", hint=f"known: {', '.join(known)}"
+        )
+    for key, minimum in (("max_depth", 0), ("max_members", 1)):
+        value = raw.get(key)
+        if value is not None and (type(value) is not int or value < minimum):
+            raise ConfigError(f"{where}: {key} must be an integer >= {minimum}")
+    timeout = raw.get("timeout")
+    if timeout is not None and (type(timeout) not in (int, float) or timeout <= 0):
+        raise ConfigError(f"{where}: timeout must be a number of seconds > 0")
+    size = raw.get("max_bytes")
+    if size is not None:
+        parse_size(str(size), f"{where} max_bytes")
+    return LimitSettings(
+        max_depth=raw.get("max_depth"),
+        max_members=raw.get("max_members"),
+        max_bytes=None if size is None else str(size),
+        timeout=None if timeout is None else float(timeout),
+    )
+
+
 def archive_limits(depth: int | None, members: int | None, size: str | None) -> ArchiveLimits:
     """The archive walk's limits: the defaults, with what the flags raise or lower."""
     from petgov.targets.archive import ArchiveLimits
@@ -303,7 +362,7 @@ def archive_limits(depth: int | None, members: int | None, size: str | None) -> 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
-def parse_size(text: str) -> int:
+def parse_size(text: str, what: str = "--max-bytes") -> int:
     """``512M`` -> 536870912; a plain number is bytes. Bad input is a usage error."""
     from petgov.errors import UsageError
 
@@ -311,7 +370,7 @@ def parse_size(text: str) -> int:
     unit = raw[-1:] if raw[-1:] in _UNITS else ""
     number = raw[: len(raw) - len(unit)]
     if not number.isdigit() or int(number) == 0:
-        raise UsageError(f"--max-bytes {text!r} is not a size", hint="use e.g. 512M, 8G or 1048576")
+        raise UsageError(f"{what} {text!r} is not a size", hint="use e.g. 512M, 8G or 1048576")
     return int(number) * _UNITS[unit]
 
 

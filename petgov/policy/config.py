@@ -57,7 +57,15 @@ def find_config(policy_file: Path | None, config_dir: Path | None) -> PolicyConf
 
 POLICY_KEYS = ("packs", "overrides", "fail_on", "require_signature", "pack_keys", "waivers")
 # Other tables petgov reads from the same file, and pyproject.toml's own tables.
-OTHER_KEYS = ("cleanrooms", "shadow_ai", "tool", "project", "build-system", "dependency-groups")
+OTHER_KEYS = (
+    "cleanrooms",
+    "shadow_ai",
+    "limits",
+    "tool",
+    "project",
+    "build-system",
+    "dependency-groups",
+)
 
 
 def parse_config(doc: Any, where: Path) -> PolicyConfig:
@@ -67,7 +75,7 @@ def parse_config(doc: Any, where: Path) -> PolicyConfig:
     if unknown:  # a typo (fail-on, pack-keys) must not silently fall back to the defaults
         raise PolicyError(
             f"policy {where}: unknown settings {', '.join(unknown)}",
-            hint=f"known: {', '.join(POLICY_KEYS + OTHER_KEYS[:2])}",
+            hint=f"known: {', '.join(POLICY_KEYS + OTHER_KEYS[:3])}",
         )
     cfg = PolicyConfig(base=where.parent, origin=str(where))
     packs = doc.get("packs")
