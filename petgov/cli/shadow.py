@@ -51,5 +51,11 @@ def shadow(
         width = shutil.get_terminal_size().columns
         title = f"AI use in {path}"
         typer.echo(inventory.to_table(title, color=stdout_is_terminal(), width=width), nl=False)
+    if strict and inventory.policy is None and inventory.uses:
+        # --strict promises a judgement; with no sanctioned list every use is unjudged (D-m17).
+        raise UsageError(
+            "--strict: no sanctioned list to judge these uses against",
+            hint="pass --config FILE or add [shadow_ai] to petgov.toml",
+        )
     if strict and inventory.unsanctioned:
         raise typer.Exit(int(ExitCode.GATE_FAILED))

@@ -24,6 +24,11 @@ class LocalResolver(TargetResolver):
 
     def resolve(self, target: str, path_filter: PathFilter | None = None) -> ResolvedTarget:
         path = Path(target)
+        if target == "-":  # a model is a file with a name and a size, not a stream (D-m21)
+            raise TargetError(
+                "-: reading a target from stdin is not supported",
+                hint="save it to a file and scan that file",
+            )
         if not os.path.lexists(path):
             raise TargetError(f"{target}: no such file or directory")
         origin = Origin(kind="local", source=target)
