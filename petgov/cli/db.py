@@ -38,6 +38,7 @@ def info(db: Path | None = DB_OPTION) -> None:
     if store is None:
         typer.echo(f"no OSV store at {db or default_path()}; run petgov db import FILE.zip")
         raise typer.Exit(0)
+    typer.echo(f"path: {store.path}")  # where it is, as docs/beyond-weights.md says (D-m18)
     for key, value in sorted(store.meta.items()):
         typer.echo(f"{key}: {value}")
     store.close()

@@ -85,6 +85,12 @@ def build_app() -> typer.Typer:
     )
     for module in COMMANDS:
         importlib.import_module(module).register(app)
+    for info in app.registered_commands:
+        # The command list shows each docstring's whole first line, not click's 45 characters
+        # cut at "..." (D-m2).
+        doc = info.callback.__doc__ if info.callback is not None else None
+        if info.short_help is None and doc:
+            info.short_help = doc.strip().splitlines()[0]
     return app
 
 

@@ -35,3 +35,18 @@ def test_D_m21_stdin_target_says_it_is_not_supported(cli: Callable[..., Any]) ->
 def test_D_m19_docs_do_not_point_at_closing_notes() -> None:
     for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
         assert "closing note" not in doc.read_text(encoding="utf-8"), doc.name
+
+
+def test_D_m18_db_info_prints_where_the_store_is(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    from tests.beyond.osvfixture import build_zip
+
+    db = tmp_path / "db" / "osv.sqlite"
+    assert cli("db", "import", str(build_zip(tmp_path / "osv.zip")), "--db", str(db)).code == 0
+    lines = cli("db", "info", "--db", str(db)).stdout.splitlines()
+    assert lines[0] == f"path: {db}"
+
+
+def test_D_m2_command_list_shows_whole_summaries(cli: Callable[..., Any]) -> None:
+    out = cli("--help").stdout
+    assert "when..." not in out and "and..." not in out
+    assert "exit 1 when a" in out and "gate fails." in out
