@@ -91,14 +91,19 @@ class HydraConfigScanner(ItemScanner):
 
 
 def _targets(
-    node: Any, where: str, in_model: bool, depth: int = 0
+    node: Any, where: str, in_model: bool, depth: int = 0, seen: set[int] | None = None
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(key path, target, node) for every mapping that names a callable to instantiate.
 
     ``target``/``cls`` (Hydra 0.11) are read only in model configs, where they mean the same.
+    Each container is walked once: YAML aliases share nodes, and a "billion laughs" file of
+    nested aliases would otherwise make the walk exponential (a hang on a few hundred bytes).
     """
-    if depth > 64:
+    seen = set() if seen is None else seen
+    if depth > 64 or id(node) in seen:
         return
+    if isinstance(node, (dict, list)):
+        seen.add(id(node))
     keys = _TARGET_KEYS if in_model else _TARGET_KEYS[:1]
     if isinstance(node, dict):
         for key in keys:
@@ -107,10 +112,10 @@ def _targets(
                 yield f"{where}.{key}".lstrip("."), value, node
                 break
         for k, v in node.items():
-            yield from _targets(v, f"{where}.{k}", in_model, depth + 1)
+            yield from _targets(v, f"{where}.{k}", in_model, depth + 1, seen)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            yield from _targets(v, f"{where}[{i}]", in_model, depth + 1)
+            yield from _targets(v, f"{where}[{i}]", in_model, depth + 1, seen)
 
 
 def _judge_target(

@@ -92,3 +92,13 @@ def test_training_config_outside_a_model_names_user_code_quietly(tmp_path: Path)
     assert _targets(conf) == []
     conf.write_text("model:\n  _target_: builtins.eval\n  _args_: ['1+1']\n")
     assert _targets(conf) == [(Severity.CRITICAL, "builtins.eval")]
+
+
+def test_nested_yaml_aliases_are_walked_once(tmp_path: Path) -> None:
+    """Regression: a 'billion laughs' config (9 levels of 9 aliases, 600 bytes) made the target
+    walk visit 9^9 nodes and hang the scan; shared nodes are now walked once."""
+    lines = ["_target_: os.system", "a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    path = tmp_path / "model_config.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    assert _targets(path) == [(Severity.CRITICAL, "os.system")]
