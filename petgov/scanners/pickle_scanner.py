@@ -20,7 +20,7 @@ import mmap
 import tarfile
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
@@ -80,7 +80,7 @@ class PickleScanner(ItemScanner):
                     analysis = analyze(_inflate(bytes(buf)))
                 elif is_legacy_tar(bytes(buf[:262])):
                     fmt = F.PYTORCH_LEGACY
-                    analysis = analyze_tar(bytes(buf))
+                    analysis = analyze_tar(bytes(buf), **analyze.keywords)
                 elif _LEGACY_MAGIC in bytes(buf[:32]):
                     fmt = F.PYTORCH_LEGACY
                     analysis = analyze(buf, max_pickles=5)
@@ -110,7 +110,7 @@ class PickleScanner(ItemScanner):
         return out
 
 
-def _analyzer(opts: PickleOptions) -> Callable[..., Analysis]:
+def _analyzer(opts: PickleOptions) -> functools.partial[Analysis]:
     """The VM with this item's work bounds; the time limit starts now, once per item."""
     deadline = None if opts.timeout is None else time.monotonic() + opts.timeout
     return functools.partial(

@@ -14,6 +14,8 @@ import struct
 import tarfile
 
 from petgov.scanners.pickle_vm import (
+    MAX_MEMO,
+    MAX_OPS,
     Analysis,
     BudgetExceeded,
     Global,
@@ -38,8 +40,22 @@ def is_legacy_tar(head: bytes) -> bool:
     return len(head) >= 262 and head[257:262] == b"ustar"
 
 
-def analyze_tar(data: bytes) -> Analysis:
-    """One Analysis for the whole checkpoint: every member's pickles, problems tagged by member."""
+def analyze_tar(
+    data: bytes,
+    *,
+    max_ops: int | None = None,
+    max_memo: int | None = None,
+    deadline: float | None = None,
+) -> Analysis:
+    """One Analysis for the whole checkpoint: every member's pickles, problems tagged by member.
+
+    The work bounds are the pickle VM's (one budget per member, one deadline for the item).
+    """
+    bounds = Analysis(
+        max_ops=MAX_OPS if max_ops is None else max_ops,
+        max_memo=MAX_MEMO if max_memo is None else max_memo,
+        deadline=deadline,
+    )
     out = Analysis()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tf:
         members = {m.name.lstrip("./"): m for m in tf.getmembers() if m.isfile()}
@@ -54,17 +70,19 @@ def analyze_tar(data: bytes) -> Analysis:
             fh = tf.extractfile(info)
             if fh is None:
                 continue
-            _merge(out, _analyze_member(name, fh.read()), name)
+            _merge(out, _analyze_member(name, fh.read(), bounds), name)
         for extra in sorted(set(members) - set(MEMBERS)):
             out.problems.append((0, f"unexpected member {extra!r} in a legacy torch tar"))
     return out
 
 
-def _analyze_member(name: str, buf: bytes) -> Analysis:
+def _analyze_member(name: str, buf: bytes, bounds: Analysis) -> Analysis:
     if name == "pickle":
-        return analyze(buf)
+        return analyze(
+            buf, max_ops=bounds.max_ops, max_memo=bounds.max_memo, deadline=bounds.deadline
+        )
     walk = _walk_storages if name == "storages" else _walk_tensors
-    out = Analysis()
+    out = Analysis(max_ops=bounds.max_ops, max_memo=bounds.max_memo, deadline=bounds.deadline)
     try:
         pos = walk(buf, out)
     except Truncated as exc:

@@ -62,3 +62,18 @@ def test_undelimited_storage_is_reported(tmp_path: Path) -> None:
     storages = pickle2(b"K\x01") + pickle2(tup(ustr("0"), ustr("cpu"), ustr("?"))) + b"\0" * 16
     found = _ser(legacy_tar(tmp_path / "odd.pt", storages, tensors(), pickle2(b"}")))
     assert any(sev >= Severity.MEDIUM and "storages" in msg for sev, msg in found), found
+
+
+def test_legacy_tar_members_obey_the_time_limit(tmp_path: Path) -> None:
+    """--timeout reaches the legacy tar walker too (it used its own unbounded Analysis)."""
+    from petgov.scanners.options import PickleOptions, ScannerOptions
+
+    main = b"\x80\x02]" + b"K\x01a" * 200_000 + b"."  # 400k opcodes
+    path = legacy_tar(tmp_path / "old.pt", storages(), tensors(), main)
+    options = ScanOptions(
+        scanners=["pickle"], scanner_options=ScannerOptions(pickle=PickleOptions(timeout=1e-6))
+    )
+    report = scan([str(path)], options)
+    assert report.gate_failed
+    gap = [d.finding for d in report.decisions if d.finding.kind == "coverage.unexamined"]
+    assert len(gap) == 1 and "time limit reached" in gap[0].message
