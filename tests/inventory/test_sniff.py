@@ -9,6 +9,7 @@ import pickle
 import struct
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,23 @@ def test_safetensors_with_an_impossible_header_length_is_still_safetensors(
 def test_json_after_an_absurd_length_is_not_taken_for_safetensors() -> None:
     data = struct.pack("<Q", 2**40) + b'{"name": "config", "layers": 3}'
     assert sniff(BytesSource(data), "x.bin") != F.SAFETENSORS
+
+
+def test_tensor_bytes_with_a_zlib_header_are_not_a_damaged_archive(tmp_path: Path) -> None:
+    """Regression: 1 in ~8,000 tensor members starts with a valid zlib header by chance; it was
+    sniffed as zlib, failed to inflate and became a blocking 'Archive cannot be read' (flaky CI)."""
+    import random
+
+    from petgov.pipeline import scan
+
+    noise = b"x\x9c" + random.Random(7).randbytes(4000)  # header checks out, deflate data does not
+    assert sniff(BytesSource(noise), "archive/data/0") != F.ZLIB
+    path = tmp_path / "model.pt"
+    path.write_bytes(
+        _zip({"archive/data.pkl": pickle.dumps({"w": 1}, protocol=2), "archive/data/0": noise})
+    )
+    report = scan([str(path)])
+    assert not report.gate_failed
+    assert not [d for d in report.decisions if d.finding.kind.startswith("archive.")]
+    joblib_like = zlib.compress(pickle.dumps([1, 2]))
+    assert sniff(BytesSource(joblib_like), "m.joblib") == F.ZLIB
