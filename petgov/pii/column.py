@@ -8,16 +8,13 @@ model come from the column name plus the value shape, at low confidence.
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from petgov.pii.engine import GATED_ENTITIES, PiiEngine
-from petgov.pii.readers import to_text
 
 _NUMERIC = re.compile(
     r"^\s*(?:[-+]?\d{1,11}(?:[.,]\d+)?(?:[eE][-+]?\d+)?|true|false|nan|null|none|"
@@ -114,50 +111,6 @@ def is_textual(arrow_type: Any) -> bool:
         or pa.types.is_large_binary(arrow_type)
         or pa.types.is_string_view(arrow_type)
     )
-
-
-def sample_table(batches: Iterable[Any], k: int = 1000, seed: int = 0) -> Sample:
-    """Reservoir-sample ``k`` rows (Algorithm L, seeded) while counting every row."""
-    rng = random.Random(seed)
-    columns: dict[str, Column] = {}
-    slots: dict[str, list[Any]] = {}
-    rows = 0
-    w = math.exp(math.log(rng.random()) / k)
-    next_pick = k + int(math.log(rng.random()) / math.log(1 - w))
-    for batch in batches:
-        n = batch.num_rows
-        if not columns:
-            for name, typ in zip(batch.schema.names, batch.schema.types, strict=True):
-                col = Column(name=str(name), arrow_type=str(typ))
-                if not is_textual(typ):
-                    col.skip_reason = f"non-text type {typ}"
-                columns[col.name] = col
-                slots[col.name] = [None] * k
-        # (row in batch, reservoir slot): the first k rows fill the reservoir in order
-        picks = [(i - rows, i) for i in range(rows, min(rows + n, k))]
-        while next_pick < rows + n:
-            picks.append((next_pick - rows, rng.randrange(k)))
-            w *= math.exp(math.log(rng.random()) / k)
-            next_pick += int(math.log(rng.random()) / math.log(1 - w)) + 1
-        if picks:
-            import pyarrow as pa
-
-            index = pa.array([p[0] for p in picks], type=pa.int64())
-            for name in batch.schema.names:
-                known = columns.get(str(name))
-                if known is None or known.skip_reason:
-                    continue
-                taken = batch.column(name).take(index).to_pylist()
-                reservoir = slots[known.name]
-                for (_, slot), value in zip(picks, taken, strict=True):
-                    reservoir[slot] = value
-        rows += n
-    sampled = min(rows, k)
-    for name, col in columns.items():
-        if col.skip_reason:
-            continue
-        col.values = [to_text(v) for v in slots[name][:sampled] if v is not None]
-    return Sample(rows=rows, sampled_rows=sampled, columns=columns)
 
 
 def name_words(column: str) -> list[str]:

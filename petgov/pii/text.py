@@ -7,9 +7,10 @@ of the per-call overhead; big inputs are spread over worker processes in chunks.
 
 from __future__ import annotations
 
+import bisect
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,12 +18,22 @@ from petgov.pii.engine import CHUNK as ENGINE_CHUNK
 from petgov.pii.engine import Hit
 from petgov.pii.prefilter import PREFILTER, needed
 
-__all__ = ["PREFILTER", "Tally", "TextScan", "needed", "scan_cells", "tally"]
+__all__ = [
+    "PREFILTER",
+    "Tally",
+    "TextScan",
+    "merge_text",
+    "needed",
+    "scan_cells",
+    "tally",
+    "text_partial",
+]
 
 CHUNK = ENGINE_CHUNK  # kept for callers: values per presidio call
 JOB = 1_000  # distinct cells per worker job: enough to group by prefilter, small enough to balance
 PARALLEL_MIN = 5_000  # candidate cells before worker processes pay off
 DEDUP_LIMIT = 500_000  # distinct cells held at once; beyond it, flush and start again
+EXAMPLES = 3  # redacted examples per entity: the smallest shapes, so any merge order agrees
 
 
 @dataclass
@@ -46,6 +57,7 @@ class TextScan:
     tallies: dict[str, Tally] = field(default_factory=dict)
 
     def merge(self, other: TextScan) -> None:
+        """Add ``other`` in place: sums, maxima and the smallest examples (order-free)."""
         self.cells += other.cells
         self.distinct += other.distinct
         self.candidates += other.candidates
@@ -55,7 +67,15 @@ class TextScan:
             mine.occurrences += t.occurrences
             mine.max_score = max(mine.max_score, t.max_score)
             mine.recognizers.update(t.recognizers)
-            mine.examples.extend(t.examples[: 3 - len(mine.examples)])
+            mine.examples = sorted(mine.examples + t.examples)[:EXAMPLES]
+
+
+def merge_text(a: TextScan, b: TextScan) -> TextScan:
+    """The associative, commutative merge of two text-mode partials (neither is changed)."""
+    out = TextScan()
+    out.merge(a)
+    out.merge(b)
+    return out
 
 
 def _analyze_chunk(
@@ -72,6 +92,43 @@ def _analyze_chunk(
     return tally(values, counts, results)
 
 
+def candidates(values: Iterable[str], prefilter: bool) -> list[str]:
+    """The distinct values worth analysing: non-blank and, with ``prefilter``, pattern-shaped."""
+    return [v for v in values if v.strip() and (not prefilter or PREFILTER.search(v))]
+
+
+def text_partial(
+    counts: Mapping[str, int],
+    entities: Sequence[str],
+    *,
+    context: Sequence[str] = (),
+    nlp_model: str | None = None,
+    prefilter: bool = True,
+    per_cell: bool = False,
+) -> TextScan:
+    """Text mode's partial count over distinct values and how often each occurs.
+
+    Partials over disjoint sets of distinct values merge (``merge_text``) to the partial of
+    their union, which is how both the local scan and a distributed one add up.
+    """
+    values = candidates(counts, prefilter)
+    out = _analyze_chunk(
+        (
+            values,
+            [counts[v] for v in values],
+            list(entities),
+            list(context),
+            nlp_model,
+            per_cell,
+            prefilter,
+        )
+    )
+    out.cells = sum(counts.values())
+    out.distinct = len(counts)
+    out.candidates = len(values)
+    return out
+
+
 def tally(
     values: Sequence[str], counts: Sequence[int], results: Sequence[Sequence[Hit]]
 ) -> TextScan:
@@ -85,8 +142,10 @@ def tally(
             t.occurrences += count
             t.max_score = max(t.max_score, h.score)
             t.recognizers[h.recognizer] += 1
-            if len(t.examples) < 3:
-                t.examples.append(redact(value[h.start : h.end]))
+            shape = redact(value[h.start : h.end])
+            if len(t.examples) < EXAMPLES or shape < t.examples[-1]:
+                bisect.insort(t.examples, shape)
+                del t.examples[EXAMPLES:]
         for entity in {h.entity for h in hits}:
             out.tallies[entity].cells += count
     return out
@@ -124,7 +183,7 @@ def _flush(
     prefilter: bool,
     per_cell: bool,
 ) -> TextScan:
-    values = [v for v in seen if v.strip() and (not prefilter or PREFILTER.search(v))]
+    values = candidates(seen, prefilter)
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     parallel = n_workers > 1 and len(values) >= PARALLEL_MIN
     size = ENGINE_CHUNK if per_cell else (JOB if parallel else max(len(values), 1))

@@ -101,66 +101,83 @@ class PiiScanner(TargetScanner):
 
 
 def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) -> set[str]:
-    from petgov.pii.column import classify, name_words, sample_table
-    from petgov.pii.readers import TEXT_COLUMN, NotDataset, RaggedRows, ReadError, iter_batches
+    from petgov.pii.column import name_words
+    from petgov.pii.core import column_verdicts, finalize_sample, plan_fields, sample_batches
+    from petgov.pii.readers import NotDataset, RaggedRows, ReadError, iter_batches
 
     path = entry.item.path
     fmt = entry.item.format
     ragged = RaggedRows()
     try:
         kept = _KeptBatches(iter_batches(entry.source, fmt, ragged))
-        sample = sample_table(kept, opts.sample_rows, opts.seed)
+        sample = finalize_sample(sample_batches(kept, opts.sample_rows, opts.seed))
     except NotDataset:
         return set()
     except ReadError as exc:
         out.not_scanned(path, ENGINE, str(exc), error=True)
         return set()
-    entities: set[str] = set()
+    is_text = is_text_dataset(fmt, sample)
+    plan = plan_fields(sample, is_text=is_text, exhaustive=opts.exhaustive)
+    verdicts = column_verdicts(
+        sample, plan, engine, max_values=opts.max_values, min_rate=opts.min_rate, seed=opts.seed
+    )
+    texts: dict[str, Any] = {}
+    try:
+        for name in plan.text_fields:
+            context = name_words(name) if not is_text else []
+            texts[name] = _text_scan(entry, fmt, name, engine, opts, context, kept.batches)
+    except ReadError as exc:
+        record_findings(path, sample, verdicts, texts, is_text, out)
+        out.not_scanned(path, ENGINE, str(exc), error=True)
+        return {v.entity for v in verdicts} | {e for t in texts.values() for e in t.tallies}
+    return record_dataset(path, sample, plan, verdicts, texts, is_text, ragged.count, out)
+
+
+def is_text_dataset(fmt: str, sample: Any) -> bool:
+    """Lines of a text file, or the strings of a JSON document: no column names to go by."""
+    from petgov.pii.readers import TEXT_COLUMN
+
+    return fmt in TEXT_FORMATS or (list(sample.columns) == [TEXT_COLUMN] and fmt == F.JSON)
+
+
+def record_findings(
+    path: str,
+    sample: Any,
+    verdicts: list[Any],
+    texts: dict[str, Any],
+    is_text: bool,
+    out: ScanResult,
+) -> dict[str, dict[str, float]]:
+    """One finding per column verdict and per text-field entity; returns the rate per column."""
     columns: dict[str, dict[str, float]] = {}
-    skipped: dict[str, str] = {}
-    text_fields: list[str] = []
-    is_text = fmt in TEXT_FORMATS or (list(sample.columns) == [TEXT_COLUMN] and fmt == F.JSON)
-    for col in sample.columns.values():
-        if col.skip_reason:
-            skipped[col.name] = col.skip_reason
-            continue
-        if is_text or opts.exhaustive or col.free_text:
-            text_fields.append(col.name)
-            continue
-        for v in classify(
-            col, engine, max_values=opts.max_values, min_rate=opts.min_rate, seed=opts.seed
-        ):
-            entities.add(v.entity)
-            columns.setdefault(col.name, {})[v.entity] = round(v.rate, 3)
-            out.findings.append(_column_finding(path, v, sample.sampled_rows, sample.rows))
-        if getattr(col, "skip_reason", ""):  # classify() marks numeric-looking columns
-            skipped[col.name] = col.skip_reason
-    if text_fields:
-        try:
-            for name in text_fields:
-                scan = _text_scan(
-                    entry,
-                    fmt,
-                    name,
-                    engine,
-                    opts,
-                    name_words(name) if not is_text else [],
-                    kept.batches,
-                )
-                for entity, tally in scan.tallies.items():
-                    entities.add(entity)
-                    columns.setdefault(name, {})[entity] = round(
-                        tally.cells / max(scan.cells, 1), 4
-                    )
-                    out.findings.append(_text_finding(path, name, entity, tally, scan, is_text))
-        except ReadError as exc:
-            out.not_scanned(path, ENGINE, str(exc), error=True)
-            return entities
-    mode = "text" if is_text or opts.exhaustive else "column"
+    for v in verdicts:
+        columns.setdefault(v.column, {})[v.entity] = round(v.rate, 3)
+        out.findings.append(_column_finding(path, v, sample.sampled_rows, sample.rows))
+    for name, scan in texts.items():
+        for entity, tally in scan.tallies.items():
+            columns.setdefault(name, {})[entity] = round(tally.cells / max(scan.cells, 1), 4)
+            out.findings.append(_text_finding(path, name, entity, tally, scan, is_text))
+    return columns
+
+
+def record_dataset(
+    path: str,
+    sample: Any,
+    plan: Any,
+    verdicts: list[Any],
+    texts: dict[str, Any],
+    is_text: bool,
+    malformed: int,
+    out: ScanResult,
+) -> set[str]:
+    """Findings, coverage and facts of one dataset, whichever engine computed its partials."""
+    columns = record_findings(path, sample, verdicts, texts, is_text, out)
+    entities = {e for found in columns.values() for e in found}
+    mode = plan.mode
     reason = (
         f"{mode} mode: {sample.rows} rows"
         + (f", sampled {sample.sampled_rows} of {sample.rows} rows" if mode == "column" else "")
-        + (f"; {ragged.count} malformed rows skipped" if ragged.count else "")
+        + (f"; {malformed} malformed rows skipped" if malformed else "")
     )
     out.scanned(path, ENGINE, reason)
     out.facts.setdefault(path, {}).update(
@@ -170,8 +187,8 @@ def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) ->
             "pii.sampled_rows": sample.sampled_rows if mode == "column" else sample.rows,
             "pii.entities": sorted(entities),
             "pii.columns": columns,
-            "pii.skipped_columns": skipped,
-            "pii.malformed_rows": ragged.count,
+            "pii.skipped_columns": plan.skipped,
+            "pii.malformed_rows": malformed,
         }
     )
     return entities
@@ -255,8 +272,10 @@ def _column_finding(path: str, v: Any, sampled: int, rows: int) -> Finding:
 def _text_finding(
     path: str, field: str, entity: str, tally: Any, scan: Any, is_text: bool
 ) -> Finding:
+    from petgov.pii.core import top_recognizer
+
     where = "lines" if is_text else f"column '{field}'"
-    recognizer = tally.recognizers.most_common(1)[0][0] if tally.recognizers else ""
+    recognizer = top_recognizer(tally.recognizers)
     return finding(
         "pii.text",
         path,
