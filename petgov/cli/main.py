@@ -94,6 +94,15 @@ def build_app() -> typer.Typer:
     return app
 
 
+def build_command() -> click.Command:
+    """The click command tree of the app, converting arguments without pydantic."""
+    from petgov.cli import convert
+
+    command = typer.main.get_command(build_app())
+    convert.install(command)
+    return command
+
+
 def error_line(message: str) -> None:
     """Print one red error line on stderr."""
     from rich.console import Console
@@ -108,8 +117,7 @@ def run(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     args, debug = _take_debug(args)
     try:
-        app = build_app()
-        result = app(args=args, prog_name="petgov", standalone_mode=False)
+        result = build_command().main(args=args, prog_name="petgov", standalone_mode=False)
         code = int(result) if isinstance(result, int) else ExitCode.OK
     except PetgovError as exc:
         if debug:
