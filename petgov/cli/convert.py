@@ -57,7 +57,7 @@ def _plain_class() -> type:
     from typer._coercion import RuntimeParam, build_runtime_param, resolve_type_descriptor
 
     @dataclass(frozen=True)
-    class PlainParam(RuntimeParam):  # type: ignore[misc]
+    class PlainParam(RuntimeParam):
         """Converts the plain cases itself; builds typer's converter for the rest, once."""
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
@@ -131,9 +131,7 @@ def _number(kind: type, info: Any, value: Any) -> tuple[bool, Any]:
         number = value
     else:
         return _DEFER
-    if (info.min is not None and number < info.min) or (
-        info.max is not None and number > info.max
-    ):
+    if (info.min is not None and number < info.min) or (info.max is not None and number > info.max):
         return _DEFER  # typer words the range error
     return True, number
 

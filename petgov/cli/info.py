@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-
 import typer
 
 import petgov
@@ -38,6 +36,8 @@ def version() -> None:
 
 def doctor() -> None:
     """Show which engines and optional extras are available, and whether we are offline."""
+    import importlib.metadata
+
     from rich.console import Console
     from rich.table import Table
 

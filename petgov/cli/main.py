@@ -10,6 +10,7 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 import click
 import typer
@@ -94,8 +95,9 @@ def build_app() -> typer.Typer:
     return app
 
 
-def build_command() -> click.Command:
-    """The click command tree of the app, converting arguments without pydantic."""
+def build_command() -> Any:
+    """The click command tree of the app (typer 0.29 vendors click: typed Any), converting
+    arguments without pydantic."""
     from petgov.cli import convert
 
     command = typer.main.get_command(build_app())

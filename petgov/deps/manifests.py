@@ -13,9 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 REQUIREMENTS = re.compile(r"^(?:.*[-_.])?requirements?(?:[-_.].*)?\.(?:txt|in)$", re.IGNORECASE)
 LOCK_NAMES = frozenset({"poetry.lock", "uv.lock", "pylock.toml", "Pipfile.lock", "pdm.lock"})
 
@@ -56,9 +53,19 @@ def is_manifest(basename: str) -> bool:
     )
 
 
+def canonicalize_name(name: str) -> str:
+    """The PEP 503 normalised project name (what ``packaging.utils.canonicalize_name`` returns)."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
 def _from_requirement(
     text: str, source: str, line: int, scope: str = "required"
 ) -> Dependency | None:
+    from packaging.requirements import InvalidRequirement, Requirement  # ~20 ms: only when read
+
     try:
         req = Requirement(text)
     except InvalidRequirement:

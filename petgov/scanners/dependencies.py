@@ -28,8 +28,6 @@ class DependencyScanner(TargetScanner):
     version: ClassVar[str] = "1"
 
     def scan_target(self, ctx: ScanContext) -> ScanResult:
-        from petgov.deps.osv import OsvStore
-
         result = ScanResult()
         deps: list[Dependency] = []
         manifests_seen: list[str] = []
@@ -56,6 +54,8 @@ class DependencyScanner(TargetScanner):
             manifests_seen.append("<env>")
         if not manifests_seen:
             return result
+        from petgov.deps.osv import OsvStore  # sqlite3 and packaging: only with a manifest
+
         store = OsvStore.open_default(ctx.options.dependencies.osv_db)
         vulns: list[dict[str, Any]] = []
         if store is None:

@@ -63,9 +63,9 @@ class ModelscanScanner(ItemScanner):
     )
 
     def engine_version(self) -> str:
-        from modelscan._version import __version__
+        from petgov.util.distversion import version  # importing modelscan costs ~10 ms
 
-        return str(__version__)
+        return version("modelscan")
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
         fmt = entry.item.format

@@ -47,7 +47,7 @@ class PiiScanner(TargetScanner):
     version: ClassVar[str] = "1"
 
     def engine_version(self) -> str:
-        from importlib.metadata import version
+        from petgov.util.distversion import version
 
         return f"{self.version} (presidio-analyzer {version('presidio-analyzer')})"
 

@@ -266,7 +266,7 @@ class SecretsScanner(ItemScanner, PostScanner):
     version: ClassVar[str] = "1"
 
     def engine_version(self) -> str:
-        from importlib.metadata import version
+        from petgov.util.distversion import version
 
         return f"{self.version} (detect-secrets {version('detect-secrets')})"
 

@@ -29,7 +29,7 @@ def _params(cmd: Any) -> Iterator[tuple[Any, Any]]:
 
 PARAMS = list(_params(typer.main.get_command(build_app())))
 
-TEXT = ["x", "", " 2", "2", "-1", "0", "1.0", "1.5", "1e3", "１", "inf", "nan", "1_000", "+3"]
+TEXT = ["x", "", " 2", "2", "-1", "0", "1.0", "1.5", "1e3", "\uff11", "inf", "nan", "1_000", "+3"]
 
 
 def _samples(annotation: Any, tmp: Path) -> list[Any]:
@@ -86,7 +86,7 @@ def test_installed_on_every_parameter() -> None:
         (["scan", "-f", "bogus", "x"], "'bogus' is not one of 'table', 'json'"),
         (["scan", "--max-depth", "-1", "x"], "greater than or equal to 0"),
         (["scan", "--timeout", "abc", "x"], "valid number"),
-        (["scan", "--max-members", "１", "x"], "valid integer"),
+        (["scan", "--max-members", "\uff11", "x"], "valid integer"),
     ],
 )
 def test_bad_values_keep_typers_error(

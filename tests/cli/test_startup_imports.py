@@ -40,7 +40,8 @@ def test_tiny_pickle_json_scan_stays_light(tmp_path: Path) -> None:
     code, modules = loaded_by(["scan", "tiny.pkl", "-f", "json"], tmp_path)
     assert code == 0
     assert "petgov" in modules and "typer" in modules  # the probe ran the real command
-    assert {"pydantic", "pydantic_core"} & modules == set()
+    heavy = {"pydantic", "pydantic_core", "modelscan", "packaging", "sqlite3", "email", "rich"}
+    assert heavy & modules == set()
 
 
 @pytest.mark.parametrize("command", [["--help"], ["--version"], ["scan", "--help"]])
@@ -48,3 +49,14 @@ def test_help_and_version_stay_light(command: list[str], tmp_path: Path) -> None
     code, modules = loaded_by(command, tmp_path)
     assert code == 0
     assert {"pydantic", "yaml", "cryptography"} & modules == set()
+
+
+def test_engine_versions_match_installed_metadata() -> None:
+    import importlib.metadata
+
+    from petgov.util.distversion import version
+
+    for dist in ("detect-secrets", "presidio-analyzer", "modelscan", "PyYAML", "typer"):
+        assert version(dist) == importlib.metadata.version(dist)
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        version("no-such-distribution-petgov")
