@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("targets", ("targets",)),
     ("inventory", ("inventory",)),
     ("parsers", ("formats", "licensing", "modelcard")),
-    ("engines", ("pii", "deps", "shadow", "provenance", "attestation", "bom")),
+    ("engines", ("pii", "deps", "shadow", "provenance", "attestation", "bom", "privacy")),
     ("scanners and policy", ("scanners", "policy")),
     ("pipeline and reporters", ("pipeline", "reporters", "diff")),
     ("clean room", ("cleanroom",)),

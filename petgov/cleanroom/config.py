@@ -53,6 +53,8 @@ class CleanRoom:
     operator_key: Path | None = None  # ECDSA P-256 PEM: signs audit records and receipts
     storage_options: Mapping[str, Any] = field(default_factory=dict)
     audit_checkpoint: Path | None = None  # a second place for the audit log's checkpoint
+    providers: Mapping[str, Path] = field(default_factory=dict)  # data provider -> public key
+    data_policies: tuple[Path, ...] = ()  # the providers' signed policies for the room's data
 
     @property
     def audit_log(self) -> Path:
@@ -148,4 +150,21 @@ def from_mapping(name: str, raw: Mapping[str, Any], *, base: Path) -> CleanRoom:
         operator_key=rel(raw["operator_key"]) if raw.get("operator_key") else None,
         storage_options=dict(raw.get("storage_options", {})),
         audit_checkpoint=rel(raw["audit_checkpoint"]) if raw.get("audit_checkpoint") else None,
+        providers=_providers(raw.get("providers") or {}, where, rel),
+        data_policies=tuple(rel(p) for p in _list(raw.get("data_policies"), where)),
     )
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{where}: data_policies must be a list of policy files")
+    return list(value)
+
+
+def _providers(value: Any, where: str, rel: Any) -> dict[str, Path]:
+    """Provider name -> the public key (PEM) its dataset policies must verify with."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: providers must map a provider name to its public key")
+    return {str(name): rel(key) for name, key in value.items()}

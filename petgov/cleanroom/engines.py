@@ -81,3 +81,52 @@ def bom_score(report: Report) -> tuple[int | None, Mapping[str, Any] | None]:
     from petgov.bom.api import score_and_document
 
     return score_and_document(report)
+
+
+NAME_ONLY = "petgov-column-name-and-shape"  # the PII recognizer that reads column names
+
+
+@dataclass
+class PiiVerdict:
+    """What the PII scanner found in one table: entities per column, and what it could not read.
+
+    ``from_values`` leaves out verdicts the column *name* drove (low confidence, no NER): a
+    preview keeps the source's column names on purpose, so only its values can be at fault.
+    """
+
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    entities: list[str] = field(default_factory=list)
+    from_values: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+
+
+def pii_scan(path: Path, now: dt.datetime | None = None) -> PiiVerdict:
+    """The PII scanner alone over one file (column-sampled, offline), reduced to its verdict."""
+    from petgov.model import CoverageStatus
+    from petgov.pipeline import ScanOptions, scan
+
+    report = scan([str(path)], ScanOptions(scanners=["pii"], now=now))
+    verdict = PiiVerdict()
+    entities: set[str] = set()
+    from_values: set[str] = set()
+    for d in report.decisions:
+        f = d.finding
+        entity = f.facts.get("entity")
+        if not f.kind.startswith("pii.") or not entity:
+            continue
+        entities.add(str(entity))
+        if f.evidence.get("recognizer") != NAME_ONLY:
+            from_values.add(str(entity))
+        column = f.location.get("column")
+        if column is not None:
+            verdict.columns.setdefault(str(column), []).append(str(entity))
+    for facts in report.facts.values():  # entities the scanner summarised without a finding
+        entities.update(str(e) for e in facts.get("pii.entities") or ())
+    verdict.entities = sorted(entities)
+    verdict.from_values = sorted(from_values)
+    verdict.unread = [
+        f"{c.path}: {c.reason}"
+        for c in report.coverage
+        if c.engine == "pii" and c.status is CoverageStatus.ERROR
+    ]
+    return verdict

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from petgov import filetypes as F
-from petgov.cleanroom import challenges, receipt, trust
+from petgov.cleanroom import challenges, data_policy, receipt, trust
 from petgov.cleanroom.audit_log import AuditLog
 from petgov.cleanroom.binding import report_data_matches
 from petgov.cleanroom.config import CleanRoom
@@ -72,6 +72,7 @@ class Promotion:
     location: str | None = None
     manifest: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)  # what the room's settings relax
+    data_policies: list[dict[str, Any]] = field(default_factory=list)  # the providers' terms
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -198,6 +199,21 @@ def attestation_gate(
     return Gate("attestation", not reasons, reasons)
 
 
+def data_policy_gate(
+    policies: Sequence[data_policy.DataPolicy | data_policy.Unusable],
+    room: CleanRoom,
+    appraisal: Appraisal | None,
+) -> Gate:
+    """Every data provider's policy allows this room's purpose, TEE, measurements, retention."""
+    if not policies:
+        return Gate("data-policy", True, ["no data provider policy configured for this room"])
+    measurements = None
+    if appraisal is not None and isinstance(appraisal.claims.get("measurements"), Mapping):
+        measurements = {str(k): str(v) for k, v in appraisal.claims["measurements"].items()}
+    reasons = data_policy.release_reasons(policies, room, measurements)
+    return Gate("data-policy", not reasons, reasons)
+
+
 def _release_id(room: CleanRoom, digest: str | None, now: dt.datetime) -> str:
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{(digest or os.urandom(8).hex())[:16]}-{os.urandom(3).hex()}"
@@ -244,6 +260,7 @@ def promote(
     )
     recipient = Recipient.from_pem(tee_key_pem)  # bad key: a usage error, nothing consumed
     weakened = trust.weakenings(room)  # an empty reference: a config error, nothing consumed
+    policies = data_policy.load_room_policies(room)  # a missing file: exit 2, nothing consumed
     gates: list[Gate] = []
     try:
         challenges.consume(room.state_dir, nonce, now)
@@ -268,6 +285,7 @@ def promote(
     except PetgovError as exc:
         error = f"evidence unusable: {exc.one_line()}"
     gates.append(attestation_gate(appraisal, room, nonce, recipient.spki_sha256, error))
+    gates.append(data_policy_gate(policies, room, appraisal))
     if appraisal is not None:
         weakened.setdefault("attestation", []).extend(trust.skipped_checks(appraisal.checks))
     for gate in gates:
@@ -280,6 +298,7 @@ def promote(
         evidence_sha256=evidence_sha,
         gates=gates,
         warnings=trust.flatten(weakened),
+        data_policies=[p.summary() for p in policies if isinstance(p, data_policy.DataPolicy)],
     )
     if not result.allowed:
         _record(audit, "promote.denied", _audit_data(result, room))
@@ -298,6 +317,7 @@ def promote(
         "created_at": iso(now),
         "expires_at": iso(expires),
         "purpose": room.purpose,
+        "data_policies": result.data_policies,
         "artifact": {
             "name": artifact.name,
             "kind": "file" if artifact.is_file() else "folder",
@@ -414,6 +434,7 @@ def _audit_data(result: Promotion, room: CleanRoom) -> dict[str, Any]:
         "release_id": result.release_id,
         "location": result.location,
         "purpose": room.purpose,
+        "data_policies": result.data_policies,
         "gates": [asdict(g) for g in result.gates],
         "warnings": result.warnings,
         "manifest_sha256": hashlib.sha256(

@@ -8,6 +8,7 @@ destination and the nonces already used. ``verify_room`` hands all of it to the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,36 @@ def history(room: CleanRoom, public_key: Any | None = None) -> tuple[RoomHistory
     return found, problems
 
 
-def verify_room(room: CleanRoom, public_key: Any | None = None) -> AuditVerdict:
-    """Verify the room's log with its checkpoint and against its releases and nonces."""
+def overdue(room: CleanRoom, now: dt.datetime) -> list[str]:
+    """Releases past their ``expires_at`` that are still in the destination (not swept)."""
+    from petgov.util.clock import parse_instant
+
+    out: list[str] = []
+    try:
+        releases = Destination(room.destination, room.storage_options).releases()
+    except (OSError, ValueError):
+        return out  # history() already says the destination cannot be listed
+    for release in releases:
+        expires = str(release.manifest.get("expires_at") or "")
+        rid = release.manifest.get("release_id")
+        if not expires:
+            out.append(f"release {rid} carries no expiry (expires_at): retention cannot apply")
+        elif parse_instant(expires) <= now:
+            out.append(
+                f"release {rid} expired at {expires} and was not swept "
+                f"(run: petgov cleanroom sweep {room.name})"
+            )
+    return out
+
+
+def verify_room(
+    room: CleanRoom, public_key: Any | None = None, now: dt.datetime | None = None
+) -> AuditVerdict:
+    """Verify the room's log with its checkpoint and against its releases and nonces; with
+    ``now``, also that no release outlived its retention."""
     found, problems = history(room, public_key)
+    if now is not None:
+        problems += overdue(room, now)
     verdict = verify(room.audit_log, public_key, checkpoint=room.audit_checkpoint, history=found)
     verdict.problems += problems
     verdict.ok = not verdict.problems

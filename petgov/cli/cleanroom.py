@@ -1,4 +1,4 @@
-"""`petgov cleanroom`: challenge, promote, open, audit verify, sweep."""
+"""`petgov cleanroom`: challenge, promote, open, audit verify, sweep, preview, review."""
 
 from __future__ import annotations
 
@@ -174,6 +174,9 @@ def audit_verify(
         "(with --room: instead of the room's audit_checkpoint).",
     ),
     config: Path | None = CONFIG,
+    now: str | None = typer.Option(
+        None, "--now", help="With --room: releases expired before this time fail (default: now)."
+    ),
 ) -> int:
     """Detect edits, deletions, reordering, truncation and rollback, and say where."""
 
@@ -193,7 +196,7 @@ def audit_verify(
         if checkpoint is not None:
             room = replace(room, audit_checkpoint=checkpoint)
         log = room.audit_log
-        verdict = verify_room(room, public)
+        verdict = verify_room(room, public, now=_now(now))
     elif log is None:
         raise UsageError("name the audit log, or the clean room with --room")
     else:
@@ -281,3 +284,99 @@ def _operator_public_key(path: Path) -> Any:
         return serialization.load_pem_public_key(data)
     except (ValueError, TypeError):
         raise UsageError(f"--key {path} is not a PEM public key", hint=hint) from None
+
+
+@cleanroom_app.command("preview")
+def preview(
+    dataset: Path = typer.Argument(..., help="The dataset (CSV, Parquet or JSON Lines)."),
+    room_name: str = typer.Option(..., "--room", help="The clean room the preview is for."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the preview."),
+    mechanism: str | None = typer.Option(
+        None,
+        "--mechanism",
+        "-m",
+        metavar="<schema|dp-synthetic|public>",
+        help="Default: the first the provider's policy allows.",
+    ),
+    epsilon: float | None = typer.Option(
+        None, "--epsilon", help="dp-synthetic: ε to spend (at most what the policy allows)."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Sampling seed (default: random)."),
+    rows: int | None = typer.Option(
+        None, "--rows", help="Rows to write (default: schema 1000, dp-synthetic a noisy count)."
+    ),
+    config: Path | None = CONFIG,
+    now: str | None = NOW,
+    fmt: TableOrJson = typer.Option(TableOrJson.TABLE, "--format", "-f", help="Output format."),
+) -> int:
+    """Programming stage: write a low-risk stand-in of DATASET on its provider's terms."""
+    from petgov.cleanroom import engines
+    from petgov.cleanroom.config import load
+    from petgov.cleanroom.preview import preview as run
+
+    room = load(room_name, config)
+    result = run(
+        dataset,
+        room,
+        output,
+        now=_now(now),
+        pii_scanner=engines.pii_scan,
+        mechanism=mechanism,
+        epsilon=epsilon,
+        seed=seed,
+        rows=rows,
+    )
+    if fmt is TableOrJson.JSON:
+        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        for reason in result.reasons:
+            typer.echo(f"DENIED: {reason}")
+        if result.allowed:
+            spend = f"ε {result.epsilon:g}" if result.epsilon else "no privacy budget"
+            if result.budget:
+                spend += f" ({result.budget['spent']:g} of {result.budget['total']:g} spent)"
+            typer.echo(
+                f"wrote {result.output}: {result.rows} rows, {result.mechanism}, {spend}, "
+                f"seed {result.seed}"
+            )
+            for column, why in result.random_columns.items():
+                typer.echo(f"  {column}: random ({why})")
+            if result.utility:
+                typer.echo(
+                    "utility (NON-PRIVATE: computed on the source; for the data provider only, "
+                    "do not pass it on): total variation distance per column"
+                )
+                for column, tvd in result.utility.items():
+                    typer.echo(f"  {column}: {tvd:.4f}")
+    return ExitCode.OK if result.allowed else ExitCode.GATE_FAILED
+
+
+@cleanroom_app.command("review")
+def review(
+    output: Path = typer.Argument(..., help="What the TEE job produced (CSV, Parquet, JSONL)."),
+    room_name: str = typer.Option(..., "--room", help="The clean room it was produced in."),
+    copy_to: Path | None = typer.Option(
+        None, "--output", "-o", help="Copy the output here when (and only when) it is approved."
+    ),
+    config: Path | None = CONFIG,
+    now: str | None = NOW,
+    fmt: TableOrJson = typer.Option(TableOrJson.TABLE, "--format", "-f", help="Output format."),
+) -> int:
+    """Execution stage: check an output against the providers' policies before it leaves."""
+    from petgov.cleanroom import engines
+    from petgov.cleanroom.config import load
+    from petgov.cleanroom.review import review as run
+
+    room = load(room_name, config)
+    result = run(output, room, now=_now(now), pii_scanner=engines.pii_scan, copy_to=copy_to)
+    if fmt is TableOrJson.JSON:
+        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        for reason in result.reasons:
+            typer.echo(f"DENIED: {reason}")
+        if result.approved:
+            where = f"; copied to {result.copied_to}" if result.copied_to else ""
+            typer.echo(f"approved {output} ({result.rows} rows){where}")
+        else:
+            typer.echo(f"denied {output}: nothing was copied out; the decision is in the audit log")
+    return ExitCode.OK if result.approved else ExitCode.GATE_FAILED

@@ -41,7 +41,8 @@ def test_rollback_to_an_older_consistent_state_folder_fails_room_verify(
     assert _run(tmp_path, room, artifact, tee, nonce="00" * 32).allowed is False  # denied: seq 1
     later = _run(tmp_path, room, artifact, tee)
     assert later.allowed
-    good = cli("cleanroom", "audit", "verify", "--room", "research", "--config", str(cfg))
+    at = ("--now", "2026-11-01T12:00:00Z")  # the releases' retention has not run out yet
+    good = cli("cleanroom", "audit", "verify", "--room", "research", "--config", str(cfg), *at)
     assert good.code == 0 and "OK: 3 records" in good.stdout, good.stdout
     shutil.rmtree(room.state_dir)
     shutil.copytree(snapshot, room.state_dir)
