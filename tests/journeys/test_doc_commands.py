@@ -105,6 +105,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
         '[cleanrooms.research]\ndestination = "releases"\nevidence = "snp"\n'
         'reference = "ref.yaml"\n'
     )
+    _doc_files(root)
     for name, args in (
         ("main.json", ["scan", "model", "-f", "json", "-o", "main.json"]),
         ("old.cdx.json", ["bom", "model", "-o", "old.cdx.json"]),
@@ -128,6 +129,20 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
         "HF_HUB_OFFLINE": "1",
     }
     return root, env
+
+
+def _doc_files(root: Path) -> None:
+    """Files docs/cleanroom.md shows in yaml/toml blocks whose first line names them: the
+    policy is written as shown, the room appended to petgov.toml, so the worked example runs
+    on exactly what the reader sees."""
+    text = (REPO / "docs" / "cleanroom.md").read_text()
+    for body in re.findall(r"```(?:yaml|toml)\n(.*?)```", text, re.S):
+        first = body.splitlines()[0]
+        if first == "# customers.policy.yaml":
+            (root / "customers.policy.yaml").write_text(body)
+        elif first == "# petgov.toml (the bank room)":
+            with (root / "petgov.toml").open("a") as fh:
+                fh.write(body)
 
 
 def test_every_doc_line_is_accounted_for() -> None:
