@@ -250,3 +250,50 @@ def test_an_unsigned_policy_refuses_previews(tmp_path: Path) -> None:
     assert not result.allowed and "not trusted" in result.reasons[0]
     assert not (tmp_path / "p.csv").exists()
     assert _records(room)[-1]["event"] == "preview.denied"
+
+
+def test_dp_preview_of_the_corpus_replaces_its_free_text(tmp_path: Path) -> None:
+    """presidio-research's corpus: full_text carries names and addresses; it is not modelled."""
+    dataset = corpus_jsonl(tmp_path)
+    bank, _ = provider_keys(tmp_path, "bank")
+    entities = sorted({json.loads(x)["entity"] for x in dataset.read_text().splitlines()})
+    policy = signed_policy(
+        tmp_path,
+        bank,
+        dataset="corpus",
+        preview={
+            "mechanisms": ["dp-synthetic"],
+            "bounds": {"template_id": [0, 250]},
+            "categories": {"entity": entities},
+        },
+    )
+    room = policy_room(tmp_path, [policy])
+    out = tmp_path / "preview.jsonl"
+    result = _preview(dataset, room, out, epsilon=1.0, seed=5)
+    assert result.allowed, result.reasons
+    assert result.modelled == ["template_id", "entity"]
+    assert "personal data" in result.random_columns["full_text"]
+    source, made = tables.read(dataset), tables.read(out)
+    assert made.schema.names == source.schema.names
+    assert not set(source.column("full_text").to_pylist()) & set(
+        made.column("full_text").to_pylist()
+    )
+    assert set(made.column("entity").to_pylist()) <= {*entities, None}
+
+
+def test_a_public_dataset_stands_in(tmp_path: Path) -> None:
+    bank, _ = provider_keys(tmp_path, "bank")
+    dataset = tmp_path / "customers.csv"
+    dataset.write_text(pii_csv())
+    public = tmp_path / "public" / "census.csv"
+    public.parent.mkdir()
+    public.write_text("region,households\nnorth,120\nsouth,80\n")
+    policy = signed_policy(
+        tmp_path, bank, preview={"mechanisms": ["public"], "public": "public/census.csv"}
+    )
+    room = policy_room(tmp_path, [policy])
+    out = tmp_path / "preview.csv"
+    result = _preview(dataset, room, out)
+    assert result.allowed and result.mechanism == "public" and result.epsilon == 0
+    assert tables.read(out).to_pylist() == tables.read(public).to_pylist()
+    assert ledger.spent(room.state_dir, "bank/customers") == 0

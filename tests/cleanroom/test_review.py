@@ -128,3 +128,22 @@ def test_sweep_and_room_audit_catch_an_expired_release(tmp_path: Path, cli) -> N
     assert Destination(room.destination).releases() == []
     assert verify_room(room, now=later).ok
     assert _last(room)["event"] == "retention.removed"
+
+
+def test_room_audit_catches_an_unswept_release_in_s3(
+    tmp_path: Path, s3: tuple[dict[str, Any], str]
+) -> None:
+    opts, bucket = s3
+    bank, _ = provider_keys(tmp_path, "bank")
+    room = policy_room(
+        tmp_path,
+        [signed_policy(tmp_path, bank)],
+        destination=f"s3://{bucket}/bank",
+        storage_options=opts,
+    )
+    result = _run(tmp_path, room, _model(tmp_path), x25519.X25519PrivateKey.generate())
+    assert result.allowed
+    later = NOW + dt.timedelta(days=3)
+    assert any("was not swept" in p for p in verify_room(room, now=later).problems)
+    assert len(sweep(room, later)) == 1
+    assert verify_room(room, now=later).ok
