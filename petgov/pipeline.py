@@ -33,6 +33,7 @@ from petgov.scanners.interface import (
     TargetScanner,
 )
 from petgov.scanners.options import ScannerOptions
+from petgov.scanners.result_cache import NO_CACHE, ScanCache
 from petgov.targets.archive import ENGINE as ARCHIVE_ENGINE
 from petgov.targets.archive import ArchiveLimits, expand
 from petgov.targets.filters import PathFilter
@@ -56,6 +57,7 @@ class ScanOptions:
     scanner_options: ScannerOptions = field(default_factory=ScannerOptions)
     now: dt.datetime | None = None
     path_filter: PathFilter | None = None  # None: the built-in skipped folders only
+    cache: ScanCache | None = None  # item results by content (scanners.result_cache); None: off
 
 
 @dataclass
@@ -169,6 +171,7 @@ def run_scanners(
     scanners: Sequence[Scanner],
     ctx_base: ScanContext,
     progress: Progress | None = None,
+    cache: ScanCache | None = None,
 ) -> ScanResult:
     """Run every scanner over the inventory; an item no scanner examines is 'not scanned'."""
     result = inv.result
@@ -185,14 +188,18 @@ def run_scanners(
     gaps = [c for c in result.coverage if c.engine in _STAGE_ENGINES and is_gap(c)]
     total = len(inv.entries)
     for done, entry in enumerate(inv.entries, 1):
+        cached = (cache or NO_CACHE).item(entry, inv.pending.get(done - 1))
         for scanner in scanners:
             if isinstance(scanner, ItemScanner) and scanner.applies_to(entry, ctx):
-                call = functools.partial(scanner.scan, entry, ctx)
-                res = _guarded(scanner, entry.item.path, call)
+                call = functools.partial(
+                    _guarded, scanner, entry.item.path, functools.partial(scanner.scan, entry, ctx)
+                )
+                res = cached.result(scanner, call)
                 if scanner.judges_code and entry.item.format in F.CODE_BEARING:
                     gaps.extend(c for c in res.coverage if c.engine == scanner.name and is_gap(c))
                 result.extend(res)
                 examined.add(entry.item.path)
+        cached.save()
         if progress:
             progress("scan", done, total)
     result.findings.extend(unexamined_findings(gaps, result.findings))
@@ -241,6 +248,8 @@ def scan(
     now = options.now or system_clock()
     scanners = all_scanners(options.scanners)
     ctx = ScanContext(now=now, options=options.scanner_options, cross_check=options.cross_check)
+    if options.cache is not None:
+        options.cache.begin((options.scanner_options, options.limits, options.cross_check))
     items: list[Item] = []
     findings: list[Finding] = []
     coverage: list[Coverage] = []
@@ -252,7 +261,7 @@ def scan(
         if not inv.entries:
             facts.setdefault(target, {})["target.empty"] = True
         try:
-            res = run_scanners(inv, scanners, ctx, progress)
+            res = run_scanners(inv, scanners, ctx, progress, options.cache)
             _warm_policy_engine()
         finally:
             items.extend(inv.finish())  # the digests, hashed while the scanners ran

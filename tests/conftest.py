@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -25,6 +27,18 @@ from petgov.targets.interface import BytesSource, RawEntry, ResolvedTarget, Targ
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 REPORT_SCHEMA = REPO / "docs" / "schema" / "report-v1.json"
+
+
+# petgov's scan cache never reaches the user's real cache from tests, and each test starts with
+# an empty one (a cached verdict must not leak from one test's monkeypatched engine to another).
+_TEST_CACHES = Path(tempfile.mkdtemp(prefix="petgov-test-cache-"))
+os.environ["PETGOV_CACHE_DIR"] = str(_TEST_CACHES / "session")
+_TEST_NUMBER = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scan_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PETGOV_CACHE_DIR", str(_TEST_CACHES / f"t{next(_TEST_NUMBER)}"))
 
 
 def corpus_path(*parts: str) -> Path:

@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.attest",
     "petgov.cli.rules",
     "petgov.cli.db",
+    "petgov.cli.cache",
     "petgov.cli.bom",
     "petgov.cli.shadow",
     "petgov.cli.diff",

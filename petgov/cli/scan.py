@@ -16,6 +16,7 @@ from petgov.model import RunMode, Severity
 from petgov.reporters.formats import OutputFormat
 
 if TYPE_CHECKING:
+    from petgov.scanners.result_cache import ScanCache
     from petgov.targets.archive import ArchiveLimits
 
 
@@ -165,6 +166,11 @@ def scan(
     fail_on_empty: bool = typer.Option(
         False, "--fail-on-empty", help="Exit 2 when a target has no files to scan."
     ),
+    cache: bool = typer.Option(
+        True,
+        "--cache/--no-cache",
+        help="Reuse per-file results of unchanged content (see petgov cache info).",
+    ),
 ) -> int:
     """Scan models, datasets and code; print a report; exit 1 when a gate fails."""
     from petgov.cli.output import emit, stdout_is_terminal
@@ -231,6 +237,7 @@ def scan(
             dependencies=DependencyOptions(environment=deps_environment, osv_db=osv_db),
             pickle=PickleOptions(timeout=_given(timeout, conf.timeout)),
         ),
+        cache=scan_cache() if cache else None,
     )
     from petgov.cli.display import (
         empty_targets,
@@ -286,6 +293,14 @@ def scan(
 
         sys.stderr.write(f"{summary_line(report)} -> {output}\n")
     return ExitCode.GATE_FAILED if report.gate_failed else ExitCode.OK
+
+
+def scan_cache() -> ScanCache:
+    """The per-user scan results cache (``$PETGOV_CACHE_DIR``/scan)."""
+    from petgov.scanners.result_cache import SUBDIR, ScanCache
+    from petgov.util.cachedir import cache_root
+
+    return ScanCache(cache_root() / SUBDIR)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -46,6 +46,7 @@ class GGUFScanner(ItemScanner):
     """Checks a GGUF header against the file and its chat templates for Python escapes."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.gguf_malformed", "ser.chat_template"})
 

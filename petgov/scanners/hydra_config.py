@@ -44,6 +44,7 @@ class HydraConfigScanner(ItemScanner):
     """Judges every ``_target_`` of a YAML config a Hydra-based loader would instantiate."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({KIND})
 

@@ -60,6 +60,9 @@ class Scanner(ABC):
     # True for scanners that judge whether loading an item runs code: when one of them cannot
     # finish a code-bearing item, the gap is a finding (scanners.coverage_gate), not a footnote.
     judges_code: ClassVar[bool] = False
+    # True when an item verdict depends on the item's bytes and the options alone (not on
+    # sibling files, a database or the clock): only then may scanners.result_cache reuse it.
+    cacheable: ClassVar[bool] = False
 
     def engine_version(self) -> str:
         """Version string recorded in the report's tool.engines."""

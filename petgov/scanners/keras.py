@@ -38,6 +38,7 @@ class KerasScanner(ItemScanner):
     """Judges the model config a Keras loader would follow, for zips and HDF5 alike."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset(
         {

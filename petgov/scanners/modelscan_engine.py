@@ -45,6 +45,7 @@ class ModelscanScanner(ItemScanner):
     """Runs modelscan on every entry whose sniffed format it can read."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.modelscan"})
 
     # Formats petgov's own engines cover; modelscan then runs only under --cross-check.

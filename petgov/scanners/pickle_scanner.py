@@ -45,6 +45,7 @@ class PickleScanner(ItemScanner):
     """Static symbolic analysis of every pickle stream an entry holds."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset(
         {

@@ -22,6 +22,7 @@ class SafetensorsScanner(ItemScanner):
     """Checks a safetensors header against the file it describes."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.safetensors_malformed"})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:

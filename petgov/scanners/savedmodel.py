@@ -106,6 +106,7 @@ class SavedModelScanner(ItemScanner):
     """Flags dangerous ops in ``saved_model.pb`` graphs and function libraries."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.tf_op"})
 

@@ -252,6 +252,7 @@ class SecretsScanner(ItemScanner, PostScanner):
     """Finds credentials in text files and notebooks, and in strings other scanners parsed."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset(
         {
             "secret.cloud_key",

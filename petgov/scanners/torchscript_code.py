@@ -59,6 +59,7 @@ class TorchScriptCodeScanner(ItemScanner):
     """Finds file-reading and foreign-library operators in TorchScript code members."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({KIND})
 

@@ -1,0 +1,67 @@
+"""Where petgov keeps what it can rebuild: scan results by content, fetched rule packs.
+
+``$PETGOV_CACHE_DIR`` wins; else the platform's user cache folder: ``$XDG_CACHE_HOME/petgov``,
+``~/.cache/petgov`` on Linux, ``~/Library/Caches/petgov`` on macOS,
+``%LOCALAPPDATA%\\petgov\\Cache`` on Windows.
+Read from the environment at call time so tests and CI can point it elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ENV_VAR = "PETGOV_CACHE_DIR"
+
+
+def cache_root() -> Path:
+    """The petgov cache folder (not created here: readers of an absent cache see a miss)."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "petgov"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "petgov"
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "petgov" / "Cache"
+    return Path.home() / ".cache" / "petgov"
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) readable by the user only: cached results name findings."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+# The cache's parts, by subfolder: `petgov cache info` lists them, `cache clear` removes them
+# (and nothing else, even when PETGOV_CACHE_DIR points somewhere shared).
+SECTIONS = {"scan": "scan results by content", "packs": "rule packs fetched by digest"}
+
+
+def usage(root: Path) -> dict[str, tuple[int, int]]:
+    """{section: (files, bytes)} under ``root``; an absent section counts (0, 0)."""
+    out = {}
+    for name in SECTIONS:
+        files = size = 0
+        folder = root / name
+        if folder.is_dir():
+            for p in folder.rglob("*"):
+                if p.is_file() and not p.is_symlink():
+                    files += 1
+                    size += p.stat().st_size
+        out[name] = (files, size)
+    return out
+
+
+def clear(root: Path, sections: tuple[str, ...] = tuple(SECTIONS)) -> dict[str, int]:
+    """Remove the named sections; {section: files removed}."""
+    import shutil
+
+    removed = {}
+    for name in sections:
+        folder = root / name
+        removed[name] = usage(root)[name][0] if folder.is_dir() else 0
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+    return removed
