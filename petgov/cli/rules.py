@@ -12,7 +12,8 @@ from petgov.exitcodes import ExitCode
 def register(app: typer.Typer) -> None:
     """Attach the rules command group."""
     rules = typer.Typer(
-        help="Rule packs: list, show, lint, test, pack, docs, init.", no_args_is_help=True
+        help="Rule packs: list, show, lint, test, pack, docs, init, sign, verify, publish.",
+        no_args_is_help=True,
     )
     rules.command("list")(list_rules)
     rules.command("show")(show_rule)
@@ -23,6 +24,7 @@ def register(app: typer.Typer) -> None:
     rules.command("init")(init_rule_pack)
     rules.command("sign")(sign_pack)
     rules.command("verify")(verify_pack)
+    rules.command("publish")(publish_pack)
     app.add_typer(rules, name="rules")
 
 
@@ -187,4 +189,18 @@ def verify_pack(
     if signer is None:
         raise PolicyError(f"rule pack {pack} is not signed", hint="petgov rules sign PACK --key")
     typer.echo(f"verified {pack}: {signer}")
+    return ExitCode.OK
+
+
+def publish_pack(
+    pack: Path = typer.Argument(..., help="Pack folder or tarball."),
+    target: str = typer.Argument(..., help="oci://registry/org/pack:TAG"),
+    key: Path | None = typer.Option(
+        None, "--key", help="EC private key (PEM) to sign with; else the tarball's .sig is used."
+    ),
+) -> int:
+    """Push a signed pack to an OCI registry; print the digest-pinned reference for config."""
+    from petgov.policy.remote import publish
+
+    typer.echo(publish(pack, target, key))
     return ExitCode.OK

@@ -32,6 +32,7 @@ from petgov.model import (
 from petgov.policy.config import PolicyConfig, find_config
 from petgov.policy.expr import EvalError
 from petgov.policy.packs import Pack, Rule, SignatureHook, builtin_pack_dir, load_pack
+from petgov.policy.remote import cache_folder, fetch, is_remote
 from petgov.policy.waivers import Lapsed, load_waivers, waiver_covers
 
 NO_RULE_NOTE = "no rule matched: scanner severity kept"
@@ -60,8 +61,12 @@ def load_rules(
 
         verify = pack_signature_hook(cfg.pack_keys)
     for ref in cfg.packs:
+        sha256 = ref.sha256
         if ref.source == "builtin":
             path = builtin_pack_dir()
+        elif is_remote(ref.source):  # fetched once into the cache, by digest (policy.remote)
+            fetched = fetch(ref.source, ref.sha256, cache_folder())
+            path, sha256 = fetched.tarball, fetched.sha256
         else:
             path = Path(ref.source)
             path = path if path.is_absolute() else cfg.base / path
@@ -72,10 +77,12 @@ def load_rules(
                 )
         pack = load_pack(
             path,
-            sha256=ref.sha256,
+            sha256=sha256,
             require_signature=cfg.require_signature and ref.source != "builtin",
             verify=verify if ref.source != "builtin" else None,
         )
+        if is_remote(ref.source):
+            pack.location = ref.source  # the report names what the user pinned, not the cache
         packs.append(pack)
         for r in pack.rules:
             by_id[r.id] = r

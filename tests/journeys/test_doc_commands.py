@@ -36,6 +36,7 @@ NOT_RUN = {
     "petgov cleanroom open": "a release: tests/cleanroom",
     "petgov cleanroom audit verify": "an audit log: tests/cleanroom/test_audit_log.py",
     "petgov cleanroom receipt verify": "a release receipt: tests/cleanroom/test_promote.py",
+    "petgov rules publish": "an OCI registry: tests/policy/test_remote_packs.py",
 }
 
 REFUSE_SOCKETS = """
