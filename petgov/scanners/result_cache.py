@@ -68,21 +68,29 @@ class ScanCache:
         )
 
     def item(self, entry: Entry, digest: Future[str] | None) -> ItemCache:
-        """The cached record of ``entry``; ``digest`` is its pending sha256, if one is coming.
+        """The cache of ``entry``; ``digest`` is its pending sha256, if one is coming.
 
-        The digest is awaited here, before anything cached is trusted.
+        Nothing is read (and no digest awaited) until a cacheable scanner asks: an item only
+        other scanners examine keeps its hashing in the background.
         """
-        if not self._run_key:  # caching is off: never wait for a digest
-            return ItemCache(self, None)
+        return ItemCache(self, entry, digest)
+
+    def locate(self, entry: Entry, digest: Future[str] | None) -> Path | None:
+        """Where ``entry``'s record lives; awaits its digest first (None: no content key)."""
+        if not self._run_key:
+            return None
         content = _content_key(entry, digest)
         if content is None:
             self.stats.uncacheable += 1
-            return ItemCache(self, None)
+            return None
         item = entry.item
         shown = [item.path, item.format, item.depth, item.parent, item.origin.to_dict()]
         key = _sha256_json([self._run_key, content, *shown])
-        path = self.folder / key[:2] / f"{key}.json"
-        return ItemCache(self, path, read_entry(path))
+        return self.folder / key[:2] / f"{key}.json"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._run_key)
 
     def version_of(self, scanner: Scanner) -> str:
         if scanner.name not in self._versions:
@@ -97,15 +105,25 @@ NO_CACHE = ScanCache(Path(os.devnull))
 class ItemCache:
     """One item's cached results per scanner; ``save`` writes back what was computed."""
 
-    def __init__(self, cache: ScanCache, path: Path | None, record: dict[str, Any] | None = None):
+    def __init__(self, cache: ScanCache, entry: Entry, digest: Future[str] | None) -> None:
         self.cache = cache
-        self.path = path
-        self.record: dict[str, Any] = record or {}
-        self.dirty = False
+        self.entry = entry
+        self.digest = digest
+        self.path: Path | None = None
+        self.record: dict[str, Any] = {}
+        self.opened = self.dirty = False
+
+    def _open(self) -> bool:
+        if not self.opened:
+            self.opened = True
+            self.path = self.cache.locate(self.entry, self.digest)
+            if self.path is not None:
+                self.record = read_entry(self.path) or {}
+        return self.path is not None
 
     def result(self, scanner: Scanner, compute: Callable[[], ScanResult]) -> ScanResult:
         """The scanner's cached result for this item, else ``compute()`` (kept if complete)."""
-        if self.path is None or not scanner.cacheable:
+        if not scanner.cacheable or not self.cache.enabled or not self._open():
             return compute()
         version = self.cache.version_of(scanner)
         held = self.record.get(scanner.name)
