@@ -64,7 +64,7 @@ def _fetch_oci(ref: Reference, sha256: str | None, cache: Path) -> FetchedPack:
     if ref.digest is None:
         raise PolicyError(
             f"rule pack {ref} refused: an OCI pack must be pinned by its manifest digest",
-            hint=f"write {ref.pinned('sha256:<digest>')} (petgov rules publish prints it)",
+            hint=f"write {_pin_hint(ref)} (petgov rules publish prints it)",
         )
     folder = cache / ref.digest.removeprefix("sha256:")
     held = _cached_oci(folder, ref)
@@ -83,6 +83,14 @@ def _fetch_oci(ref: Reference, sha256: str | None, cache: Path) -> FetchedPack:
     if held is None:  # written and read back differently: a broken cache folder
         raise PolicyError(f"rule pack {ref}: cannot keep it in {folder}")
     return _pinned(held, sha256, str(ref))
+
+
+def _pin_hint(ref: Reference) -> str:
+    """The reference pinned to what its tag points at now, when the registry says so."""
+    if ref.tag is not None:
+        with contextlib.suppress(PolicyError):
+            return ref.pinned(Registry(ref).resolve(ref.tag))
+    return ref.pinned("sha256:<digest>")
 
 
 def _cached_oci(folder: Path, ref: Reference) -> FetchedPack | None:

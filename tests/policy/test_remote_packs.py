@@ -188,6 +188,7 @@ def test_a_wrong_or_missing_pin_is_refused(cli: Cli, setup: Setup, registry: Loc
     setup.policy(ref.rsplit("@", 1)[0])
     res = scan(cli, setup)
     assert res.code == 2 and "pinned by its manifest digest" in res.stderr
+    assert ref in res.stderr  # the hint names the digest the tag points at now
     setup.policy(ref.rsplit("@", 1)[0] + "@" + sha256_digest(b"another manifest"))
     res = scan(cli, setup)
     assert res.code == 2 and "404" in res.stderr
