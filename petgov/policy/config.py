@@ -13,13 +13,20 @@ from typing import Any
 from petgov.errors import PolicyError
 from petgov.model import Mode, Severity
 
+REMOTE_SCHEMES = ("https://", "oci://")
+
 
 @dataclass
 class PackRef:
-    """Where one pack comes from: ``builtin``, a folder, or a tarball pinned by sha256."""
+    """Where one pack comes from: ``builtin``, a folder, a tarball pinned by sha256, or a URL."""
 
     source: str
     sha256: str | None = None
+
+    @property
+    def remote(self) -> bool:
+        """Named by URL (``https://``, ``oci://``): fetched by digest (policy.remote)."""
+        return self.source.startswith(REMOTE_SCHEMES)
 
 
 @dataclass

@@ -32,7 +32,6 @@ from petgov.model import (
 from petgov.policy.config import PolicyConfig, find_config
 from petgov.policy.expr import EvalError
 from petgov.policy.packs import Pack, Rule, SignatureHook, builtin_pack_dir, load_pack
-from petgov.policy.remote import cache_folder, fetch, is_remote
 from petgov.policy.waivers import Lapsed, load_waivers, waiver_covers
 
 NO_RULE_NOTE = "no rule matched: scanner severity kept"
@@ -64,7 +63,9 @@ def load_rules(
         sha256 = ref.sha256
         if ref.source == "builtin":
             path = builtin_pack_dir()
-        elif is_remote(ref.source):  # fetched once into the cache, by digest (policy.remote)
+        elif ref.remote:  # fetched once into the cache, by digest (policy.remote)
+            from petgov.policy.remote import cache_folder, fetch
+
             fetched = fetch(ref.source, ref.sha256, cache_folder())
             path, sha256 = fetched.tarball, fetched.sha256
         else:
@@ -81,7 +82,7 @@ def load_rules(
             require_signature=cfg.require_signature and ref.source != "builtin",
             verify=verify if ref.source != "builtin" else None,
         )
-        if is_remote(ref.source):
+        if ref.remote:
             pack.location = ref.source  # the report names what the user pinned, not the cache
         packs.append(pack)
         for r in pack.rules:

@@ -37,11 +37,6 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.(tar\.gz|tgz)$")
 _SHA256 = re.compile(r"^(sha256:)?[0-9a-f]{64}$")
 
 
-def is_remote(source: str) -> bool:
-    """Whether a pack source names a remote pack (anything else is a path or ``builtin``)."""
-    return source.startswith(("https://", "oci://"))
-
-
 @dataclass(frozen=True)
 class FetchedPack:
     """A remote pack in the cache: the tarball (its signature, if any, beside it) and its pin."""

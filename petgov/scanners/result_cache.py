@@ -279,12 +279,12 @@ def tree_state(root: Path, pattern: str) -> list[list[object]]:
 
 
 def _dist_versions() -> dict[str, str | None]:
-    from importlib.metadata import PackageNotFoundError, version
+    from petgov.util.distversion import version
 
     def installed(dist: str) -> str | None:
         try:
             return version(dist)
-        except PackageNotFoundError:
+        except ImportError:  # importlib.metadata.PackageNotFoundError: not installed
             return None
 
     return {dist: installed(dist) for dist in ENGINE_DISTS}
