@@ -78,3 +78,29 @@ def charge(
         entry["previews"].append(dict(record))
         write_text_atomic(path(state_dir), json.dumps(data, indent=2, sort_keys=True))
         return float(entry["spent"])
+
+
+def totals(state_dir: Path) -> dict[str, float]:
+    """ε spent per dataset, as the ledger says."""
+    return {str(k): float((v or {}).get("spent", 0.0)) for k, v in _read(state_dir).items()}
+
+
+def against_log(state_dir: Path, records: list[Mapping[str, Any]]) -> list[str]:
+    """Where the ledger says less was spent than the audit log's DP previews add up to: a
+    ledger edited or restored from an old copy to win back budget."""
+    logged: dict[str, float] = {}
+    for rec in records:
+        data = rec.get("data") or {}
+        if rec.get("event") == "preview.made" and data.get("ledger_key"):
+            key = str(data["ledger_key"])
+            logged[key] = logged.get(key, 0.0) + float(data.get("epsilon") or 0.0)
+    try:
+        booked = totals(state_dir)
+    except ConfigError as exc:
+        return [exc.message]
+    return [
+        f"privacy ledger: {key} shows ε {booked.get(key, 0.0):g} spent, the audit log records "
+        f"{eps:g} of DP previews"
+        for key, eps in sorted(logged.items())
+        if booked.get(key, 0.0) + _TOLERANCE < eps
+    ]

@@ -50,6 +50,7 @@ class PreviewResult:
     output_sha256: str | None = None
     rows: int | None = None
     budget: dict[str, float] | None = None  # spent and total after this preview
+    ledger_key: str | None = None  # whose budget a DP preview was charged to
     reasons: list[str] = field(default_factory=list)
     modelled: list[str] = field(default_factory=list)
     random_columns: dict[str, str] = field(default_factory=dict)
@@ -215,6 +216,7 @@ def _dp(
         "seed": result.seed,
         "source_sha256": result.source_sha256,
     }
+    result.ledger_key = key
     try:
         spent = ledger.charge(room.state_dir, key, eps, terms.epsilon_total, record)
     except VerificationError as exc:

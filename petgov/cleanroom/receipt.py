@@ -48,6 +48,10 @@ def statement(manifest: Mapping[str, Any]) -> dict[str, Any]:
             "expires_at": manifest.get("expires_at"),
             "audit": manifest.get("audit"),  # the log position before this release
             "warnings": list(manifest.get("warnings") or []),  # settings that relaxed a gate
+            "data_policies": [  # the providers' signed policies that allowed the release
+                {k: p.get(k) for k in ("provider", "dataset", "sha256")}
+                for p in manifest.get("data_policies") or []
+            ],
         },
     }
 

@@ -74,6 +74,26 @@ def history(room: CleanRoom, public_key: Any | None = None) -> tuple[RoomHistory
     return found, problems
 
 
+def _ledger_problems(room: CleanRoom) -> list[str]:
+    """The privacy ledger must account for every DP preview the log records."""
+    from petgov.cleanroom import ledger
+
+    if not room.audit_log.exists():
+        return []
+    lines = room.audit_log.read_bytes().splitlines()
+    records = [r for r in map(_record, lines) if r is not None]
+    return ledger.against_log(room.state_dir, records)
+
+
+def _record(line: bytes) -> dict[str, Any] | None:
+    """One log line as JSON; a torn or edited line is None (the log check itself reports it)."""
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def overdue(room: CleanRoom, now: dt.datetime) -> list[str]:
     """Releases past their ``expires_at`` that are still in the destination (not swept)."""
     from petgov.util.clock import parse_instant
@@ -104,6 +124,7 @@ def verify_room(
     found, problems = history(room, public_key)
     if now is not None:
         problems += overdue(room, now)
+    problems += _ledger_problems(room)
     verdict = verify(room.audit_log, public_key, checkpoint=room.audit_checkpoint, history=found)
     verdict.problems += problems
     verdict.ok = not verdict.problems

@@ -297,3 +297,27 @@ def test_a_public_dataset_stands_in(tmp_path: Path) -> None:
     assert result.allowed and result.mechanism == "public" and result.epsilon == 0
     assert tables.read(out).to_pylist() == tables.read(public).to_pylist()
     assert ledger.spent(room.state_dir, "bank/customers") == 0
+
+
+def test_room_audit_catches_a_ledger_rolled_back_to_win_budget(tmp_path: Path) -> None:
+    from petgov.cleanroom.room_audit import verify_room
+
+    bank, _ = provider_keys(tmp_path, "bank")
+    dataset = big_table(tmp_path, rows=1000)
+    policy = signed_policy(
+        tmp_path,
+        bank,
+        dataset="members",
+        preview={"epsilon_total": 1, "pii": ["region"], **BIG_TERMS},
+    )
+    room = policy_room(tmp_path, [policy])
+    assert _preview(dataset, room, tmp_path / "a.parquet", mechanism="dp-synthetic").allowed
+    assert verify_room(room).ok
+    ledger.path(room.state_dir).write_text("{}")  # the budget "given back"
+    again = _preview(dataset, room, tmp_path / "b.parquet", mechanism="dp-synthetic")
+    assert again.allowed  # the ledger alone cannot tell; the audit log can
+    verdict = verify_room(room)
+    assert not verdict.ok
+    assert verdict.problems == [
+        "privacy ledger: bank/members shows ε 1 spent, the audit log records 2 of DP previews"
+    ]
