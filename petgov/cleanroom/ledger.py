@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,7 @@ def totals(state_dir: Path) -> dict[str, float]:
     return {str(k): float((v or {}).get("spent", 0.0)) for k, v in _read(state_dir).items()}
 
 
-def against_log(state_dir: Path, records: list[Mapping[str, Any]]) -> list[str]:
+def against_log(state_dir: Path, records: Sequence[Mapping[str, Any]]) -> list[str]:
     """Where the ledger says less was spent than the audit log's DP previews add up to: a
     ledger edited or restored from an old copy to win back budget."""
     logged: dict[str, float] = {}
