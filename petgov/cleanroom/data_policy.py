@@ -216,12 +216,18 @@ def _parse(path: Path, raw: Mapping[str, Any], digest: str) -> DataPolicy:
     )
 
 
-def _preview(raw: Mapping[str, Any]) -> PreviewTerms:
+def _section(raw: Any, name: str, known: set[str]) -> Mapping[str, Any]:
+    """A sub-mapping of the policy, with no clause petgov does not know (a typo is no limit)."""
     if not isinstance(raw, Mapping):
-        raise ConfigError("preview must be a mapping")
-    unknown = set(raw) - _PREVIEW_KNOWN
+        raise ConfigError(f"{name} must be a mapping")
+    unknown = set(raw) - known
     if unknown:
-        raise ConfigError(f"unknown preview clauses {sorted(unknown)}")
+        raise ConfigError(f"unknown {name} clauses {sorted(unknown)}")
+    return raw
+
+
+def _preview(raw: Any) -> PreviewTerms:
+    raw = _section(raw, "preview", _PREVIEW_KNOWN)
     mechanisms = _strings(raw.get("mechanisms"), "preview.mechanisms") or DEFAULT_MECHANISMS
     bad = sorted(set(mechanisms) - set(MECHANISMS))
     if bad:
@@ -261,12 +267,8 @@ def _preview(raw: Mapping[str, Any]) -> PreviewTerms:
     )
 
 
-def _review(raw: Mapping[str, Any]) -> ReviewTerms:
-    if not isinstance(raw, Mapping):
-        raise ConfigError("review must be a mapping")
-    unknown = set(raw) - _REVIEW_KNOWN
-    if unknown:
-        raise ConfigError(f"unknown review clauses {sorted(unknown)}")
+def _review(raw: Any) -> ReviewTerms:
+    raw = _section(raw, "review", _REVIEW_KNOWN)
     terms = ReviewTerms(
         min_rows=int(raw.get("min_rows", DEFAULT_MIN_ROWS)),
         min_cell=int(raw.get("min_cell", DEFAULT_MIN_CELL)),

@@ -55,6 +55,18 @@ def policy_room(tmp: Path, policies: list[Path], **extra: Any) -> CleanRoom:
     )
 
 
+def room_toml(tmp: Path, policy: Path) -> Path:
+    """petgov.toml with room 'research' serving ``policy``, provider bank's key beside it."""
+    cfg = tmp / "petgov.toml"
+    cfg.write_text(
+        "[cleanrooms.research]\n"
+        'destination = "releases"\nevidence = "gcp-cs"\nreference = "ref.yaml"\n'
+        f'purpose = "unit test"\ndata_policies = ["{policy.name}"]\n'
+        '[cleanrooms.research.providers]\nbank = "bank.pub.pem"\n'
+    )
+    return cfg
+
+
 @pytest.fixture
 def bank(tmp_path: Path) -> Path:
     return provider_keys(tmp_path, "bank")[0]

@@ -21,7 +21,12 @@ from petgov.cleanroom.config import CleanRoom
 from petgov.cleanroom.preview import PreviewResult, preview
 from petgov.demo import pii_csv
 from petgov.privacy import tables
-from tests.cleanroom.test_data_policy import policy_room, provider_keys, signed_policy
+from tests.cleanroom.test_data_policy import (
+    policy_room,
+    provider_keys,
+    room_toml,
+    signed_policy,
+)
 from tests.conftest import corpus_path
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -151,13 +156,7 @@ def test_dp_previews_spend_exactly_epsilon_and_the_ledger_refuses_past_the_total
     events = [(r["event"], r["data"]["epsilon"]) for r in _records(room)]
     assert events == [("preview.made", 1.0), ("preview.made", 0.5), ("preview.denied", 0.1)]
     # the same refusal through the command line: a failed check, exit 1
-    cfg = tmp_path / "petgov.toml"
-    cfg.write_text(
-        "[cleanrooms.research]\n"
-        'destination = "releases"\nevidence = "gcp-cs"\nreference = "ref.yaml"\n'
-        f'purpose = "unit test"\ndata_policies = ["{policy.name}"]\n'
-        '[cleanrooms.research.providers]\nbank = "bank.pub.pem"\n'
-    )
+    cfg = room_toml(tmp_path, policy)
     args = ["cleanroom", "preview", str(dataset), "--room", "research", "--config", str(cfg)]
     refused = cli(*args, "-o", str(tmp_path / "d.parquet"), "-m", "dp-synthetic")
     assert refused.code == 1 and "preview.epsilon_total" in refused.stdout

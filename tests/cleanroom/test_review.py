@@ -18,7 +18,12 @@ from petgov.cleanroom.review import review
 from petgov.cleanroom.room_audit import verify_room
 from petgov.cleanroom.sweep import sweep
 from petgov.demo import pii_csv
-from tests.cleanroom.test_data_policy import policy_room, provider_keys, signed_policy
+from tests.cleanroom.test_data_policy import (
+    policy_room,
+    provider_keys,
+    room_toml,
+    signed_policy,
+)
 from tests.cleanroom.test_promote import NOW, _model, _run
 
 THRESHOLDS = {"min_rows": 5, "min_cell": 10, "k": 3, "quasi_identifiers": ["age", "zip"]}
@@ -95,13 +100,7 @@ def test_review_cli_exit_codes(tmp_path: Path, cli) -> None:  # type: ignore[no-
     bank, _ = provider_keys(tmp_path, "bank")
     policy = signed_policy(tmp_path, bank, review=THRESHOLDS)
     (tmp_path / "ref.yaml").write_text("version: 1\ntype: gcp-cs\ndebug: forbid\n")
-    cfg = tmp_path / "petgov.toml"
-    cfg.write_text(
-        "[cleanrooms.research]\n"
-        'destination = "releases"\nevidence = "gcp-cs"\nreference = "ref.yaml"\n'
-        f'purpose = "unit test"\ndata_policies = ["{policy.name}"]\n'
-        '[cleanrooms.research.providers]\nbank = "bank.pub.pem"\n'
-    )
+    cfg = room_toml(tmp_path, policy)
     small = _csv(tmp_path / "counts.csv", "segment,count", ["A,120", "B,4"])
     args = ["cleanroom", "review", "--room", "research", "--config", str(cfg)]
     denied = cli(*args, str(small), "-o", str(tmp_path / "x.csv"))
