@@ -305,6 +305,12 @@ def walk_notes(targets: Sequence[str], facts: Mapping[str, Mapping[str, Any]]) -
             notes.append(f"{target}: {len(excluded)} path(s) excluded by --exclude/.petgovignore")
         if f.get("target.empty"):
             notes.append(f"{target}: no files to scan")
+        uses = f.get("shadow_ai.models") or []
+        if uses and not f.get("shadow_ai.policy"):  # the files were read: a note, not a gap
+            notes.append(
+                f"{target}: {len(uses)} model use(s) listed but not judged: no [shadow_ai] "
+                "sanctioned list in your petgov.toml (or --policy)"
+            )
     return notes
 
 

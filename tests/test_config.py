@@ -43,7 +43,7 @@ def _write(path: Path, fail_on: str, model: str, *, pyproject: bool = False) -> 
 
 def _seen(root: Path) -> tuple[Severity | None, list[str], str]:
     policy = find_config(None, None)
-    sanctioned = find_sanctioned(None, [Path.cwd(), root])
+    sanctioned = find_sanctioned(None)
     room = load_room("research")
     assert sanctioned is not None
     return policy.fail_on, sanctioned.models, room.destination
@@ -77,7 +77,7 @@ def test_named_file_wins_and_a_missing_one_is_refused(
     _write(tmp_path / "petgov.toml", "medium", "team/*")
     named = _write(tmp_path / "other.toml", "high", "named/*")
     assert find_config(named, None).fail_on is Severity.HIGH
-    sanctioned = find_sanctioned(str(named), [tmp_path])
+    sanctioned = find_sanctioned(str(named))
     assert sanctioned is not None and sanctioned.models == ["named/*"]
     assert read(named).section("cleanrooms") is not None
     with pytest.raises(ConfigError, match="no such config file"):

@@ -55,6 +55,8 @@ def doctor() -> None:
             table.add_row(module, dist, "[red]missing[/]", purpose)
     console = Console()
     console.print(table)
+    console.print(f"OSV store (PG-DEP-001/002): {osv_store_line()}", highlight=False, markup=False)
+    console.print(f"PII NLP model: {nlp_model_line()}", highlight=False, markup=False)
     from petgov.targets import hf
 
     console.print(f"HF_HUB_OFFLINE: {'set' if hf.offline() else 'not set'}")
@@ -63,3 +65,41 @@ def doctor() -> None:
         "network: petgov never needs it; scans, verification and BOMs run offline "
         "(only 'sign --sigstore' and hf:// downloads go online)"
     )
+
+
+def osv_store_line() -> str:
+    """Where the vulnerability store is and what it holds: without one, dependencies are listed
+    but not checked (D-m18)."""
+    from petgov.deps.osv import OsvStore, default_path
+    from petgov.errors import PetgovError
+
+    try:
+        store = OsvStore.open_default()
+    except PetgovError as exc:
+        return f"{default_path()}: unreadable ({exc.one_line()})"
+    if store is None:
+        return f"none at {default_path()} (dependencies are not checked; petgov db import FILE.zip)"
+    meta = store.meta
+    store.close()
+    return f"{store.path} ({meta.get('records', '?')} records, imported {meta.get('imported_at', '?')})"
+
+
+def nlp_model_line() -> str:
+    """What the PII scanner tokenizes with; spaCy NER models are used only when named."""
+    names = sorted(
+        {
+            str(d.metadata["Name"])
+            for d in importlib.metadata.distributions()
+            if d.metadata["Name"] and _is_spacy_model(str(d.metadata["Name"]))
+        }
+    )
+    installed = f"; installed spaCy models: {', '.join(names)}" if names else ""
+    return (
+        "blank spaCy 'en' pipeline, pattern and checksum recognizers (no NER); "
+        f"--nlp-model FOLDER adds NER from a local spaCy model, never downloaded{installed}"
+    )
+
+
+def _is_spacy_model(name: str) -> bool:
+    parts = name.lower().replace("-", "_").split("_")
+    return len(parts) >= 3 and len(parts[0]) == 2 and parts[1] == "core"

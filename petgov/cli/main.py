@@ -15,6 +15,7 @@ from typing import Any
 import click
 import typer
 
+from petgov.cli.helptext import plain_arguments
 from petgov.errors import PetgovError
 from petgov.exitcodes import ExitCode
 
@@ -87,12 +88,6 @@ def build_app() -> typer.Typer:
     )
     for module in COMMANDS:
         importlib.import_module(module).register(app)
-    for info in app.registered_commands:
-        # The command list shows each docstring's whole first line, not click's 45 characters
-        # cut at "..." (D-m2).
-        doc = info.callback.__doc__ if info.callback is not None else None
-        if info.short_help is None and doc:
-            info.short_help = doc.strip().splitlines()[0]
     return app
 
 
@@ -103,6 +98,7 @@ def build_command() -> Any:
 
     command = typer.main.get_command(build_app())
     convert.install(command)
+    plain_arguments(command)  # TARGETS..., [PACK] and whole summaries in --help (D-m2)
     return command
 
 

@@ -206,6 +206,7 @@ def scan(
         PiiOptions,
         ProvenanceOptions,
         ScannerOptions,
+        ShadowOptions,
     )
 
     trust = TrustMaterial(
@@ -236,6 +237,7 @@ def scan(
             pii=PiiOptions(nlp_model=nlp_model, exhaustive=exhaustive),
             dependencies=DependencyOptions(environment=deps_environment, osv_db=osv_db),
             pickle=PickleOptions(timeout=_given(timeout, conf.timeout)),
+            shadow=ShadowOptions(sanctioned=policy),
         ),
         cache=scan_cache() if cache else None,
     )

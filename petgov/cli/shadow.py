@@ -15,7 +15,10 @@ def register(app: typer.Typer) -> None:
 def shadow(
     path: Path = typer.Argument(..., help="Code folder, file or notebook to inventory."),
     config: Path | None = typer.Option(
-        None, "--config", "-c", help="File with a [shadow_ai] table (default ./petgov.toml)."
+        None,
+        "--config",
+        "-c",
+        help="File with a [shadow_ai] table (default ./petgov.toml; never the scanned folder's).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the inventory as JSON."),
     strict: bool = typer.Option(
@@ -31,9 +34,9 @@ def shadow(
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
     if config is not None:  # a bad list must stop here, not become "not judged" (and pass --strict)
-        from petgov.shadow.policy import find
+        from petgov.shadow.policy import require
 
-        find(str(config), [])
+        require(config)
     from petgov.scanners.options import ScannerOptions, ShadowOptions
 
     options = ScanOptions(

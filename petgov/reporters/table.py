@@ -52,14 +52,8 @@ class TableReporter(Reporter):
             console.print(fixes_table(decisions))
         else:
             console.print("No findings.")
-        gaps = [c for c in report.coverage if c.status is not CoverageStatus.SCANNED]
-        if gaps:
-            gap_table = Table(title="Not scanned (no verdict on these bytes)")
-            for col in ("Path", "Engine", "Status", "Reason"):
-                gap_table.add_column(col, overflow="fold")
-            for c in sorted(gaps, key=lambda c: (c.path, c.engine)):
-                gap_table.add_row(c.path, c.engine, c.status.value, c.reason)
-            console.print(gap_table)
+        for table in gap_tables(report):
+            console.print(table)
         scores = completeness_rows(report.targets, report.facts)
         if scores:
             console.print(completeness_table(scores))
@@ -98,10 +92,35 @@ class TableReporter(Reporter):
                 Text(d.severity.value, style=SEVERITY_STYLE[d.severity]),
                 Text(f"{d.action.value} ({d.mode.value})", style=ACTION_STYLE[d.action]),
                 d.rule_id,
-                d.finding.path,
+                Text(d.finding.path),  # Text: a path or message is never read as rich markup
                 what,
             )
         return table
+
+
+def gap_tables(report: Report) -> list[Table]:
+    """Coverage gaps: the paths no engine examined (the summary's "not scanned" count), then
+    the paths one engine skipped but another examined (counted as scanned, D-m6)."""
+    nowhere = set(report.summary()["not_scanned"] or [])
+    gaps = [c for c in report.coverage if c.status is not CoverageStatus.SCANNED]
+    titles = (
+        ("Not scanned (no verdict on these bytes)", [c for c in gaps if c.path in nowhere]),
+        (
+            "Partly scanned (another engine examined these)",
+            [c for c in gaps if c.path not in nowhere],
+        ),
+    )
+    tables = []
+    for title, rows in titles:
+        if not rows:
+            continue
+        table = Table(title=title)
+        for col in ("Path", "Engine", "Status", "Reason"):
+            table.add_column(col, overflow="fold")
+        for c in sorted(rows, key=lambda c: (c.path, c.engine)):
+            table.add_row(Text(c.path), c.engine, c.status.value, Text(c.reason))
+        tables.append(table)
+    return tables
 
 
 def fixes_table(decisions: Sequence[Decision]) -> Table:
@@ -166,5 +185,5 @@ def completeness_table(rows: Iterable[tuple[str, int, Sequence[str]]]) -> Table:
         table.add_column(col, overflow="fold")
     for target, value, missing in rows:
         style = "green" if value >= 70 else "yellow" if value >= 50 else "red"
-        table.add_row(target, Text(f"{value}/100", style=style), ", ".join(missing) or "-")
+        table.add_row(Text(target), Text(f"{value}/100", style=style), ", ".join(missing) or "-")
     return table

@@ -1,18 +1,18 @@
 """Shadow AI: models and AI services a codebase uses, checked against the sanctioned list.
 
 The inventory (``shadow_ai.models`` fact) is always recorded for the AI-BOM; findings need a
-``[shadow_ai]`` list in petgov.toml (option ``shadow_config``, else the working directory, else
-the target root). Without one, coverage says that nothing was judged.
+``[shadow_ai]`` list in the user's configuration (``ShadowOptions.sanctioned``, else the
+working directory's petgov.toml or pyproject.toml); never the target's own, which would let a
+repo sanction itself. Without one, a report note says that nothing was judged.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 from petgov import filetypes as F
 from petgov.catalog import finding
-from petgov.model import Coverage, CoverageStatus, Finding
+from petgov.model import Finding
 from petgov.scanners.interface import ScanContext, ScanResult, TargetScanner
 from petgov.shadow import policy
 from petgov.shadow.detect import ModelUse, find_uses, notebook_uses
@@ -62,11 +62,7 @@ class ShadowAiScanner(TargetScanner):
                 continue
             uses.extend(found)
             result.scanned(entry.item.path, ENGINE)
-        roots = [Path.cwd()] + (
-            [ctx.root if ctx.root.is_dir() else ctx.root.parent] if ctx.root else []
-        )
-        sanctioned = ctx.options.shadow.sanctioned
-        allowed = policy.find(str(sanctioned) if sanctioned else None, roots)
+        allowed = policy.find(ctx.options.shadow.sanctioned)
         rows = []
         for use in uses:
             row = use.to_dict()
@@ -76,16 +72,6 @@ class ShadowAiScanner(TargetScanner):
             "shadow_ai.models": rows,
             "shadow_ai.policy": allowed.source if allowed else None,
         }
-        if uses and allowed is None:
-            result.coverage.append(
-                Coverage(
-                    uses[0].path,
-                    ENGINE,
-                    CoverageStatus.SKIPPED,
-                    f"{len(uses)} model use(s) listed but not judged: no [shadow_ai] "
-                    "sanctioned list in petgov.toml",
-                )
-            )
         if allowed:
             for use in uses:
                 result.findings.extend(_findings(use, allowed))

@@ -1,4 +1,5 @@
-"""The sanctioned-AI list: ``[shadow_ai]`` in petgov.toml (or ``[tool.petgov.shadow_ai]``).
+"""The sanctioned-AI list: ``[shadow_ai]`` in the user's petgov.toml (or
+``[tool.petgov.shadow_ai]``), never in the folder being scanned.
 
 ```toml
 [shadow_ai]
@@ -82,15 +83,20 @@ def _section(found: ConfigFile) -> SanctionedList | None:
     return parse(table, str(found.path))
 
 
-def find(explicit: str | None, roots: list[Path]) -> SanctionedList | None:
-    """An explicit file, else the ``[shadow_ai]`` table of the config petgov.config discovers.
+def find(explicit: str | Path | None) -> SanctionedList | None:
+    """The ``[shadow_ai]`` table of the user's configuration: the file named (``--config``,
+    ``--policy``), else the one petgov.config discovers in the working directory.
 
-    ``roots`` are the folders searched, in order (the working directory, then the target's).
+    Never a file inside the scanned folder: a repo that shipped its own petgov.toml would
+    sanction its own models.
     """
-    if explicit:
-        found = _section(config.read(Path(explicit)))
-        if found is None:
-            raise ConfigError(f"{explicit}: no [shadow_ai] table")
-        return found
-    discovered = config.discover(roots)
-    return _section(discovered) if discovered is not None else None
+    found = config.read(Path(explicit)) if explicit else config.discover()
+    return _section(found) if found is not None else None
+
+
+def require(explicit: str | Path) -> SanctionedList:
+    """The ``[shadow_ai]`` table of a file the user named; a file without one is a usage error."""
+    found = find(explicit)
+    if found is None:
+        raise ConfigError(f"{explicit}: no [shadow_ai] table")
+    return found

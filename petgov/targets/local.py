@@ -31,6 +31,10 @@ class LocalResolver(TargetResolver):
             )
         if not os.path.lexists(path):
             raise TargetError(f"{target}: no such file or directory")
+        if target.endswith(("/", os.sep)) and not path.is_dir():  # Path() drops the slash (D-m14)
+            raise TargetError(
+                f"{target}: not a directory", hint=f"drop the trailing '{target[-1]}'"
+            )
         origin = Origin(kind="local", source=target)
         if path.is_symlink() and not path.exists():
             raise TargetError(f"{target}: broken symbolic link", hint="point petgov at the file")
