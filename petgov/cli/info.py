@@ -79,9 +79,9 @@ def osv_store_line() -> str:
         return f"{default_path()}: unreadable ({exc.one_line()})"
     if store is None:
         return f"none at {default_path()} (dependencies are not checked; petgov db import FILE.zip)"
-    meta = store.meta
+    records, when = store.meta.get("records", "?"), store.meta.get("imported_at", "?")
     store.close()
-    return f"{store.path} ({meta.get('records', '?')} records, imported {meta.get('imported_at', '?')})"
+    return f"{store.path} ({records} records, imported {when})"
 
 
 def nlp_model_line() -> str:
