@@ -14,8 +14,11 @@ import json
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from petgov import filetypes as F
+from petgov.model import Item
 
 # Larger cards exist (long tables, base64 images) but the YAML front-matter is at the top.
 MAX_CARD_BYTES = 2 * 1024 * 1024
@@ -91,6 +94,33 @@ def metadata_name(rel_path: str) -> bool:
         GENERATION_CONFIG_NAME,
     )
     return rel_path in names
+
+
+def folder_names(target: str, items: Iterable[Item]) -> dict[str, str]:
+    """Each file of the model folder a target holds: item path -> its path in that folder.
+
+    A folder target: its files on disk, relative to it (a file target: its name). A zip or
+    tarball target holds a model folder: its members, relative to the one folder they share
+    when it was made with ``zip -r m.zip model/``, so the zip gets the folder's facts (D-m9).
+    A model container (.keras, a torch zip, .npz) is one file, not a folder.
+    """
+    items = list(items)
+    roots = [i for i in items if i.depth == 0]
+    if not (len(roots) == 1 and roots[0].path == target and roots[0].format in F.ARCHIVES):
+        prefix = "" if target == "." else target.rstrip("/") + "/"
+        return {
+            i.path: i.path[len(prefix) :] if i.path.startswith(prefix) else os.path.basename(i.path)
+            for i in roots
+        }
+    members = [i for i in items if "!/" in i.path and i.format not in F.ARCHIVES]
+    if len({i.path.rsplit("!/", 1)[0] for i in members}) != 1:  # an archive of archives
+        return {}
+    names = {i.path: i.path.rsplit("!/", 1)[1] for i in members}
+    if len({n.split("/", 1)[0] for n in names.values()}) == 1 and all(
+        "/" in n for n in names.values()
+    ):
+        names = {path: n.split("/", 1)[1] for path, n in names.items()}
+    return names
 
 
 def _first(files: Mapping[str, bytes], names: tuple[str, ...]) -> bytes | None:

@@ -254,10 +254,12 @@ def scan(
     findings: list[Finding] = []
     coverage: list[Coverage] = []
     facts: dict[str, dict[str, Any]] = {}
+    names: list[str] = []  # each target as the resolver writes it (``./m/`` is ``m``)
     for target in targets:
-        inv = inventory(
-            resolve(target, options.path_filter), options.limits, options.digests, wait=False
-        )
+        resolved = resolve(target, options.path_filter)
+        target = resolved.target
+        names.append(target)
+        inv = inventory(resolved, options.limits, options.digests, wait=False)
         if not inv.entries:
             facts.setdefault(target, {})["target.empty"] = True
         try:
@@ -276,13 +278,13 @@ def scan(
     return Report(
         tool=ToolInfo(name="petgov", version=petgov.__version__, engines=engines),
         created_at=iso(now),
-        targets=list(targets),
+        targets=names,
         items=items,
         decisions=decisions,
         coverage=_dedupe(coverage),
         policy=policy_info,
         facts=facts,
-        notes=walk_notes(targets, facts),
+        notes=walk_notes(names, facts),
     )
 
 

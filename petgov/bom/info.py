@@ -108,6 +108,8 @@ def relative(path: str, target: str) -> str:
     """An item path as seen from its target (``sub/x.bin``, ``a.zip!/m.pkl``)."""
     if path == target:
         return os.path.basename(target.rstrip("/")) or target
+    if target == ".":  # the working directory: its files are named without "./"
+        return path
     prefix = target.rstrip("/") + "/"
     return path[len(prefix) :] if path.startswith(prefix) else path
 

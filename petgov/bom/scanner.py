@@ -44,14 +44,16 @@ class BomScanner(PostScanner):
             return out
         target = ctx.target.target
         files: dict[str, bytes] = {}
-        lfs: list[str] = []
+        lfs: dict[str, str] = {}  # name in the target -> the item's path
+        names = modelcard.folder_names(target, [e.item for e in ctx.entries])
         for entry in ctx.entries:
             rel = relative(entry.item.path, target)
-            if entry.item.depth == 0 and modelcard.metadata_name(rel):
-                files[rel] = _read(entry, modelcard.MAX_CARD_BYTES)
+            name = names.get(entry.item.path)
+            if name is not None and modelcard.metadata_name(name):
+                files[name] = _read(entry, modelcard.MAX_CARD_BYTES)
                 out.scanned(entry.item.path, ENGINE, "model metadata")
             elif entry.item.size <= LFS_POINTER_MAX and modelcard.is_lfs_pointer(_read(entry, 64)):
-                lfs.append(rel)
+                lfs[rel] = entry.item.path
         facts: dict[str, Any] = modelcard.card_facts(files)
         if lfs:
             facts["bom.lfs_pointers"] = sorted(lfs)
@@ -66,6 +68,7 @@ class BomScanner(PostScanner):
         facts["bom.model_target"] = is_model_target(facts, ctx.entries)
         out.facts[""] = facts
         out.findings.extend(_findings(target, facts, scored.value, scored.missing, ctx))
+        out.findings.extend(_lfs_findings(lfs))
         return out
 
 
@@ -112,16 +115,6 @@ def _findings(
                 evidence={"completeness": value, "threshold": floor, "missing": missing},
             )
         )
-    found.extend(
-        finding(
-            "bom.lfs_pointer",
-            target.rstrip("/") + "/" + rel,
-            f"{rel} is a Git-LFS pointer, not the file it names; the weights were never "
-            "fetched, so neither they nor their hash are in the AI-BOM",
-            engine=ENGINE,
-        )
-        for rel in facts.get("bom.lfs_pointers", [])
-    )
     error = facts.get("modelcard.error")
     if isinstance(error, str):
         found.append(
@@ -133,3 +126,17 @@ def _findings(
             )
         )
     return found
+
+
+def _lfs_findings(lfs: dict[str, str]) -> list[Finding]:
+    """One finding per Git-LFS pointer, at the pointer's own path (not ``./`` + name, D-m10)."""
+    return [
+        finding(
+            "bom.lfs_pointer",
+            path,
+            f"{rel} is a Git-LFS pointer, not the file it names; the weights were never "
+            "fetched, so neither they nor their hash are in the AI-BOM",
+            engine=ENGINE,
+        )
+        for rel, path in sorted(lfs.items())
+    ]

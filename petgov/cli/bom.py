@@ -137,9 +137,11 @@ def _summary(
     """On stderr (stdout may be the BOM): what was written, then the completeness table."""
     from rich.console import Console
 
+    from petgov.cli.display import table_width
     from petgov.reporters.table import completeness_table
 
     where = f"-> {output}" if output else "-> stdout"
-    console = Console(file=sys.stderr, width=120, no_color=not sys.stderr.isatty())
+    width = table_width(to_terminal=sys.stderr.isatty())  # not a fixed 120 (D-M1)
+    console = Console(file=sys.stderr, width=width, no_color=not sys.stderr.isatty())
     console.print(f"valid {what} {where} ({elapsed:.2f} s)", highlight=False)
-    console.print(completeness_table(rows))
+    console.print(completeness_table(rows, width))

@@ -55,8 +55,9 @@ def doctor() -> None:
             table.add_row(module, dist, "[red]missing[/]", purpose)
     console = Console()
     console.print(table)
-    console.print(f"OSV store (PG-DEP-001/002): {osv_store_line()}", highlight=False, markup=False)
-    console.print(f"PII NLP model: {nlp_model_line()}", highlight=False, markup=False)
+    # soft_wrap: a path is never folded mid-name, so it can be copied.
+    for label, line in (("OSV store", osv_store_line()), ("PII NLP model", nlp_model_line())):
+        console.print(f"{label}: {line}", highlight=False, markup=False, soft_wrap=True)
     from petgov.targets import hf
 
     console.print(f"HF_HUB_OFFLINE: {'set' if hf.offline() else 'not set'}")

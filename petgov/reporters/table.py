@@ -52,11 +52,11 @@ class TableReporter(Reporter):
             console.print(fixes_table(decisions))
         else:
             console.print("No findings.")
-        for table in gap_tables(report):
+        for table in gap_tables(report, self.width):
             console.print(table)
         scores = completeness_rows(report.targets, report.facts)
         if scores:
-            console.print(completeness_table(scores))
+            console.print(completeness_table(scores, self.width))
         for w in report.policy.lapsed_waivers:
             console.print(Text(f"lapsed waiver {w.get('id')}: {w.get('why')}", style="magenta"))
         for note in report.notes:
@@ -70,14 +70,24 @@ class TableReporter(Reporter):
         return console.export_text(styles=self.color)
 
     def _findings(self, decisions: Sequence[Decision]) -> Table:
-        """One row per finding; the path column is wide enough that paths are not folded."""
+        """One row per finding, never wider than the terminal (rich crops a table whose columns
+        do not fit, which broke the box at 80 columns: D-M1). Below 100 columns severity and
+        action share a column; a path is folded only when it cannot fit."""
+        narrow = self.width < 100
         longest = max(len(d.finding.path) for d in decisions)
+        # Columns of fixed width (text + 2 padding) and the borders between all columns.
+        fixed = (18 if narrow else 10 + 18) + 13 + (5 if narrow else 6)
+        room = max(20, self.width - fixed - 4)  # text of the path and finding columns
+        path_width = min(longest, room - max(16, room // 3))
         table = Table(title="Findings", show_lines=False, expand=False)
-        table.add_column("Severity", no_wrap=True)
-        table.add_column("Action", no_wrap=True)
+        if narrow:
+            table.add_column("Severity", no_wrap=True)
+        else:
+            table.add_column("Severity", no_wrap=True)
+            table.add_column("Action", no_wrap=True)
         table.add_column("Rule", no_wrap=True)
-        table.add_column("Path", overflow="fold", min_width=min(longest, max(20, self.width - 70)))
-        table.add_column("Finding", overflow="fold", min_width=min(30, self.width // 3))
+        table.add_column("Path", overflow="fold", max_width=path_width)
+        table.add_column("Finding", overflow="fold", max_width=room - path_width)
         for d in decisions:
             what = Text(d.finding.title, style="bold")
             what.append("\n" + d.finding.message)
@@ -88,9 +98,11 @@ class TableReporter(Reporter):
                 )
             if d.note:
                 what.append("\n" + d.note, style="magenta")
+            severity = Text(d.severity.value, style=SEVERITY_STYLE[d.severity])
+            action = Text(f"{d.action.value} ({d.mode.value})", style=ACTION_STYLE[d.action])
+            first = [Text("\n").join([severity, action])] if narrow else [severity, action]
             table.add_row(
-                Text(d.severity.value, style=SEVERITY_STYLE[d.severity]),
-                Text(f"{d.action.value} ({d.mode.value})", style=ACTION_STYLE[d.action]),
+                *first,
                 d.rule_id,
                 Text(d.finding.path),  # Text: a path or message is never read as rich markup
                 what,
@@ -98,7 +110,7 @@ class TableReporter(Reporter):
         return table
 
 
-def gap_tables(report: Report) -> list[Table]:
+def gap_tables(report: Report, width: int = 120) -> list[Table]:
     """Coverage gaps: the paths no engine examined (the summary's "not scanned" count), then
     the paths one engine skipped but another examined (counted as scanned, D-m6)."""
     nowhere = set(report.summary()["not_scanned"] or [])
@@ -115,7 +127,8 @@ def gap_tables(report: Report) -> list[Table]:
         if not rows:
             continue
         table = Table(title=title)
-        for col in ("Path", "Engine", "Status", "Reason"):
+        table.add_column("Path", overflow="fold", max_width=max(12, width // 2))
+        for col in ("Engine", "Status", "Reason"):
             table.add_column(col, overflow="fold")
         for c in sorted(rows, key=lambda c: (c.path, c.engine)):
             table.add_row(Text(c.path), c.engine, c.status.value, Text(c.reason))
@@ -178,10 +191,11 @@ def completeness_rows(
     return rows
 
 
-def completeness_table(rows: Iterable[tuple[str, int, Sequence[str]]]) -> Table:
+def completeness_table(rows: Iterable[tuple[str, int, Sequence[str]]], width: int = 120) -> Table:
     """One row per target: the 0-100 AI-BOM completeness and the fields that cost points."""
     table = Table(title="AI-BOM completeness")
-    for col in ("Target", "Score", "Missing"):
+    table.add_column("Target", overflow="fold", max_width=max(12, width // 2))
+    for col in ("Score", "Missing"):
         table.add_column(col, overflow="fold")
     for target, value, missing in rows:
         style = "green" if value >= 70 else "yellow" if value >= 50 else "red"

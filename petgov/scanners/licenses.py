@@ -12,7 +12,7 @@ import re
 from typing import ClassVar
 
 from petgov import filetypes as F
-from petgov import licensing
+from petgov import licensing, modelcard
 from petgov.catalog import finding
 from petgov.licensing import LicenseInfo
 from petgov.model import Finding
@@ -49,11 +49,13 @@ class LicenseScanner(TargetScanner):
         files: list[LicenseInfo] = []
         has_card = False
         looks_like_model = False
+        target = ctx.target.target if ctx.target else ""
+        names = modelcard.folder_names(target, [e.item for e in ctx.entries])
         for entry in ctx.entries:
             base = posixpath.basename(entry.item.path)
-            # A model folder or repo (a card, or a config at its top), not a lone weights file
-            # or a member of one (a .keras zip's config.json), is expected to state its terms.
-            if base in MODEL_MARKERS and entry.item.depth == 0:
+            # A model folder or repo (a card, or a config in it; a zip of one), not a lone
+            # weights file or a member of one (a .keras zip's config.json), states its terms.
+            if posixpath.basename(names.get(entry.item.path, "")) in MODEL_MARKERS:
                 looks_like_model = True
             is_card = base.lower() in CARD_NAMES
             is_license = bool(LICENSE_FILE.match(base)) and entry.item.format in (

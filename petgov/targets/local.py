@@ -16,6 +16,14 @@ ENGINE = "targets"
 KINDS = frozenset({"target.symlink"})
 
 
+def shown_path(target: str) -> str:
+    """A target as typed, written the way its files are (``./m/`` and ``m//`` are ``m``), so one
+    report never mixes ``./m/x`` with ``m/x`` (D-m10). Absolute stays absolute; ``..`` stays."""
+    parts = [p for p in target.split("/") if p not in ("", ".")]
+    head = "/" if target.startswith("/") else ""
+    return head + "/".join(parts) if parts else (head or ".")
+
+
 class LocalResolver(TargetResolver):
     """A path on this machine: one file, or every regular file below a folder."""
 
@@ -35,6 +43,7 @@ class LocalResolver(TargetResolver):
             raise TargetError(
                 f"{target}: not a directory", hint=f"drop the trailing '{target[-1]}'"
             )
+        target = shown_path(target)
         origin = Origin(kind="local", source=target)
         if path.is_symlink() and not path.exists():
             raise TargetError(f"{target}: broken symbolic link", hint="point petgov at the file")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,8 @@ def test_D_m6_paths_and_reasons_are_never_read_as_markup(
     folder = tmp_path / "model[bold]"
     folder.mkdir()
     (folder / "weights[v1].bin").write_bytes(b"\x80\x04K\x01.")  # a pickle of the int 1
-    res = cli("scan", str(folder), "--no-progress", "--color", "always", cwd=tmp_path)
+    env = {**os.environ, "COLUMNS": "200"}
+    res = cli("scan", folder.name, "--no-progress", "--color", "always", cwd=tmp_path, env=env)
     assert "model[bold]" in res.stdout and "weights[v1].bin" in res.stdout, res.stdout
 
 
@@ -98,16 +100,100 @@ def test_D_m14_a_file_with_a_trailing_slash_is_not_a_directory(
 def test_D_m18_doctor_reports_the_osv_store_and_the_nlp_model(
     tmp_path: Path, cli: Callable[..., Any]
 ) -> None:
-    import os
-
     from tests.beyond.osvfixture import build_zip
 
     db = tmp_path / "osv.sqlite"
     env = {**os.environ, "PETGOV_OSV_DB": str(db)}
     before = " ".join(cli("doctor", env=env).stdout.split())
-    assert f"OSV store (PG-DEP-001/002): none at {db}" in before
+    assert f"OSV store: none at {db}" in before
     assert "PII NLP model: blank spaCy 'en' pipeline" in before
     assert cli("db", "import", str(build_zip(tmp_path / "osv.zip")), "--db", str(db)).code == 0
     records = cli("db", "info", "--db", str(db)).stdout.split("records: ")[1].split()[0]
     after = " ".join(cli("doctor", env=env).stdout.split())
-    assert f"OSV store (PG-DEP-001/002): {db} ({records} records, imported 20" in after
+    assert f"OSV store: {db} ({records} records, imported 20" in after
+
+
+def _facts_of(cli: Callable[..., Any], cwd: Path, target: str) -> tuple[Any, ...]:
+    doc = json.loads(cli("scan", target, "-f", "json", cwd=cwd).stdout)
+    facts = doc["facts"][target]
+    return (
+        sorted((d["rule_id"], d["path"] == target) for d in doc["findings"]),
+        facts["bom.completeness"],
+        facts["bom.missing"],
+        facts["bom.model_target"],
+        facts.get("config.architectures"),
+        facts.get("license.id"),
+    )
+
+
+def test_D_m9_a_zip_or_tarball_of_a_model_folder_has_the_folders_facts(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    import tarfile
+    import zipfile
+
+    from tests.benign.builders import hf_folder_bare, hf_folder_card
+
+    for build in (hf_folder_card, hf_folder_bare):
+        folder = build(tmp_path)
+        flat, nested, tgz = (tmp_path / f"{folder.name}{s}" for s in (".zip", "-dir.zip", ".tgz"))
+        with zipfile.ZipFile(flat, "w") as zf:  # (cd folder && zip -r ../m.zip .)
+            for f in sorted(folder.iterdir()):
+                zf.write(f, f.name)
+        with zipfile.ZipFile(nested, "w") as zf:  # zip -r m.zip folder/
+            for f in sorted(folder.iterdir()):
+                zf.write(f, f"{folder.name}/{f.name}")
+        with tarfile.open(tgz, "w:gz") as tf:
+            tf.add(folder, folder.name)
+        want = _facts_of(cli, tmp_path, folder.name)
+        assert want[3] is True and want[4] == ["BertModel"]  # a model target, its config read
+        for archive in (flat, nested, tgz):
+            assert _facts_of(cli, tmp_path, archive.name) == want, archive.name
+
+
+def test_D_m10_paths_are_normalized_the_same_way_everywhere(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    from tests.benign.builders import hf_folder_bare
+
+    folder = hf_folder_bare(tmp_path)
+    (folder / "model.safetensors").write_text(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:" + "0" * 64 + "\nsize 12\n"
+    )
+
+    def paths(target: str, cwd: Path) -> tuple[list[str], list[str], list[str]]:
+        doc = json.loads(cli("scan", target, "-f", "json", cwd=cwd).stdout)
+        found = sorted(d["path"] for d in doc["findings"])
+        return doc["targets"], found, sorted(doc["facts"])
+
+    want = paths(folder.name, tmp_path)
+    assert want[0] == [folder.name]
+    assert f"{folder.name}/model.safetensors" in want[1]  # the LFS pointer's finding
+    for typed in (f"./{folder.name}", f"{folder.name}/", f".//{folder.name}//"):
+        assert paths(typed, tmp_path) == want, typed
+    here = paths(".", folder)  # `cd model && petgov scan .`: no "./x" beside "x"
+    assert here[0] == ["."] and "model.safetensors" in here[1]
+    assert not [p for p in here[1] + here[2] if p.startswith("./")], here
+
+
+def test_D_M1_tables_fit_narrow_terminals_without_cropping(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """At 80 columns rich cropped the findings table: rows lost their right border and text."""
+    from tests.benign.builders import hf_folder_bare
+
+    deep = tmp_path / "a-long-folder-name-for-a-model" / "with-another-level-below-it"
+    deep.mkdir(parents=True)
+    hf_folder_bare(deep)
+    (deep / "tiny-bert-bare" / "notes.pkl").write_bytes(
+        b"\x80\x04\x8c\x08builtins\x8c\x04exec\x93."
+    )
+    for width in (60, 80, 100, 120):
+        env = {**os.environ, "COLUMNS": str(width)}
+        res = cli("scan", str(deep.relative_to(tmp_path)), cwd=tmp_path, env=env)
+        assert res.code == 1, res.stderr
+        lines = res.stdout.splitlines()
+        assert max(len(line) for line in lines) <= width
+        rows = [line for line in lines if line.startswith("│")]
+        assert rows and all(line.endswith("│") for line in rows), (width, res.stdout)
+        assert "GLOBAL" in res.stdout and "builtins.exec" in res.stdout
