@@ -186,7 +186,9 @@ def run_scanners(
     # Stage gaps (a member past a limit, unreadable, not walked) and, below, every gap a
     # code-judging scanner left on a code-bearing item: each becomes a gate finding.
     gaps = [c for c in result.coverage if c.engine in _STAGE_ENGINES and is_gap(c)]
-    total = len(inv.entries)
+    # Whole-target phases count too: the bar does not sit at 100% while PII runs (D-m5).
+    phases = sum(isinstance(s, TargetScanner) + isinstance(s, PostScanner) for s in scanners)
+    total = len(inv.entries) + phases
     for done, entry in enumerate(inv.entries, 1):
         cached = (cache or NO_CACHE).item(entry, inv.pending.get(done - 1))
         for scanner in scanners:
@@ -201,16 +203,25 @@ def run_scanners(
                 examined.add(entry.item.path)
         cached.save()
         if progress:
-            progress("scan", done, total)
+            progress(f"scan {entry.item.path}", done, total)
     result.findings.extend(unexamined_findings(gaps, result.findings))
+    done = len(inv.entries)
     for scanner in scanners:
         if isinstance(scanner, TargetScanner):
+            if progress:  # the phase label: which whole-target scanner is at work
+                progress(f"{scanner.name}: {inv.target.target}", done, total)
             call_t = functools.partial(scanner.scan_target, ctx)
             result.extend(_guarded(scanner, inv.target.target, call_t))
+            done += 1
     for scanner in scanners:
         if isinstance(scanner, PostScanner):
+            if progress:
+                progress(f"{scanner.name}: {inv.target.target}", done, total)
             call_p = functools.partial(scanner.scan_post, ctx, result)
             result.extend(_guarded(scanner, inv.target.target, call_p))
+            done += 1
+    if progress:
+        progress(f"done: {inv.target.target}", total, total)
     result.strings.clear()  # handed on to the post phase only, never reported
     for entry in inv.entries:
         item = entry.item

@@ -423,6 +423,11 @@ def checked_lock(explicit: Path | None, targets: list[str]) -> Path | None:
     return path
 
 
+def _label(stage: str, width: int = 40) -> str:
+    """The phase shown left of the bar, its tail kept when long (the file name matters)."""
+    return stage if len(stage) <= width else "…" + stage[-(width - 1) :]
+
+
 class _Progress:
     """A rich progress bar on stderr that appears only after about a second of work."""
 
@@ -449,11 +454,12 @@ class _Progress:
             bar = Progress(console=Console(stderr=True), transient=True)
             bar.start()
             self.bar = bar
-            self.task = bar.add_task(stage, total=total)
+            self.task = bar.add_task(_label(stage), total=total)
         from rich.progress import Progress, TaskID
 
         assert isinstance(self.bar, Progress)
-        self.bar.update(TaskID(int(self.task)), completed=done, total=total)  # type: ignore[call-overload]
+        task = TaskID(int(self.task))  # type: ignore[call-overload]
+        self.bar.update(task, completed=done, total=total, description=_label(stage))
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:

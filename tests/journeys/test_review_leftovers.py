@@ -197,3 +197,20 @@ def test_D_M1_tables_fit_narrow_terminals_without_cropping(
         rows = [line for line in lines if line.startswith("│")]
         assert rows and all(line.endswith("│") for line in rows), (width, res.stdout)
         assert "GLOBAL" in res.stdout and "builtins.exec" in res.stdout
+
+
+def test_D_m5_progress_names_each_phase_and_never_sits_at_100_while_working(
+    tmp_path: Path,
+) -> None:
+    from petgov.pipeline import scan
+    from tests.benign.builders import csv_dataset
+
+    data = csv_dataset(tmp_path)
+    calls: list[tuple[str, int, int]] = []
+    scan([str(data)], progress=lambda stage, done, total: calls.append((stage, done, total)))
+    stages = [stage for stage, _, _ in calls]
+    assert stages[0] == f"scan {data}"
+    pii = stages.index(f"pii: {data}")  # the phase that used to run behind a full bar
+    assert all(done < total for _, done, total in calls[: pii + 1])
+    assert calls[-1] == (f"done: {data}", calls[-1][2], calls[-1][2])
+    assert [done for _, done, _ in calls] == sorted(done for _, done, _ in calls)
