@@ -87,6 +87,8 @@ def osv_store_line() -> str:
 
 def nlp_model_line() -> str:
     """What the PII scanner tokenizes with; spaCy NER models are used only when named."""
+    import importlib.metadata
+
     names = sorted(
         {
             str(d.metadata["Name"])
