@@ -17,6 +17,10 @@ ONNX = "onnx"
 KERAS_ZIP = "keras-zip"
 SAVEDMODEL = "tf-savedmodel"  # saved_model.pb
 TFLITE = "tflite"
+XGBOOST_JSON = "xgboost-json"  # Booster.save_model(".json")
+XGBOOST_UBJ = "xgboost-ubj"  # Booster.save_model(".ubj"), XGBoost's default since 2.1
+XGBOOST_BINARY = "xgboost-binary"  # the pre-1.0 binary model format
+LIGHTGBM_TEXT = "lightgbm-text"  # Booster.save_model(): LightGBM's text model
 ZIP = "zip"
 TAR = "tar"
 SEVENZIP = "7z"
@@ -59,5 +63,9 @@ CODE_BEARING = frozenset(
         ONNX,
         GGUF,
     }
+)
+# Model formats that hold weights but no code: loaders index what they read, nothing is called.
+WEIGHT_DATA = frozenset(
+    {SAFETENSORS, TFLITE, XGBOOST_JSON, XGBOOST_UBJ, XGBOOST_BINARY, LIGHTGBM_TEXT}
 )
 TABULAR = frozenset({CSV, TSV, JSONL, JSON, PARQUET, ARROW})

@@ -32,6 +32,7 @@ WEIGHT_FORMATS = frozenset(
         F.NUMPY_NPY,
         F.NUMPY_NPZ,
     }
+    | F.WEIGHT_DATA
 )
 WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".onnx", ".bin", ".pt", ".pth", ".h5", ".keras")
 

@@ -72,7 +72,7 @@ class BomScanner(PostScanner):
         return out
 
 
-WEIGHT_FORMATS = F.CODE_BEARING | {F.SAFETENSORS, F.TFLITE}
+WEIGHT_FORMATS = F.CODE_BEARING | F.WEIGHT_DATA
 MODEL_CARD_KEYS = ("base_model", "library_name", "pipeline_tag", "model_name", "eval_results")
 
 

@@ -15,6 +15,7 @@ import zlib
 from pathlib import PurePosixPath
 
 from petgov import filetypes as F
+from petgov.inventory import model_magic as magic
 from petgov.targets.interface import Source
 
 HEAD = 64 * 1024
@@ -95,6 +96,9 @@ def sniff_bytes(head: bytes, name: str, size: int) -> str:
         return F.PICKLE
     if _is_safetensors(head, size):
         return F.SAFETENSORS
+    gbdt = _gbdt_kind(head)
+    if gbdt:
+        return gbdt
     if lower.endswith("saved_model.pb"):
         return F.SAVEDMODEL
     if _is_zlib(head):
@@ -104,6 +108,20 @@ def sniff_bytes(head: bytes, name: str, size: int) -> str:
     if head.startswith(_P0_START) or _ends_like_p0_pickle(head, size) or _P0_MEMO.match(head):
         return F.PICKLE
     return _text_kind(head, lower)
+
+
+def _gbdt_kind(head: bytes) -> str | None:
+    """XGBoost JSON/UBJSON/legacy binary and LightGBM text models, by their first bytes."""
+    if head[:1] == b"{":
+        if magic.looks_xgboost_json(head):
+            return F.XGBOOST_JSON
+        if magic.looks_xgboost_ubj(head):
+            return F.XGBOOST_UBJ
+    elif head[:4] == b"tree":
+        return F.LIGHTGBM_TEXT if magic.looks_lightgbm_text(head) else None
+    elif magic.legacy_xgboost_names(head):
+        return F.XGBOOST_BINARY
+    return None
 
 
 def _is_zlib(head: bytes) -> bool:

@@ -32,7 +32,8 @@ class MalformedRule:
 # Problems whose numbers no writer produces and a C loader would overflow or allocate on:
 # llama.cpp's GGUF advisories (element-count and size overflow, offsets past any file, 2^62
 # string and array lengths), a safetensors header length past the format's 100 MB cap, ONNX
-# external-data keys its loader sets as attributes. High; plain truncation stays medium.
+# external-data keys its loader sets as attributes, XGBoost/LightGBM tree indices their
+# loaders follow unchecked (GHSA-wvg4-4w35-4jc9). High; plain truncation stays medium.
 LOADER_ATTACKS = frozenset(
     {
         "dim_overflow",
@@ -44,6 +45,8 @@ LOADER_ATTACKS = frozenset(
         "header_too_large",
         "external_unknown_key",
         "external_past_end",
+        "index_out_of_range",
+        "array_short",
     }
 )
 

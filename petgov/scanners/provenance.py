@@ -34,6 +34,7 @@ SIGNED_KINDS = (
         F.SAVEDMODEL,
         F.TFLITE,
     }
+    | F.WEIGHT_DATA
 )
 SIG_SUFFIXES = (".sig", ".sigstore.json", ".sigstore")
 

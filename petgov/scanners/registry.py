@@ -17,6 +17,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.gguf:GGUFScanner",
     "petgov.scanners.onnx:OnnxScanner",
     "petgov.scanners.keras:KerasScanner",
+    "petgov.scanners.gbdt:GbdtScanner",
     "petgov.scanners.hydra_config:HydraConfigScanner",
     "petgov.scanners.torchscript_code:TorchScriptCodeScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",

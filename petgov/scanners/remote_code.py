@@ -36,7 +36,7 @@ CONFIG_NAMES = frozenset(
 )
 # Files whose presence in a folder marks it as a model repo, so its *.py is remote code.
 MODEL_MARKERS = CONFIG_NAMES | {"model_index.json", "adapter_config.json"}
-MODEL_FORMATS = F.CODE_BEARING | {F.SAFETENSORS, F.TFLITE}
+MODEL_FORMATS = F.CODE_BEARING | F.WEIGHT_DATA
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,16 @@ def _data() -> tuple[Any, Any]:
     return x, (x[:, 0] > 0.5).astype(int)
 
 
+def _categorical_frame() -> tuple[Any, Any]:
+    """A numeric and a categorical column: trees with numeric and categorical splits."""
+    import numpy as np
+    import pandas as pd
+
+    r = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": r.rand(300), "c": pd.Categorical(r.choice(list("pqrstu"), 300))})
+    return frame, (frame.c.isin(["p", "r", "t"]) | (frame.a > 0.8)).astype(int)
+
+
 def _dump(obj: object, path: Path) -> None:
     with open(path, "wb") as fh:
         pickle.dump(obj, fh)
@@ -110,7 +120,19 @@ def write_xgboost(out: Path) -> list[str]:
     _dump(model.get_booster(), out / "xgb_booster.pkl")
     model.save_model(out / "xgb.json")
     model.get_booster().save_model(out / "xgb.ubj")
-    return ["xgb.pkl", "xgb_booster.pkl", "xgb.json", "xgb.ubj"]
+    xgb.XGBRegressor(n_estimators=2, booster="dart").fit(x, y).save_model(out / "xgb_dart.ubj")
+    frame, labels = _categorical_frame()
+    xgb.XGBClassifier(n_estimators=2, max_depth=3, enable_categorical=True).fit(
+        frame, labels
+    ).save_model(out / "xgb_categorical.json")
+    return [
+        "xgb.pkl",
+        "xgb_booster.pkl",
+        "xgb.json",
+        "xgb.ubj",
+        "xgb_dart.ubj",
+        "xgb_categorical.json",
+    ]
 
 
 def write_lightgbm(out: Path) -> list[str]:
@@ -123,7 +145,11 @@ def write_lightgbm(out: Path) -> list[str]:
     _dump(model.booster_, out / "lgbm_booster.pkl")
     joblib.dump(model, out / "lgbm.joblib")
     model.booster_.save_model(str(out / "lgbm.txt"))
-    return ["lgbm.pkl", "lgbm_booster.pkl", "lgbm.joblib", "lgbm.txt"]
+    frame, labels = _categorical_frame()
+    lgb.LGBMClassifier(
+        n_estimators=3, num_leaves=4, min_child_samples=5, min_data_per_group=5, verbose=-1
+    ).fit(frame, labels).booster_.save_model(str(out / "lgbm_categorical.txt"))
+    return ["lgbm.pkl", "lgbm_booster.pkl", "lgbm.joblib", "lgbm.txt", "lgbm_categorical.txt"]
 
 
 def write_onnx(out: Path) -> list[str]:

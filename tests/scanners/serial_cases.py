@@ -206,6 +206,7 @@ def malicious_files(out: Path) -> list[Path]:
 
 def _container_and_header_files(out: Path) -> list[Path]:
     """NeMo, TorchServe, Keras and header-format cases, built by the tests' own writers."""
+    from tests.scanners import test_gbdt as gbdt
     from tests.scanners import test_hydra_config as nemo
     from tests.scanners import test_keras as k
     from tests.scanners import test_keras_gadgets as kg
@@ -242,4 +243,6 @@ def _container_and_header_files(out: Path) -> list[Path]:
     onnx_key = out / "external_key.onnx"
     onnx_key.write_bytes(hdr.model([hdr.node("Relu")], [hdr.tensor("w", "w.bin", __class__="x")]))
     paths.append(onnx_key)
+    (out / "gbdt").mkdir()
+    paths.extend(gbdt.malicious_files(out / "gbdt"))
     return paths
