@@ -21,6 +21,7 @@ XGBOOST_JSON = "xgboost-json"  # Booster.save_model(".json")
 XGBOOST_UBJ = "xgboost-ubj"  # Booster.save_model(".ubj"), XGBoost's default since 2.1
 XGBOOST_BINARY = "xgboost-binary"  # the pre-1.0 binary model format
 LIGHTGBM_TEXT = "lightgbm-text"  # Booster.save_model(): LightGBM's text model
+SKOPS = "skops"  # skops.io.dump: schema.json + .npy members
 ZIP = "zip"
 TAR = "tar"
 SEVENZIP = "7z"
@@ -47,7 +48,7 @@ EMPTY = "empty"
 # Generic containers the target stage opens and walks as members.
 ARCHIVES = frozenset({ZIP, TAR, GZIP, BZIP2, XZ, ZLIB, SEVENZIP})
 # Model containers that are also archives: walked as members too, so every pickle inside is seen.
-MODEL_ARCHIVES = frozenset({PYTORCH_ZIP, NUMPY_NPZ, KERAS_ZIP})
+MODEL_ARCHIVES = frozenset({PYTORCH_ZIP, NUMPY_NPZ, KERAS_ZIP, SKOPS})
 # Formats that can run code when loaded: never 'clean' unless an engine examined them.
 CODE_BEARING = frozenset(
     {
@@ -62,6 +63,7 @@ CODE_BEARING = frozenset(
         SAVEDMODEL,
         ONNX,
         GGUF,
+        SKOPS,
     }
 )
 # Model formats that hold weights but no code: loaders index what they read, nothing is called.

@@ -258,6 +258,10 @@ def _zip_kind(source: Source) -> str:
         return F.PYTORCH_ZIP
     if "config.json" in names and ("metadata.json" in names or "model.weights.h5" in names):
         return F.KERAS_ZIP
+    if "schema.json" in names and all(
+        n.endswith((".npy", ".npz")) for n in names if n != "schema.json"
+    ):
+        return F.SKOPS
     if names and all(n.endswith(".npy") for n in names):
         return F.NUMPY_NPZ
     return F.ZIP

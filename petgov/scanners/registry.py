@@ -18,6 +18,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.onnx:OnnxScanner",
     "petgov.scanners.keras:KerasScanner",
     "petgov.scanners.gbdt:GbdtScanner",
+    "petgov.scanners.skops:SkopsScanner",
     "petgov.scanners.hydra_config:HydraConfigScanner",
     "petgov.scanners.torchscript_code:TorchScriptCodeScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",

@@ -30,6 +30,7 @@ REQUIRED = (
     "safetensors",
     "keras",
     "transformers",
+    "skops",
 )
 
 
@@ -215,6 +216,48 @@ def write_transformers(out: Path) -> list[str]:
     return ["training_args.bin"]
 
 
+def write_skops(out: Path) -> list[str]:
+    """skops.io.dump of common estimators (trees, boosting, text, search, sparse input)."""
+    import numpy as np
+    import skops.io as sio
+    from scipy import sparse
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    x, y = _data()
+    models = {
+        "pipeline.skops": make_pipeline(
+            FunctionTransformer(np.log1p), StandardScaler(), LogisticRegression()
+        ),
+        "forest.skops": RandomForestClassifier(n_estimators=2, max_depth=3, random_state=0),
+        "hgb.skops": HistGradientBoostingClassifier(max_iter=3),
+        "sgd.skops": SGDClassifier(max_iter=5, tol=None),
+        "mlp.skops": MLPClassifier(hidden_layer_sizes=(4,), max_iter=5),
+        "grid.skops": GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2),
+        "columns.skops": ColumnTransformer(
+            [("num", StandardScaler(), [0, 1]), ("cat", OneHotEncoder(), [2])]
+        ),
+    }
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, model in models.items():
+            model.fit(np.round(x, 1), y)
+            sio.dump(model, out / name)
+        docs = ["a cat sat", "a dog ran", "the cat ran", "a dog sat"] * 5
+        text = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, [0, 1, 0, 1] * 5)
+        sio.dump(text, out / "text.skops")
+        sio.dump(sparse.random(4, 4, density=0.5, format="csr", random_state=0), out / "csr.skops")
+    return [*models, "text.skops", "csr.skops"]
+
+
 WRITERS: dict[str, Callable[[Path], list[str]]] = {
     "numpy": write_numpy,
     "pandas": write_pandas,
@@ -227,4 +270,5 @@ WRITERS: dict[str, Callable[[Path], list[str]]] = {
     "safetensors": write_safetensors,
     "keras": write_keras,
     "transformers": write_transformers,
+    "skops": write_skops,
 }

@@ -211,6 +211,7 @@ def _container_and_header_files(out: Path) -> list[Path]:
     from tests.scanners import test_keras as k
     from tests.scanners import test_keras_gadgets as kg
     from tests.scanners import test_loader_attacks as hdr
+    from tests.scanners import test_skops as skops
     from tests.scanners import test_torchscript_code as ts
     from tests.scanners import test_torchserve_mar as mar
 
@@ -245,4 +246,6 @@ def _container_and_header_files(out: Path) -> list[Path]:
     paths.append(onnx_key)
     (out / "gbdt").mkdir()
     paths.extend(gbdt.malicious_files(out / "gbdt"))
+    (out / "skops").mkdir()
+    paths.extend(skops.malicious_files(out / "skops"))
     return paths
