@@ -22,6 +22,7 @@ XGBOOST_UBJ = "xgboost-ubj"  # Booster.save_model(".ubj"), XGBoost's default sin
 XGBOOST_BINARY = "xgboost-binary"  # the pre-1.0 binary model format
 LIGHTGBM_TEXT = "lightgbm-text"  # Booster.save_model(): LightGBM's text model
 SKOPS = "skops"  # skops.io.dump: schema.json + .npy members
+LLAMAFILE = "llamafile"  # an executable (APE/ELF/PE) carrying GGUF weights (zip member or appended)
 ZIP = "zip"
 TAR = "tar"
 SEVENZIP = "7z"
@@ -48,7 +49,7 @@ EMPTY = "empty"
 # Generic containers the target stage opens and walks as members.
 ARCHIVES = frozenset({ZIP, TAR, GZIP, BZIP2, XZ, ZLIB, SEVENZIP})
 # Model containers that are also archives: walked as members too, so every pickle inside is seen.
-MODEL_ARCHIVES = frozenset({PYTORCH_ZIP, NUMPY_NPZ, KERAS_ZIP, SKOPS})
+MODEL_ARCHIVES = frozenset({PYTORCH_ZIP, NUMPY_NPZ, KERAS_ZIP, SKOPS, LLAMAFILE})
 # Formats that can run code when loaded: never 'clean' unless an engine examined them.
 CODE_BEARING = frozenset(
     {
@@ -64,6 +65,7 @@ CODE_BEARING = frozenset(
         ONNX,
         GGUF,
         SKOPS,
+        LLAMAFILE,
     }
 )
 # Model formats that hold weights but no code: loaders index what they read, nothing is called.

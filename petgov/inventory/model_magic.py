@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import struct
+from typing import IO
 
 _XGB_JSON = re.compile(
     rb'^\s*\{\s*"(?:learner"\s*:\s*\{|version"\s*:\s*\[[\d,\s]*\]\s*,\s*"learner")'
@@ -67,3 +68,39 @@ def looks_xgboost_ubj(head: bytes) -> bool:
     (n,) = struct.unpack(code, head[2 : 2 + size])
     key = head[2 + size : 2 + size + n]
     return key in (b"learner", b"version")
+
+
+# Executable headers a llamafile starts with: Actually Portable Executable (a shell-compatible
+# MZ header), ELF, PE.
+APE_MAGIC = (b"MZqFpD", b"jartsr=", b"APEDBG=")
+EXECUTABLE_MAGIC = (*APE_MAGIC, b"\x7fELF", b"MZ")
+GGUF_SEARCH_BYTES = 64 * 1024 * 1024  # how far into an APE an appended GGUF is looked for
+_GGUF_AT = re.compile(rb"GGUF[\x01\x02\x03]\x00\x00\x00")
+
+
+def executable_kind(head: bytes) -> str | None:
+    """'APE', 'ELF' or 'PE' for an executable header, else None."""
+    if head.startswith(APE_MAGIC):
+        return "APE"
+    if head.startswith(b"\x7fELF"):
+        return "ELF"
+    if head.startswith(b"MZ"):
+        return "PE"
+    return None
+
+
+def find_appended_gguf(fh: IO[bytes], limit: int = GGUF_SEARCH_BYTES) -> int | None:
+    """Offset of the first GGUF header (magic + version 1-3) in the first ``limit`` bytes."""
+    pos = 0
+    tail = b""
+    while pos < limit:
+        chunk = fh.read(min(1 << 20, limit - pos))
+        if not chunk:
+            return None
+        buf = tail + chunk
+        m = _GGUF_AT.search(buf)
+        if m is not None:
+            return pos - len(tail) + m.start()
+        tail = buf[-7:]
+        pos += len(chunk)
+    return None

@@ -53,6 +53,8 @@ def sniff(source: Source, name: str) -> str:
     if source.size == 0:
         return F.EMPTY
     head = source.read_head(HEAD)
+    if magic.executable_kind(head) and _carries_gguf(source, head):
+        return F.LLAMAFILE
     fmt = sniff_bytes(head, name, source.size)
     if fmt == F.ZIP:
         return _zip_kind(source)
@@ -243,6 +245,24 @@ def _delimited(text: str, sep: str) -> bool:
         return False
     counts = {ln.count(sep) for ln in lines[:-1]}
     return len(counts) == 1 and counts.pop() >= 1
+
+
+def _carries_gguf(source: Source, head: bytes) -> bool:
+    """An executable with GGUF weights: a ``.gguf`` zip member (llamafile's zipalign layout)
+    or, for an Actually Portable Executable, a GGUF header appended after the program."""
+    try:
+        with source.open() as fh, zipfile.ZipFile(fh) as zf:
+            if any(n.lower().endswith(".gguf") for n in zf.namelist()):
+                return True
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        pass
+    if not head.startswith(magic.APE_MAGIC):
+        return False
+    try:
+        with source.open() as fh:
+            return magic.find_appended_gguf(fh) is not None
+    except OSError:
+        return False
 
 
 def _zip_kind(source: Source) -> str:

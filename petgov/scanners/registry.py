@@ -19,6 +19,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.keras:KerasScanner",
     "petgov.scanners.gbdt:GbdtScanner",
     "petgov.scanners.skops:SkopsScanner",
+    "petgov.scanners.llamafile:LlamafileScanner",
     "petgov.scanners.hydra_config:HydraConfigScanner",
     "petgov.scanners.torchscript_code:TorchScriptCodeScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",

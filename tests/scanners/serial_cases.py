@@ -210,6 +210,7 @@ def _container_and_header_files(out: Path) -> list[Path]:
     from tests.scanners import test_hydra_config as nemo
     from tests.scanners import test_keras as k
     from tests.scanners import test_keras_gadgets as kg
+    from tests.scanners import test_llamafile as llamafile
     from tests.scanners import test_loader_attacks as hdr
     from tests.scanners import test_skops as skops
     from tests.scanners import test_torchscript_code as ts
@@ -248,4 +249,5 @@ def _container_and_header_files(out: Path) -> list[Path]:
     paths.extend(gbdt.malicious_files(out / "gbdt"))
     (out / "skops").mkdir()
     paths.extend(skops.malicious_files(out / "skops"))
+    paths.extend(llamafile.malicious_files(out))
     return paths

@@ -42,6 +42,8 @@ WALKERS: dict[str, Callable[[RawEntry, ArchiveLimits, Expansion], None]] = {
     F.PYTORCH_ZIP: walk_zip,
     F.NUMPY_NPZ: walk_zip,
     F.KERAS_ZIP: walk_zip,
+    F.SKOPS: walk_zip,
+    F.LLAMAFILE: walk_zip,  # zipfile finds the central directory after the executable
     F.TAR: walk_tar,
     F.SEVENZIP: walk_7z,
     F.ZLIB: walk_zlib,
