@@ -13,6 +13,7 @@ from typing import IO, TypeVar
 
 from petgov.catalog import finding
 from petgov.formats import FormatError, Problem
+from petgov.formats.chat_template import TemplateHit, inspect_template
 from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ScanResult, Strings
 
@@ -97,3 +98,24 @@ def read_structure(
         pairs = [({"metadata_key": k}, v) for k, v in strings() if isinstance(v, str)]
         out.strings.append(Strings(path, "header metadata strings", pairs))
     return parsed
+
+
+def template_findings(templates: dict[str, str], path: str, engine: str) -> list[Finding]:
+    """One finding per risky construct in each named chat template (shared with other scanners)."""
+    return [
+        _template_finding(key, hit, path, engine)
+        for key, text in templates.items()
+        for hit in inspect_template(text)[:10]
+    ]
+
+
+def _template_finding(key: str, hit: TemplateHit, path: str, engine: str) -> Finding:
+    return finding(
+        "ser.chat_template",
+        path,
+        f"{key}: {hit.message} (line {hit.line})",
+        engine=engine,
+        location={"key": key, "line": hit.line},
+        evidence={"construct": hit.code, "name": hit.name},
+        severity=Severity.parse(hit.severity),
+    )

@@ -10,36 +10,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from petgov import filetypes as F
-from petgov.catalog import finding
-from petgov.formats.chat_template import TemplateHit, inspect_template
 from petgov.formats.gguf import read_header
-from petgov.model import Finding, Severity
-from petgov.scanners.format_findings import MalformedRule, read_structure
+from petgov.scanners.format_findings import MalformedRule, read_structure, template_findings
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "gguf"
 MALFORMED = MalformedRule(ENGINE, "ser.gguf_malformed", "GGUF")
-
-
-def template_findings(templates: dict[str, str], path: str, engine: str) -> list[Finding]:
-    """One finding per risky construct in each named chat template (shared with other scanners)."""
-    return [
-        _template_finding(key, hit, path, engine)
-        for key, text in templates.items()
-        for hit in inspect_template(text)[:10]
-    ]
-
-
-def _template_finding(key: str, hit: TemplateHit, path: str, engine: str) -> Finding:
-    return finding(
-        "ser.chat_template",
-        path,
-        f"{key}: {hit.message} (line {hit.line})",
-        engine=engine,
-        location={"key": key, "line": hit.line},
-        evidence={"construct": hit.code, "name": hit.name},
-        severity=Severity.parse(hit.severity),
-    )
 
 
 class GGUFScanner(ItemScanner):

@@ -16,8 +16,7 @@ from petgov.catalog import finding
 from petgov.formats import FormatError
 from petgov.formats.gguf import read_header
 from petgov.inventory.model_magic import executable_kind, find_appended_gguf
-from petgov.scanners.format_findings import MalformedRule, malformed
-from petgov.scanners.gguf import template_findings
+from petgov.scanners.format_findings import MalformedRule, malformed, template_findings
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
 
 ENGINE = "llamafile"
