@@ -20,6 +20,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.gbdt:GbdtScanner",
     "petgov.scanners.skops:SkopsScanner",
     "petgov.scanners.llamafile:LlamafileScanner",
+    "petgov.scanners.tflite:TfliteScanner",
     "petgov.scanners.hydra_config:HydraConfigScanner",
     "petgov.scanners.torchscript_code:TorchScriptCodeScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",

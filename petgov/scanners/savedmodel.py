@@ -13,21 +13,10 @@ from petgov import filetypes as F
 from petgov.catalog import finding
 from petgov.model import Severity
 from petgov.scanners.interface import Entry, ItemScanner, ScanContext, ScanResult
+from petgov.scanners.tf_ops import DANGEROUS_OPS
 
 ENGINE = "savedmodel"
 MAX_DEPTH = 12
-
-# op -> (severity, why)
-DANGEROUS_OPS: dict[str, tuple[Severity, str]] = {
-    "PyFunc": (Severity.CRITICAL, "runs arbitrary Python on graph execution"),
-    "PyFuncStateless": (Severity.CRITICAL, "runs arbitrary Python on graph execution"),
-    "EagerPyFunc": (Severity.CRITICAL, "runs arbitrary Python on graph execution"),
-    "ReadFile": (Severity.HIGH, "reads files from the host"),
-    "WriteFile": (Severity.HIGH, "writes files on the host"),
-    "MatchingFiles": (Severity.MEDIUM, "lists files on the host"),
-    "ImmutableConst": (Severity.MEDIUM, "memory-maps a host file"),
-    "PrintV2": (Severity.LOW, "can write to a host file through output_stream"),
-}
 
 
 def _varint(buf: memoryview, pos: int) -> tuple[int, int]:

@@ -213,6 +213,7 @@ def _container_and_header_files(out: Path) -> list[Path]:
     from tests.scanners import test_llamafile as llamafile
     from tests.scanners import test_loader_attacks as hdr
     from tests.scanners import test_skops as skops
+    from tests.scanners import test_tflite as tfl
     from tests.scanners import test_torchscript_code as ts
     from tests.scanners import test_torchserve_mar as mar
 
@@ -250,4 +251,5 @@ def _container_and_header_files(out: Path) -> list[Path]:
     (out / "skops").mkdir()
     paths.extend(skops.malicious_files(out / "skops"))
     paths.extend(llamafile.malicious_files(out))
+    paths.extend(tfl.malicious_files(out))
     return paths
