@@ -22,6 +22,7 @@ XGBOOST_UBJ = "xgboost-ubj"  # Booster.save_model(".ubj"), XGBoost's default sin
 XGBOOST_BINARY = "xgboost-binary"  # the pre-1.0 binary model format
 LIGHTGBM_TEXT = "lightgbm-text"  # Booster.save_model(): LightGBM's text model
 SKOPS = "skops"  # skops.io.dump: schema.json + .npy members
+FLAX_MSGPACK = "flax-msgpack"  # flax.serialization.to_bytes: flax_model.msgpack
 LLAMAFILE = "llamafile"  # an executable (APE/ELF/PE) carrying GGUF weights (zip member or appended)
 ZIP = "zip"
 TAR = "tar"
@@ -70,6 +71,6 @@ CODE_BEARING = frozenset(
 )
 # Model formats that hold weights but no code: loaders index what they read, nothing is called.
 WEIGHT_DATA = frozenset(
-    {SAFETENSORS, TFLITE, XGBOOST_JSON, XGBOOST_UBJ, XGBOOST_BINARY, LIGHTGBM_TEXT}
+    {SAFETENSORS, TFLITE, XGBOOST_JSON, XGBOOST_UBJ, XGBOOST_BINARY, LIGHTGBM_TEXT, FLAX_MSGPACK}
 )
 TABULAR = frozenset({CSV, TSV, JSONL, JSON, PARQUET, ARROW})

@@ -90,6 +90,12 @@ def sniff_bytes(head: bytes, name: str, size: int) -> str:
         return F.ARROW
     if len(head) >= 8 and head[4:8] == b"TFL3":
         return F.TFLITE
+    if (
+        lower.endswith(".msgpack")
+        and head[:1]
+        and (0x81 <= head[0] <= 0x8F or head[0] in (0xDE, 0xDF))
+    ):
+        return F.FLAX_MSGPACK  # a MessagePack map: flax's state dict (by name and shape)
     if _is_tar(head):
         return F.TAR
     if _is_legacy_torch(head):

@@ -34,7 +34,9 @@ class MalformedRule:
 # llama.cpp's GGUF advisories (element-count and size overflow, offsets past any file, 2^62
 # string and array lengths), a safetensors header length past the format's 100 MB cap, ONNX
 # external-data keys its loader sets as attributes, XGBoost/LightGBM tree indices their
-# loaders follow unchecked (GHSA-wvg4-4w35-4jc9). High; plain truncation stays medium.
+# loaders follow unchecked (GHSA-wvg4-4w35-4jc9), flax msgpack leaves flax never writes
+# (object dtypes, foreign ext types: decoded by another reader's hook). High; plain truncation
+# stays medium.
 LOADER_ATTACKS = frozenset(
     {
         "dim_overflow",
@@ -48,6 +50,8 @@ LOADER_ATTACKS = frozenset(
         "external_past_end",
         "index_out_of_range",
         "array_short",
+        "object_dtype",
+        "unknown_ext",
     }
 )
 

@@ -21,6 +21,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.skops:SkopsScanner",
     "petgov.scanners.llamafile:LlamafileScanner",
     "petgov.scanners.tflite:TfliteScanner",
+    "petgov.scanners.flax_msgpack:FlaxMsgpackScanner",
     "petgov.scanners.hydra_config:HydraConfigScanner",
     "petgov.scanners.torchscript_code:TorchScriptCodeScanner",
     "petgov.scanners.modelscan_engine:ModelscanScanner",

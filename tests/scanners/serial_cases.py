@@ -206,6 +206,7 @@ def malicious_files(out: Path) -> list[Path]:
 
 def _container_and_header_files(out: Path) -> list[Path]:
     """NeMo, TorchServe, Keras and header-format cases, built by the tests' own writers."""
+    from tests.scanners import test_flax_msgpack as flax
     from tests.scanners import test_gbdt as gbdt
     from tests.scanners import test_hydra_config as nemo
     from tests.scanners import test_keras as k
@@ -252,4 +253,5 @@ def _container_and_header_files(out: Path) -> list[Path]:
     paths.extend(skops.malicious_files(out / "skops"))
     paths.extend(llamafile.malicious_files(out))
     paths.extend(tfl.malicious_files(out))
+    paths.extend(flax.malicious_files(out))
     return paths
