@@ -45,20 +45,27 @@ class OnnxScanner(ItemScanner):
         local = entry.source.local_path
         model_dir = local.parent if local is not None else None
         out.findings.extend(_external_findings(model, model_dir, path))
-        out.findings.extend(_external_range_findings(model, model_dir, path))
+        ranges, unchecked = _external_range_findings(model, model_dir, path)
+        out.findings.extend(ranges)
         out.findings.extend(_custom_op_findings(model, path))
-        out.scanned(
-            path,
-            ENGINE,
+        detail = (
             f"{len(model.nodes)} nodes, {model.initializers} initializers, "
-            f"{len(model.external)} external tensors",
+            f"{len(model.external)} external tensors"
         )
+        if unchecked:
+            where = "not on disk beside the model" if model_dir is not None else "no folder"
+            detail += (
+                f"; external ranges not checked against {len(unchecked)} file(s) ({where}): "
+                + ", ".join(repr(u[:60]) for u in unchecked[:5])
+            )
+        out.scanned(path, ENGINE, detail)
         out.facts[path] = {
             "onnx.ir_version": model.ir_version,
             "onnx.producer": model.producer_name,
             "onnx.opsets": dict(sorted(model.opset_imports.items())),
             "onnx.external_locations": sorted({e.location for e in model.external})[:50],
             "onnx.custom_domains": sorted({d for d, _ in model.custom_ops()}),
+            "onnx.external_unchecked": unchecked[:50],
         }
         return out
 
@@ -86,18 +93,25 @@ def _external_findings(model: OnnxModel, model_dir: Path | None, path: str) -> l
     return out
 
 
-def _external_range_findings(model: OnnxModel, model_dir: Path | None, path: str) -> list[Finding]:
-    """External ranges that run past the file they name (checked when that file is on disk)."""
-    if model_dir is None:
-        return []
+def _external_range_findings(
+    model: OnnxModel, model_dir: Path | None, path: str
+) -> tuple[list[Finding], list[str]]:
+    """External ranges that run past the file they name, and the locations that could not be
+    checked (the model is an archive member or remote, or the file is not beside it): those
+    are said in the coverage, never passed over in silence."""
     out: list[Finding] = []
+    unchecked: set[str] = set()
     for ext in model.external:
-        if escapes(ext.location, model_dir) is not None:
+        if model_dir is None:
+            unchecked.add(ext.location)
             continue
+        if escapes(ext.location, model_dir) is not None:
+            continue  # reported as a path escape
         try:
             size = (model_dir / ext.location).stat().st_size
         except (OSError, ValueError):
-            continue  # a missing file is the loader's error, not an attack on it
+            unchecked.add(ext.location)  # missing: the loader's error, but nothing was checked
+            continue
         end = (ext.offset or 0) + (ext.length if ext.length is not None else 0)
         if (ext.offset or 0) > size or end > size:
             problem = Problem(
@@ -107,7 +121,7 @@ def _external_range_findings(model: OnnxModel, model_dir: Path | None, path: str
                 {"tensor": ext.tensor},
             )
             out.append(malformed(MALFORMED, path, problem))
-    return out[:20]
+    return out[:20], sorted(unchecked)
 
 
 def _custom_op_findings(model: OnnxModel, path: str) -> list[Finding]:

@@ -100,3 +100,22 @@ def test_onnx_external_length_past_the_file_is_high(tmp_path: Path) -> None:
     bad.write_bytes(model([node("Relu")], [tensor("w", "w.bin", offset="8", length="4096")]))
     found = _sev(OnnxScanner(), F.ONNX, bad, tmp_path)
     assert found and max(found) >= Severity.HIGH, found
+
+
+def test_onnx_external_range_that_cannot_be_checked_is_said_in_coverage(tmp_path: Path) -> None:
+    """No file beside the model (or no folder at all): the coverage names what was unchecked."""
+    data = model([node("Relu")], [tensor("w", "weights.bin", offset="0", length="1048576")])
+    alone = tmp_path / "alone.onnx"
+    alone.write_bytes(data)
+    for result in (
+        run_scanner(OnnxScanner(), "m", F.ONNX, alone, tmp_path),
+        run_scanner(OnnxScanner(), "m", F.ONNX, data),
+    ):
+        (cov,) = [c for c in result.coverage if c.engine == "onnx"]
+        assert "external ranges not checked against 1 file(s)" in cov.reason, cov
+        assert "'weights.bin'" in cov.reason
+        assert result.facts["m"]["onnx.external_unchecked"] == ["weights.bin"]
+    (tmp_path / "weights.bin").write_bytes(b"\0" * 1048576)
+    result = run_scanner(OnnxScanner(), "m", F.ONNX, alone, tmp_path)
+    assert result.facts["m"]["onnx.external_unchecked"] == []
+    assert "not checked" not in result.coverage[0].reason
