@@ -31,6 +31,8 @@ REQUIRED = (
     "keras",
     "transformers",
     "skops",
+    "tflite",
+    "msgpack",
 )
 
 
@@ -258,6 +260,26 @@ def write_skops(out: Path) -> list[str]:
     return [*models, "text.skops", "csr.skops"]
 
 
+def write_tflite(out: Path) -> list[str]:
+    """Builtin-operator models (and TFLite's own detection post-processing op), built with the
+    FlatBuffers builders generated from TFLite's schema: what the converter writes."""
+    from tests.scanners.test_tflite import ADD, CONV_2D, CUSTOM, tflite_model
+
+    (out / "conv.tflite").write_bytes(tflite_model([(CONV_2D, None), (ADD, None)]))
+    (out / "ssd.tflite").write_bytes(
+        tflite_model([(CONV_2D, None), (CUSTOM, "TFLite_Detection_PostProcess")])
+    )
+    return ["conv.tflite", "ssd.tflite"]
+
+
+def write_flax(out: Path) -> list[str]:
+    """A flax state packed exactly as flax.serialization.to_bytes packs it (flax needs JAX)."""
+    from tests.scanners.test_flax_msgpack import flax_state
+
+    (out / "flax_model.msgpack").write_bytes(flax_state())
+    return ["flax_model.msgpack"]
+
+
 WRITERS: dict[str, Callable[[Path], list[str]]] = {
     "numpy": write_numpy,
     "pandas": write_pandas,
@@ -271,4 +293,6 @@ WRITERS: dict[str, Callable[[Path], list[str]]] = {
     "keras": write_keras,
     "transformers": write_transformers,
     "skops": write_skops,
+    "tflite": write_tflite,
+    "msgpack": write_flax,
 }
