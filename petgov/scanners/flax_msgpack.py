@@ -22,6 +22,7 @@ class FlaxMsgpackScanner(ItemScanner):
     """Checks that every leaf of a flax msgpack state is an array, scalar or map flax writes."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.flax_malformed"})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:

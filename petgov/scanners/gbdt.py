@@ -35,6 +35,7 @@ class GbdtScanner(ItemScanner):
     """Checks a gradient-boosted tree model's index arrays the way its loader uses them."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.gbdt_malformed"})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:

@@ -27,6 +27,7 @@ class LlamafileScanner(ItemScanner):
     """Reports the executable and scans GGUF weights appended to it."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset(
         {"ser.llamafile_executable", "ser.gguf_malformed", "ser.chat_template"}

@@ -111,6 +111,7 @@ class SkopsScanner(ItemScanner):
     """Lists the types a skops file makes the loader import and judges each by name."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     judges_code: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.skops_untrusted", "ser.skops_malformed"})
 

@@ -48,6 +48,7 @@ class TfliteScanner(ItemScanner):
     """Lists a TFLite model's operator codes and judges the custom ones."""
 
     name: ClassVar[str] = ENGINE
+    cacheable: ClassVar[bool] = True
     kinds: ClassVar[frozenset[str]] = frozenset({"ser.tflite_custom_op", "ser.tflite_malformed"})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
