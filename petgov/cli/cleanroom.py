@@ -1,4 +1,4 @@
-"""`petgov cleanroom`: challenge, promote, open, audit verify, sweep, preview, review."""
+"""`petgov cleanroom`: challenge, promote, open, audit verify, sweep, policies, preview, review."""
 
 from __future__ import annotations
 
@@ -380,3 +380,45 @@ def review(
         else:
             typer.echo(f"denied {output}: nothing was copied out; the decision is in the audit log")
     return ExitCode.OK if result.approved else ExitCode.GATE_FAILED
+
+
+@cleanroom_app.command("policies")
+def policies(
+    name: str = ROOM,
+    config: Path | None = CONFIG,
+    fmt: TableOrJson = typer.Option(TableOrJson.TABLE, "--format", "-f", help="Output format."),
+) -> int:
+    """List the data providers' policies a room serves: trusted or why not, terms, ε spent."""
+    from dataclasses import asdict
+
+    from petgov.cleanroom import data_policy, ledger
+    from petgov.cleanroom.config import load
+
+    room = load(name, config)
+    loaded = data_policy.load_room_policies(room)
+    spent = ledger.totals(room.state_dir)
+    rows: list[dict[str, Any]] = []
+    for p in loaded:
+        if isinstance(p, data_policy.Unusable):
+            rows.append({"path": str(p.path), "trusted": False, "reason": p.reason})
+            continue
+        terms = {k: v for k, v in asdict(p).items() if k not in ("path", "digest")}
+        terms["epsilon_spent"] = spent.get(p.ledger_key, 0.0)
+        rows.append({"path": str(p.path), "trusted": True, "sha256": p.digest, **terms})
+    if fmt is TableOrJson.JSON:
+        typer.echo(json.dumps(rows, indent=2, default=str))
+    else:
+        if not rows:
+            typer.echo(f"clean room {name!r} lists no data provider policies")
+        for row in rows:
+            if not row["trusted"]:
+                typer.echo(f"UNTRUSTED {row['path']}: {row['reason']}")
+                continue
+            preview = row["preview"]
+            typer.echo(
+                f"OK {row['provider']}/{row['dataset']} ({Path(row['path']).name}): "
+                f"purposes {row['purposes']}, tee {row['tee'] or 'any'}, "
+                f"retention {row['retention_days']:g}d, previews {list(preview['mechanisms'])} "
+                f"with ε {row['epsilon_spent']:g} of {preview['epsilon_total']:g} spent"
+            )
+    return ExitCode.OK if all(r["trusted"] for r in rows) else ExitCode.GATE_FAILED

@@ -169,3 +169,19 @@ def test_cli_exit_codes_and_missing_policy_file(
     policy.unlink()
     missing = cli(*args)
     assert missing.code == 2 and policy.name in missing.stderr
+
+
+def test_policies_command_lists_terms_and_fails_on_an_untrusted_policy(
+    tmp_path: Path, bank: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    policy = signed_policy(tmp_path, bank, preview={"epsilon_total": 3})
+    cfg = room_toml(tmp_path, policy)
+    args = ["cleanroom", "policies", "research", "--config", str(cfg)]
+    ok = cli(*args)
+    assert ok.code == 0, ok.stderr
+    assert "OK bank/customers" in ok.stdout and "ε 0 of 3 spent" in ok.stdout
+    listed = json.loads(cli(*args, "-f", "json").stdout)
+    assert listed[0]["trusted"] is True and listed[0]["retention_days"] == 7
+    policy.write_text(policy.read_text().replace("unit test", "anything"))
+    edited = cli(*args)
+    assert edited.code == 1 and "UNTRUSTED" in edited.stdout
