@@ -67,7 +67,7 @@ class ScanCache:
             [FORMAT, code_fingerprint(), sys.version_info[:3], _dist_versions(), _fp(settings)]
         )
 
-    def item(self, entry: Entry, digest: Future[str] | None) -> ItemCache:
+    def item(self, entry: Entry, digest: Future[Any] | None) -> ItemCache:
         """The cache of ``entry``; ``digest`` is its pending sha256, if one is coming.
 
         Nothing is read (and no digest awaited) until a cacheable scanner asks: an item only
@@ -75,7 +75,7 @@ class ScanCache:
         """
         return ItemCache(self, entry, digest)
 
-    def locate(self, entry: Entry, digest: Future[str] | None) -> Path | None:
+    def locate(self, entry: Entry, digest: Future[Any] | None) -> Path | None:
         """Where ``entry``'s record lives; awaits its digest first (None: no content key)."""
         if not self._run_key:
             return None
@@ -105,7 +105,7 @@ NO_CACHE = ScanCache(Path(os.devnull))
 class ItemCache:
     """One item's cached results per scanner; ``save`` writes back what was computed."""
 
-    def __init__(self, cache: ScanCache, entry: Entry, digest: Future[str] | None) -> None:
+    def __init__(self, cache: ScanCache, entry: Entry, digest: Future[Any] | None) -> None:
         self.cache = cache
         self.entry = entry
         self.digest = digest
@@ -239,17 +239,23 @@ def write_entry(path: Path, record: Mapping[str, Any]) -> bool:
     return True
 
 
-def _content_key(entry: Entry, digest: Future[str] | None) -> str | None:
-    """What identifies the item's bytes: sha256, else a server's content key (hub blob id)."""
+def _content_key(entry: Entry, digest: Future[Any] | None) -> str | None:
+    """What identifies the item's bytes: its sha256 (hashed here, or reported by the server
+    for a remote item read only in part), else the server's content key (hub blob id, object
+    ETag: ``origin.etag`` or the remote source's ``key``), bound to where it was listed."""
     if digest is not None:
         try:
-            return "sha256:" + digest.result()
+            sha = digest.result()
         except Exception:  # unreadable: the inventory reports it; no cache for this item
             return None
-    if entry.item.sha256 is not None:
-        return "sha256:" + entry.item.sha256
-    if entry.item.origin.etag:
-        return f"etag:{entry.item.origin.kind}:{entry.item.origin.etag}"
+        if isinstance(sha, str) and sha:
+            return "sha256:" + sha
+    item = entry.item
+    if item.sha256 is not None:
+        return "sha256:" + item.sha256
+    key = item.origin.etag or getattr(entry.source, "key", None)
+    if isinstance(key, str) and key:
+        return f"key:{item.origin.kind}:{item.origin.source}:{item.size}:{key}"
     return None
 
 

@@ -11,6 +11,7 @@ import json
 import pickle
 import subprocess
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,16 @@ import pytest
 
 import petgov
 from petgov.demo import harmless_payload_pickle, write_demo
-from petgov.model import Action, CoverageStatus, Report
+from petgov.model import Action, CoverageStatus, Item, Origin, Report
 from petgov.pipeline import ScanOptions, scan
 from petgov.policy.evaluate import PolicyOptions
 from petgov.scanners import result_cache
+from petgov.scanners.interface import Entry
 from petgov.scanners.options import PickleOptions, PiiOptions, ScannerOptions
 from petgov.scanners.pickle_scanner import PickleScanner
 from petgov.scanners.result_cache import ScanCache, read_entry, tree_state
 from petgov.targets.archive import ArchiveLimits
+from petgov.targets.interface import BytesSource
 
 SCANNERS = ("pickle", "safetensors", "secrets")
 
@@ -269,3 +272,46 @@ def test_concurrent_runs_share_the_cache_safely(model: Path, tmp_path: Path) -> 
     assert not list(env_cache.rglob("*.tmp"))
     for path in env_cache.rglob("*.json"):
         assert read_entry(path) is not None
+
+
+class _ListedOnly(BytesSource):
+    """A remote source read in part: the server's content key, no digest of its own."""
+
+    def __init__(self, data: bytes, key: str) -> None:
+        super().__init__(data)
+        self.key = key
+
+
+def _entry(source: BytesSource, origin: Origin) -> Entry:
+    item = Item(
+        path="hf://org/m/model.safetensors",
+        format="safetensors",
+        size=source.size,
+        sha256=None,
+        origin=origin,
+    )
+    return Entry(item=item, source=source)
+
+
+def _done(value: str | None) -> Future[str | None]:
+    future: Future[str | None] = Future()
+    future.set_result(value)
+    return future
+
+
+def test_remote_items_are_keyed_by_the_servers_content_key(tmp_path: Path) -> None:
+    cache = ScanCache(tmp_path)
+    cache.begin(ScanOptions().scanner_options)
+    hub = Origin(kind="hf", source="hf://org/m", etag="a" * 64)
+    by_etag = cache.locate(_entry(BytesSource(b"head"), hub), _done(None))
+    assert by_etag is not None
+    other = dataclasses.replace(hub, etag="b" * 64)
+    assert cache.locate(_entry(BytesSource(b"head"), other), _done(None)) != by_etag
+    s3 = Origin(kind="s3", source="s3://bucket/models")
+    listed = cache.locate(_entry(_ListedOnly(b"head", '"etag-1"'), s3), None)
+    changed = cache.locate(_entry(_ListedOnly(b"head", '"etag-2"'), s3), None)
+    assert listed is not None and changed is not None and listed != changed
+    reported = cache.locate(_entry(BytesSource(b"head"), s3), _done("c" * 64))
+    assert reported is not None and reported not in (listed, changed)
+    assert cache.locate(_entry(BytesSource(b"head"), s3), _done(None)) is None
+    assert cache.stats.uncacheable == 1
