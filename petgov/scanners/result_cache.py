@@ -199,9 +199,7 @@ def decode(doc: Mapping[str, Any]) -> ScanResult:
     ]
     facts = {str(k): dict(v) for k, v in doc["facts"].items()}
     strings = [
-        Strings(
-            s["path"], s["what"], [(dict(w), str(v)) for w, v in s["values"]], int(s["dropped"])
-        )
+        Strings(s["path"], s["what"], [(w, v) for w, v in s["values"]], int(s["dropped"]))
         for s in doc["strings"]
     ]
     return ScanResult(findings=findings, coverage=coverage, facts=facts, strings=strings)
