@@ -158,9 +158,14 @@ def _parse_metadata(text: str) -> Mapping[str, Any]:
     ``ModelCard`` parses ``model-index`` into eval results; we keep its normalised dict plus
     the parsed results under ``_eval_results``.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
-    from huggingface_hub import ModelCard
+    saved = os.environ.get("HF_HUB_OFFLINE")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # frozen at huggingface_hub's first import
+    try:
+        from huggingface_hub import ModelCard
+    finally:  # not left behind: it would read as the user forbidding the network (--offline)
+        if saved is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
 
     card = ModelCard(text, ignore_metadata_errors=True)
     card_data: Any = card.data

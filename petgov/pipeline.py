@@ -38,6 +38,7 @@ from petgov.targets.archive import ENGINE as ARCHIVE_ENGINE
 from petgov.targets.archive import ArchiveLimits, expand
 from petgov.targets.filters import PathFilter
 from petgov.targets.interface import RawEntry, ResolvedTarget, resolvers
+from petgov.targets.remote.ranged import cost_note
 from petgov.util.clock import iso, system_clock
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -67,7 +68,7 @@ class Inventory:
     target: ResolvedTarget
     entries: list[Entry]
     result: ScanResult
-    pending: dict[int, Future[str]] = field(default_factory=dict)  # entry index -> digest
+    pending: dict[int, Future[str | None]] = field(default_factory=dict)  # entry index -> digest
     hasher: BackgroundHasher | None = None
 
     def finish(self) -> list[Item]:
@@ -118,12 +119,13 @@ def inventory(
     queue: list[RawEntry] = list(target.entries)
     sniffed: list[tuple[RawEntry, str]] = []
     hasher = BackgroundHasher()
-    pending: dict[int, Future[str]] = {}
+    pending: dict[int, Future[str | None]] = {}
     try:
         while queue:
             raw = queue.pop(0)
             try:
                 fmt = sniff(raw.source, raw.path)
+                raw.source.prepare(fmt, whole=digests is DigestMode.ALL)  # remote: fetch whole
             except OSError as exc:
                 if raw.depth == 0:
                     raise TargetError(f"{raw.path}: cannot read: {exc.strerror or exc}") from exc
@@ -278,6 +280,8 @@ def scan(
             _warm_policy_engine()
         finally:
             items.extend(inv.finish())  # the digests, hashed while the scanners ran
+        for late in inv.target.late_facts:  # what a remote target cost, known only now
+            facts.setdefault(target, {}).update(late())
         findings.extend(res.findings)
         coverage.extend(res.coverage)
         for key, value in res.facts.items():
@@ -324,6 +328,9 @@ def walk_notes(targets: Sequence[str], facts: Mapping[str, Mapping[str, Any]]) -
                 f"{target}: {len(uses)} model use(s) listed but not judged: no [shadow_ai] "
                 "sanctioned list in your petgov.toml (or --policy)"
             )
+        cost = cost_note(target, f)
+        if cost:
+            notes.append(cost)
     return notes
 
 

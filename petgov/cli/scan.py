@@ -171,6 +171,11 @@ def scan(
         "--cache/--no-cache",
         help="Reuse per-file results of unchanged content (see petgov cache info).",
     ),
+    offline: bool = typer.Option(
+        False,
+        "--offline",
+        help="No network: hf:// from the local hub cache only (docs/targets.md).",
+    ),
 ) -> int:
     """Scan models, datasets and code; print a report; exit 1 when a gate fails."""
     from petgov.cli.output import emit, stdout_is_terminal
@@ -257,7 +262,9 @@ def scan(
             exclude, default_skips=default_skips, ignore_files=[Path(IGNORE_FILE)]
         ),
     )
-    with _Progress(enabled=progress and not quiet) as bar:
+    from petgov.targets.remote.consent import offline_mode
+
+    with _Progress(enabled=progress and not quiet) as bar, offline_mode(offline):
         report = run_scan(targets, options, progress=bar.update)
     if baseline_doc is not None:
         from petgov.policy.baseline import apply_baseline

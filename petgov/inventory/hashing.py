@@ -103,7 +103,11 @@ class BackgroundHasher:
         self._pool: ThreadPoolExecutor | None = None
         self._jobs = jobs or _workers()
 
-    def submit(self, source: Source) -> Future[str]:
+    def submit(self, source: Source) -> Future[str | None]:
+        if source.partial():  # a remote header read: the server's digest (or none), no download
+            done: Future[str | None] = Future()
+            done.set_result(source.unread_digest())
+            return done
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self._jobs, thread_name_prefix="sha256")
         return self._pool.submit(sha256_source, source)

@@ -57,10 +57,24 @@ def files_of(target: ResolvedTarget) -> list[HubFile]:
 
 
 def digest(files: Sequence[HubFile], jobs: int | None = None) -> list[Digested]:
-    """sha256 of every file (in parallel), and its blob name checked against the content."""
-    sums = sha256_many([f.source for f in files], jobs)
+    """sha256 of every file (in parallel), and its blob name checked against the content.
+
+    A remote file read only in part (a header range) is not downloaded to be hashed: its digest
+    is the one the hub reports, and its name is not checked (``name_ok`` None).
+    """
+    for f in files:
+        if f.source.partial() and f.source.unread_digest() is None:
+            f.source.prepare("", whole=True)  # no digest reported: the bytes must be read
+    read = [f for f in files if not f.source.partial()]
+    sums = dict(
+        zip([f.rel for f in read], sha256_many([f.source for f in read], jobs), strict=True)
+    )
     out = []
-    for f, sha in zip(files, sums, strict=True):
+    for f in files:
+        sha = sums.get(f.rel)
+        if sha is None:
+            out.append(Digested(file=f, sha256=str(f.source.unread_digest()), name_ok=None))
+            continue
         ok: bool | None = None
         if f.blob is not None and len(f.blob) == 64:
             ok = f.blob == sha
@@ -106,7 +120,8 @@ def check(target: ResolvedTarget, lock_path: Path | None) -> ScanResult:
                 "provenance.unpinned_revision",
                 name,
                 f"revision {facts.get('hf.revision')!r} is a branch or tag and can move; it "
-                f"resolved to {facts.get('hf.commit')} in the local cache",
+                f"resolved to {facts.get('hf.commit')} "
+                + ("on the hub" if facts.get("hf.read_from") == "hub" else "in the local cache"),
                 engine=ENGINE,
                 evidence={"revision": facts.get("hf.revision"), "commit": facts.get("hf.commit")},
             )
@@ -118,6 +133,7 @@ def check(target: ResolvedTarget, lock_path: Path | None) -> ScanResult:
             out.findings.append(_mismatch(d, named, "blob", d.file.blob))
     target_facts = out.facts.setdefault("", {})
     target_facts["hf.blobs_verified"] = sum(1 for d in digests if d.name_ok)
+    target_facts["hf.digests_server_reported"] = sum(1 for d in digests if d.file.source.partial())
     target_facts["hf.lock_verified"] = False
     if lock_path is not None:
         _against_lock(target, lock_path, digests, out)

@@ -9,6 +9,7 @@ signature is reported as present but unverified, never as verified.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -75,6 +76,9 @@ class ProvenanceScanner(TargetScanner):
         """Signature checks over local paths; hub items are checked at their snapshot path."""
         out = ScanResult()
         root = ctx.root
+        remote = ctx.target is not None and ctx.target.facts.get("", {}).get("remote.kind")
+        if root is None and ctx.target is not None and remote and ctx.entries:
+            return _remote_signatures(ctx.target.target, ctx.entries)
         if root is None or not ctx.entries:
             return out
         trust = ctx.options.provenance.trust
@@ -214,6 +218,32 @@ def _relabel(out: ScanResult, root: str, target: str) -> ScanResult:
     for key, value in out.facts.items():
         res.facts.setdefault("" if key == root else name(key), {}).update(value)
     return res
+
+
+def _remote_signatures(target: str, entries: Sequence[Any]) -> ScanResult:
+    """A remote target (no folder on disk): unsigned as a local copy would be; a signature it
+    ships is not verified here (that needs every file's bytes) and the report says so."""
+    out = ScanResult()
+    top = [e for e in entries if e.item.depth == 0]
+    signatures = [e.item.path for e in top if _is_signature(e.item.path)]
+    if signatures:
+        out.not_scanned(
+            target,
+            ENGINE,
+            f"{len(signatures)} signature file(s) not verified on a remote target: download "
+            "the repo (hf download) and scan the local copy to verify them",
+        )
+        return out
+    unsigned = {e.item.path: e for e in entries if e.item.format in SIGNED_KINDS}
+    by_item = {e.item.path: e for e in entries}
+    files = {_top_level(e, by_item).item.path: _top_level(e, by_item) for e in unsigned.values()}
+    if files:
+        out.findings.append(_unsigned(target, files))
+    for e in entries:
+        if e.item.format in SIGNED_KINDS:
+            out.facts.setdefault(e.item.path, {})["provenance.verified"] = False
+        out.scanned(e.item.path, ENGINE)
+    return out
 
 
 def _is_signature(path: str) -> bool:

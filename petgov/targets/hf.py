@@ -1,7 +1,8 @@
-"""Hugging Face targets (``hf://org/repo@REVISION``) read from the local hub cache.
+"""Hugging Face targets (``hf://org/repo@REVISION``): the local hub cache, else the hub by range.
 
-The cache is tried first, so a revision already there never touches the network; only a miss
-with ``HF_HUB_OFFLINE`` unset downloads. Items name the repo, the revision as asked and the
+The cache is tried first, so a revision already there never touches the network; a miss is read
+from the hub itself (``targets/remote/hubremote.py``) unless ``--offline`` or ``HF_HUB_OFFLINE``
+forbids it. Items name the repo, the revision as asked and the
 commit it resolved to, and are read through their blob (``blobs/<sha256 or git sha1>``): the
 provenance scanner checks those names, and a ``petgov.lock``, against the bytes, because anyone
 who can write the cache can forge a file under a trusted name.
@@ -25,6 +26,7 @@ from petgov.targets.interface import (
     ResolvedTarget,
     TargetResolver,
 )
+from petgov.targets.remote import consent
 
 SCHEME = "hf://"
 ENGINE = "hf"
@@ -35,20 +37,10 @@ _NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _REPO = re.compile(rf"{_NAME}(/{_NAME})?")
 _REVISION = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._/-]*")
 _HINT_OFFLINE = (
-    "download it first (hf download REPO --revision REV) or unset HF_HUB_OFFLINE; "
-    "the cache is HF_HUB_CACHE, else HF_HOME/hub"
+    "download it first (hf download REPO --revision REV), or drop --offline and unset "
+    "HF_HUB_OFFLINE / PETGOV_OFFLINE to let petgov read it from the hub by range; the cache is "
+    "HF_HUB_CACHE, else HF_HOME/hub"
 )
-_HINT_CACHE_ONLY = (
-    "download it first (hf download REPO --revision REV), or set PETGOV_HF_DOWNLOAD=1 to let "
-    "petgov fetch it; the cache is HF_HUB_CACHE, else HF_HOME/hub"
-)
-DOWNLOAD_ENV = "PETGOV_HF_DOWNLOAD"
-
-
-def download_allowed() -> bool:
-    """Whether a cache miss may go online: only when the user says so (the README promises the
-    local hub cache; a miss used to retry six times over 30 s before failing)."""
-    return os.environ.get(DOWNLOAD_ENV, "").strip().upper() in {"1", "ON", "YES", "TRUE"}
 
 
 @dataclass(frozen=True)
@@ -103,8 +95,12 @@ def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
 
 
-def snapshot(ref: HubRef, cache: Path) -> Path:
-    """The snapshot folder of ``ref``: from the cache, else downloaded if PETGOV_HF_DOWNLOAD."""
+def snapshot(ref: HubRef, cache: Path) -> Path | None:
+    """The snapshot folder of ``ref`` in the local cache, or None when it is not there.
+
+    Only the cache is asked (``local_files_only``): a miss goes to the hub through the range
+    reader, never through a download of the whole snapshot.
+    """
     from petgov.util.lazy import require
 
     hub = require("huggingface_hub", purpose="hf:// targets", package="huggingface-hub")
@@ -117,32 +113,9 @@ def snapshot(ref: HubRef, cache: Path) -> Path:
             cache_dir=str(cache),
             local_files_only=True,
         )
-    except (OSError, ValueError) as exc:  # LocalEntryNotFoundError is a FileNotFoundError
-        if offline():
-            raise TargetError(
-                f"{where}: not in the local Hugging Face cache ({cache}) and HF_HUB_OFFLINE is set",
-                hint=_HINT_OFFLINE,
-            ) from exc
-        if not download_allowed():
-            raise TargetError(
-                f"{where}: not in the local Hugging Face cache ({cache})", hint=_HINT_CACHE_ONLY
-            ) from exc
-        folder = _download(hub, ref, cache, where)
+    except (OSError, ValueError):  # LocalEntryNotFoundError is a FileNotFoundError
+        return None
     return _checked(Path(folder), ref, cache, where)
-
-
-def _download(hub: object, ref: HubRef, cache: Path, where: str) -> str:
-    """Fetch the snapshot (online only; not exercised by the offline tests)."""
-    try:
-        folder: str = hub.snapshot_download(  # type: ignore[attr-defined]
-            ref.repo, repo_type=ref.repo_type, revision=ref.revision, cache_dir=str(cache)
-        )
-    except Exception as exc:  # network, auth and hub errors come in many types
-        raise TargetError(
-            f"{where}: cannot download ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})",
-            hint=_HINT_OFFLINE,
-        ) from exc
-    return folder
 
 
 def _checked(folder: Path, ref: HubRef, cache: Path, where: str) -> Path:
@@ -179,6 +152,16 @@ class HfResolver(TargetResolver):
         ref = parse(target)
         cache = cache_dir()
         folder = snapshot(ref, cache)
+        if folder is None:
+            if consent.offline():
+                raise TargetError(
+                    f"hf://{ref.repo}@{ref.revision or 'main'}: not in the local Hugging Face "
+                    f"cache ({cache}) and {consent.why_offline()} forbids fetching it",
+                    hint=_HINT_OFFLINE,
+                )
+            from petgov.targets.remote.hubremote import resolve_remote
+
+            return resolve_remote(ref, target)
         commit = folder.name
         blobs = (cache / ref.folder / "blobs").resolve()
         resolved = ResolvedTarget(target=target, root=folder)
@@ -188,6 +171,7 @@ class HfResolver(TargetResolver):
             "hf.revision": ref.revision or "main",
             "hf.commit": commit,
             "hf.pinned": ref.pinned,
+            "hf.read_from": "cache",
         }
         prefix = target.rstrip("/")
         for path in _files(folder):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -44,6 +44,20 @@ class Source(ABC):
         """The first ``n`` bytes (fewer for a short item)."""
         with self.open() as fh:
             return fh.read(n)
+
+    def prepare(self, fmt: str, *, whole: bool = False) -> None:
+        """Told the sniffed format: a remote source downloads (and verifies) what must be read
+        whole; ``whole`` asks for every byte (``--digests all``). Local sources hold them all."""
+        return None
+
+    def partial(self) -> bool:
+        """True while only some bytes were fetched (a remote header read): hashing would
+        download the rest, so the digest is ``unread_digest()``."""
+        return False
+
+    def unread_digest(self) -> str | None:
+        """The sha256 a server reported for bytes not (all) read here, if it reported one."""
+        return None
 
 
 class DigestMemo:
@@ -101,6 +115,8 @@ class ResolvedTarget:
     findings: list[Finding] = field(default_factory=list)
     coverage: list[Coverage] = field(default_factory=list)
     facts: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Facts known only once the scan has read what it needed (bytes fetched from a remote).
+    late_facts: list[Callable[[], dict[str, object]]] = field(default_factory=list)
 
 
 class TargetResolver(ABC):

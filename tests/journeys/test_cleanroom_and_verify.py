@@ -53,13 +53,15 @@ def test_verify_tampered_model_exits_1(tmp_path: Path, cli: Callable[..., Any]) 
 def test_D_M5_hf_cache_miss_is_one_line_without_network(
     tmp_path: Path, cli: Callable[..., Any], no_network: list[str], monkeypatch: Any
 ) -> None:
-    """With HF_HUB_OFFLINE unset, a miss went online with 6 retries over 30 s."""
+    """A miss went online with 6 retries over 30 s. Now naming hf:// is consent to read the hub
+    (issue 18): one attempt, no retries; with --offline, one line and no socket at all."""
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("PETGOV_HF_DOWNLOAD", raising=False)
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
-    res = cli("scan", "hf://org/name@" + "0123456789abcdef" * 2 + "01234567")
+    target = "hf://org/name@" + "0123456789abcdef" * 2 + "01234567"
+    res = cli("scan", target, "--offline")
     assert res.code == 2
-    assert "not in the local Hugging Face cache" in res.stderr
-    assert "HF_HUB_OFFLINE" not in res.stderr and "PETGOV_HF_DOWNLOAD" in res.stderr
+    assert "not in the local Hugging Face cache" in res.stderr and "--offline" in res.stderr
     assert res.stderr.count("\n") == 1
     assert no_network == []
+    cli("scan", target)
+    assert len(no_network) == 1  # consented: one connection attempt, never six

@@ -29,8 +29,8 @@ DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 NOT_RUN = {
     "make demo": "the README's own build (CI runs make test; the demo is tests/cli)",
     "make test": "recursion: this test runs inside make test",
-    "petgov scan hf://": "needs a hub cache: tests/targets/test_hf.py",
-    "petgov lock hf://": "needs a hub cache: tests/targets/test_hf.py",
+    "petgov scan hf://": "a hub cache or hub: tests/targets/test_hf.py, test_remote_hub.py",
+    "petgov lock hf://": "a hub cache or hub: tests/targets/test_hf.py, test_remote_hub.py",
     "petgov attest verify": "TEE evidence: tests/attestation",
     "petgov cleanroom promote": "TEE evidence: tests/cleanroom/test_promote_attested.py",
     "petgov cleanroom open": "a release: tests/cleanroom",
