@@ -77,6 +77,9 @@ def bom(
         "--lock",
         help="hf:// targets: verify the cache against this lock (default: ./petgov.lock).",
     ),
+    offline: bool = typer.Option(
+        False, "--offline", help="No network: hf:// from the local hub cache only."
+    ),
 ) -> int:
     """Write an AI-BOM with hashes, model card, datasets, lineage, provenance and findings."""
     from petgov.cli.output import emit
@@ -99,7 +102,10 @@ def bom(
         provenance=ProvenanceOptions(lock=checked_lock(lock, targets)),
         dependencies=DependencyOptions(environment=deps_environment, osv_db=osv_db),
     )
-    report = scan(targets, ScanOptions(scanners=scanners, scanner_options=options))
+    from petgov.targets.remote.consent import offline_mode
+
+    with offline_mode(offline):
+        report = scan(targets, ScanOptions(scanners=scanners, scanner_options=options))
     start = time.perf_counter()
     cyclonedx: dict[str, Any] | None = None  # the BOM a VEX links to
     if fmt is BomFormat.SPDX3_JSON:

@@ -63,8 +63,9 @@ def doctor() -> None:
     console.print(f"HF_HUB_OFFLINE: {'set' if hf.offline() else 'not set'}")
     console.print(f"hub cache (hf:// targets are read from it first): {hf.cache_dir()}")
     console.print(
-        "network: petgov never needs it; scans, verification and BOMs run offline "
-        "(only 'sign --sigstore' and hf:// downloads go online)"
+        "network: petgov never needs it; scans, verification and BOMs run offline. Only "
+        "'sign --sigstore' and remote targets you name (hf:// not in the cache, s3://, gs://, "
+        "https://) go online; --offline forbids even that (docs/targets.md)"
     )
 
 

@@ -135,5 +135,7 @@ def resolvers() -> Sequence[TargetResolver]:
     """Every resolver, most specific first; the local one accepts anything left."""
     from petgov.targets.hf import HfResolver
     from petgov.targets.local import LocalResolver
+    from petgov.targets.remote.objects import ObjectStoreResolver
+    from petgov.targets.remote.webfile import HttpsResolver
 
-    return [HfResolver(), LocalResolver()]
+    return [HfResolver(), ObjectStoreResolver(), HttpsResolver(), LocalResolver()]

@@ -66,6 +66,10 @@ class FakeHub:
         self.cdn = Counters()
         self.hub_url = ""
         self.cdn_url = ""
+        self.web: dict[str, bytes] = {}  # plain file server: URL path -> bytes
+        self.web_ranges = True  # False: the file server ignores Range (sends 200, whole file)
+        self.web_counters = Counters()
+        self.web_url = ""
 
     def add(
         self, repo: str, files: dict[str, bytes], repo_type: str = "model", **kw: object
@@ -129,6 +133,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.counters.record(self.command, self.path, dict(self.headers.items()))
         raw = urllib.parse.urlsplit(self.path).path
         path = urllib.parse.unquote(raw)
+        if self.role == "web":
+            data = self.state.web.get(path)
+            if data is None:
+                return self._error(404, "EntryNotFound")
+            if not self.state.web_ranges:
+                del self.headers["Range"]
+            return self._serve(
+                data, body, {"ETag": f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'}
+            )
         if self.role == "cdn":
             sha = path.removeprefix("/blobs/")
             data = self.state.tampered.get(sha, self.state.blobs.get(sha))
@@ -207,7 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
-        self.send_header("Accept-Ranges", "bytes")
+        if self.role != "web" or self.state.web_ranges:
+            self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Length", str(hi - lo))
         if status == 206:
             self.send_header("Content-Range", f"bytes {lo}-{hi - 1}/{len(data)}")
@@ -238,14 +252,19 @@ def _server(state: FakeHub, role: str, counters: Counters) -> ThreadingHTTPServe
 
 @contextmanager
 def running(state: FakeHub | None = None) -> Iterator[FakeHub]:
-    """Start the hub and its CDN on loopback (different ports: different origins)."""
+    """Start the hub, its CDN and a plain file server on loopback (different ports: origins)."""
     state = state or FakeHub()
-    servers = [_server(state, "hub", state.hub), _server(state, "cdn", state.cdn)]
+    servers = [
+        _server(state, "hub", state.hub),
+        _server(state, "cdn", state.cdn),
+        _server(state, "web", state.web_counters),
+    ]
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for t in threads:
         t.start()
     state.hub_url = f"http://127.0.0.1:{servers[0].server_address[1]}"
     state.cdn_url = f"http://127.0.0.1:{servers[1].server_address[1]}"
+    state.web_url = f"http://127.0.0.1:{servers[2].server_address[1]}"
     try:
         yield state
     finally:

@@ -57,15 +57,15 @@ def _send(
         except urllib.error.HTTPError as exc:
             location = exc.headers.get("Location") if 300 <= exc.code < 400 else None
             if not location:
-                raise OSError(f"HTTP {exc.code} {exc.reason} from {_shown(url)}") from None
+                raise OSError(f"HTTP {exc.code} {exc.reason} from {shown(url)}") from None
             exc.close()
             url = urllib.parse.urljoin(url, location)
         except urllib.error.URLError as exc:
-            raise OSError(f"cannot reach {_shown(url)}: {exc.reason}") from None
-    raise OSError(f"more than {MAX_REDIRECTS} redirects from {_shown(url)}")
+            raise OSError(f"cannot reach {shown(url)}: {exc.reason}") from None
+    raise OSError(f"more than {MAX_REDIRECTS} redirects from {shown(url)}")
 
 
-def _shown(url: str) -> str:
+def shown(url: str) -> str:
     """The URL without its query (presigned URLs carry credentials there)."""
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
@@ -80,12 +80,12 @@ def get_range(url: str, lo: int, hi: int, headers: Mapping[str, str] | None = No
         if resp.status == 206:
             found = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
             if found is None or int(found.group(1)) != lo:
-                raise OSError(f"{_shown(url)}: the server answered another range than {lo}..{hi}")
+                raise OSError(f"{shown(url)}: the server answered another range than {lo}..{hi}")
             return _read_exactly(resp, hi - lo)
         if resp.status == 200:  # no range support: skip to lo, stop at hi
             _read_exactly(resp, lo)
             return _read_exactly(resp, hi - lo)
-        raise OSError(f"HTTP {resp.status} from {_shown(url)}")
+        raise OSError(f"HTTP {resp.status} from {shown(url)}")
 
 
 def get(url: str, headers: Mapping[str, str] | None = None, *, limit: int) -> bytes:
@@ -94,7 +94,7 @@ def get(url: str, headers: Mapping[str, str] | None = None, *, limit: int) -> by
     with resp:
         data = _read_exactly(resp, limit + 1)
     if len(data) > limit:
-        raise OSError(f"{_shown(url)}: answer larger than {limit} bytes")
+        raise OSError(f"{shown(url)}: answer larger than {limit} bytes")
     return data
 
 
