@@ -8,6 +8,7 @@ model. The protobuf is walked without the ``onnx`` package; weights are never re
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from pathlib import Path
 from typing import ClassVar
@@ -45,7 +46,8 @@ class OnnxScanner(ItemScanner):
         local = entry.source.local_path
         model_dir = local.parent if local is not None else None
         out.findings.extend(_external_findings(model, model_dir, path))
-        ranges, unchecked = _external_range_findings(model, model_dir, path)
+        sizes = _sibling_sizes(entry, ctx)
+        ranges, unchecked = _external_range_findings(model, model_dir, path, sizes)
         out.findings.extend(ranges)
         out.findings.extend(_custom_op_findings(model, path))
         detail = (
@@ -93,23 +95,38 @@ def _external_findings(model: OnnxModel, model_dir: Path | None, path: str) -> l
     return out
 
 
+def _sibling_sizes(entry: Entry, ctx: ScanContext) -> dict[str, int]:
+    """Sizes of the files beside the model, by path relative to it, from the inventory: a hub
+    blob or a remote file has no folder on disk that holds its external data."""
+    base = posixpath.dirname(entry.item.path)
+    prefix = base + "/" if base else ""
+    return {
+        other.item.path[len(prefix) :]: other.item.size
+        for other in ctx.entries
+        if other.item.depth == entry.item.depth
+        and other.item.parent == entry.item.parent
+        and other.item.path.startswith(prefix)
+    }
+
+
 def _external_range_findings(
-    model: OnnxModel, model_dir: Path | None, path: str
+    model: OnnxModel, model_dir: Path | None, path: str, sizes: dict[str, int]
 ) -> tuple[list[Finding], list[str]]:
-    """External ranges that run past the file they name, and the locations that could not be
-    checked (the model is an archive member or remote, or the file is not beside it): those
-    are said in the coverage, never passed over in silence."""
+    """External ranges that run past the file they name (its size from the inventory, else
+    from the folder on disk), and the locations that could not be checked (no such file in
+    the inventory or beside the model): those are said in the coverage, never passed over."""
     out: list[Finding] = []
     unchecked: set[str] = set()
     for ext in model.external:
-        if model_dir is None:
-            unchecked.add(ext.location)
-            continue
         if escapes(ext.location, model_dir) is not None:
             continue  # reported as a path escape
-        try:
-            size = (model_dir / ext.location).stat().st_size
-        except (OSError, ValueError):
+        size = sizes.get(posixpath.normpath(ext.location.replace("\\", "/")))
+        if size is None and model_dir is not None:
+            try:
+                size = (model_dir / ext.location).stat().st_size
+            except (OSError, ValueError):
+                size = None
+        if size is None:
             unchecked.add(ext.location)  # missing: the loader's error, but nothing was checked
             continue
         end = (ext.offset or 0) + (ext.length if ext.length is not None else 0)

@@ -311,3 +311,58 @@ def test_range_reader_serves_parsers_from_few_requests(hub: fakehub.FakeHub) -> 
         fh.seek(-10, io.SEEK_END)
         assert fh.read() == data[-10:]
     assert source.partial()
+
+
+def onnx_files(past_end: bool) -> dict[str, bytes]:
+    """A real ONNX model (onnx library) whose weights sit in an external file, weights.bin;
+    ``past_end`` points the tensor past the end of that file (a loader-attack shape)."""
+    import tempfile
+
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.external_data_helper import convert_model_to_external_data
+
+    w = numpy_helper.from_array(np.ones((1024, 256), dtype=np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1024])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 256])],
+        [w],
+    )
+    model = helper.make_model(graph)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.onnx"
+        convert_model_to_external_data(
+            model, all_tensors_to_one_file=True, location="weights.bin", size_threshold=0
+        )
+        onnx.save_model(model, str(path))
+        if past_end:
+            saved = onnx.load(str(path), load_external_data=False)
+            for entry in saved.graph.initializer[0].external_data:
+                if entry.key == "offset":
+                    entry.value = str(10**9)
+            onnx.save_model(saved, str(path))
+        return {p.name: p.read_bytes() for p in Path(tmp).iterdir()}
+
+
+@pytest.mark.parametrize("past_end", [False, True])
+def test_onnx_with_external_data_is_judged_without_its_weights(
+    past_end: bool, hub: fakehub.FakeHub, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    files = onnx_files(past_end)
+    commit = hub.add(REPO, files)
+    target = f"hf://{REPO}@{commit}"
+    remote = cli("scan", target, "-f", "json", env=hub_env(hub, tmp_path))
+    cache = tmp_path / "cache"
+    write_repo(cache, REPO, files, commit=commit)
+    local = cli(
+        "scan", target, "-f", "json", env={**hub_env(hub, tmp_path), "HF_HUB_CACHE": str(cache)}
+    )
+    assert remote.code == local.code, remote.stderr
+    assert verdict(remote.json()) == verdict(local.json())
+    past = [f for f in remote.json()["findings"] if f["rule_id"].startswith("PG-SER")]
+    assert bool(past) is past_end
+    facts = remote.json()["facts"][target]
+    assert facts["remote.files_partial"] == 1  # weights.bin: its first 64 KiB only
+    assert facts["remote.bytes_fetched"] < 0.1 * len(files["weights.bin"])
