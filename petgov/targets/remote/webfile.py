@@ -16,7 +16,6 @@ from petgov.errors import TargetError
 from petgov.model import Origin
 from petgov.targets.filters import PathFilter
 from petgov.targets.interface import RawEntry, ResolvedTarget, TargetResolver
-from petgov.targets.remote import web
 from petgov.targets.remote.consent import require_network
 from petgov.targets.remote.ranged import Fetch, Meter, RemoteFile, Workdir, cost_facts
 
@@ -30,6 +29,8 @@ class HttpsResolver(TargetResolver):
         return target.startswith(("https://", "http://"))
 
     def resolve(self, target: str, path_filter: PathFilter | None = None) -> ResolvedTarget:
+        from petgov.targets.remote import web  # urllib.request: only when a URL is scanned
+
         parts = urllib.parse.urlsplit(target)
         if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK:
             raise TargetError(
@@ -59,6 +60,8 @@ class HttpsResolver(TargetResolver):
 
 
 def _ranged(url: str, headers: dict[str, str]) -> Fetch:
+    from petgov.targets.remote import web
+
     def fetch(lo: int, hi: int) -> bytes:
         return web.get_range(url, lo, hi, headers)
 
@@ -67,6 +70,8 @@ def _ranged(url: str, headers: dict[str, str]) -> Fetch:
 
 def _whole(url: str, headers: dict[str, str], size: int) -> Fetch:
     """A server without ranges: one download, then slices of it (never a download per read)."""
+    from petgov.targets.remote import web
+
     held: list[bytes] = []
     lock = threading.Lock()
 
