@@ -105,12 +105,17 @@ def test_remote_repo_verdict_equals_the_cached_copy_and_pickles_are_read_whole(
     files = mixed_repo()
     commit = hub.add(REPO, files)
     target = f"hf://{REPO}@{commit}"
-    remote = cli("scan", target, "-f", "json", env=hub_env(hub, tmp_path))
+    remote = cli("scan", target, "-f", "json", "--no-cache", env=hub_env(hub, tmp_path))
     assert remote.code == 1, remote.stderr  # the pickle and the template fail the gate
     cache = tmp_path / "cache"
     write_repo(cache, REPO, files, commit=commit)
     local = cli(
-        "scan", target, "-f", "json", env={**hub_env(hub, tmp_path), "HF_HUB_CACHE": str(cache)}
+        "scan",
+        target,
+        "--no-cache",
+        "-f",
+        "json",
+        env={**hub_env(hub, tmp_path), "HF_HUB_CACHE": str(cache)},
     )
     assert local.code == 1, local.stderr
     remote_doc, local_doc = remote.json(), local.json()
@@ -353,11 +358,16 @@ def test_onnx_with_external_data_is_judged_without_its_weights(
     files = onnx_files(past_end)
     commit = hub.add(REPO, files)
     target = f"hf://{REPO}@{commit}"
-    remote = cli("scan", target, "-f", "json", env=hub_env(hub, tmp_path))
+    remote = cli("scan", target, "-f", "json", "--no-cache", env=hub_env(hub, tmp_path))
     cache = tmp_path / "cache"
     write_repo(cache, REPO, files, commit=commit)
     local = cli(
-        "scan", target, "-f", "json", env={**hub_env(hub, tmp_path), "HF_HUB_CACHE": str(cache)}
+        "scan",
+        target,
+        "--no-cache",
+        "-f",
+        "json",
+        env={**hub_env(hub, tmp_path), "HF_HUB_CACHE": str(cache)},
     )
     assert remote.code == local.code, remote.stderr
     assert verdict(remote.json()) == verdict(local.json())

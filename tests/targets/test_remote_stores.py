@@ -84,10 +84,10 @@ def test_s3_prefix_verdict_equals_the_same_files_on_disk(
     files = mixed_repo()
     upload(fs, bucket, "team/model", files)
     target = f"s3://{bucket}/team/model"
-    remote = cli("scan", target, "-f", "json", env=env)
+    remote = cli("scan", target, "-f", "json", "--no-cache", env=env)
     assert remote.code == 1, remote.stderr
     local_dir = write_local(tmp_path / "model", files)
-    local = cli("scan", str(local_dir), "-f", "json", env=env)
+    local = cli("scan", str(local_dir), "-f", "json", "--no-cache", env=env)
     assert local.code == 1, local.stderr
     assert relative_verdict(remote.json(), target) == relative_verdict(local.json(), str(local_dir))
     doc = remote.json()
@@ -141,9 +141,9 @@ def test_https_file_verdict_equals_local_and_reads_only_the_header(
         env = {**os.environ, "NO_PROXY": "127.0.0.1"}
         for name in ("model.gguf", "training_args.bin", "model-00001-of-00002.safetensors"):
             url = f"{state.web_url}/files/{name}"
-            remote = cli("scan", url, "-f", "json", env=env)
+            remote = cli("scan", url, "-f", "json", "--no-cache", env=env)
             local_file = write_local(tmp_path / name.replace(".", "_"), {name: files[name]}) / name
-            local = cli("scan", str(local_file), "-f", "json", env=env)
+            local = cli("scan", str(local_file), "-f", "json", "--no-cache", env=env)
             assert remote.code == local.code, remote.stderr
             assert relative_verdict(remote.json(), url) == relative_verdict(
                 local.json(), str(local_file)
