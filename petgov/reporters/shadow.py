@@ -57,17 +57,20 @@ class ShadowInventory:
             no_color=not color,
             file=io.StringIO(),
         )
-        table = Table(title=f"{title} ({len(self.uses)})")
+        from rich.text import Text
+
+        table = Table(title=Text(f"{title} ({len(self.uses)})"))
         for col in ("model / service", "provider", "revision", "sanctioned", "where"):
-            table.add_column(col)
+            # fold, not "…": a path or model id is never cut short (D-M1)
+            table.add_column(col, overflow="fold")
         for u in self.uses:
             verdict = {True: "yes", False: "[red]no[/red]", None: "not judged"}[u["sanctioned"]]
-            table.add_row(
-                u["id"] or f"<{u['kind']}>",
-                u["provider"],
-                u["revision"] or "-",
+            table.add_row(  # Text: ids and paths come from the scanned code, never markup
+                Text(u["id"] or f"<{u['kind']}>"),
+                Text(u["provider"]),
+                Text(u["revision"] or "-"),
                 verdict,
-                f"{u['path']}:{u['line']}",
+                Text(f"{u['path']}:{u['line']}"),
             )
         console.print(table)
         text = console.export_text(styles=color)

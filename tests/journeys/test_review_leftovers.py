@@ -214,3 +214,19 @@ def test_D_m5_progress_names_each_phase_and_never_sits_at_100_while_working(
     assert all(done < total for _, done, total in calls[: pii + 1])
     assert calls[-1] == (f"done: {data}", calls[-1][2], calls[-1][2])
     assert [done for _, done, _ in calls] == sorted(done for _, done, _ in calls)
+
+
+def test_shadow_table_shows_ids_and_paths_whole_and_literal(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    """Paths come from the scanned tree: '[bold]' in one must print as written, and an
+    80-column table folds a long path instead of cutting it with '…'."""
+    repo = tmp_path / "a-repository-with-a-rather-long-name" / "src[bold]"
+    repo.mkdir(parents=True)
+    (repo / "load_the_model_here.py").write_text(
+        "from transformers import AutoModel\nAutoModel.from_pretrained('org/model')\n"
+    )
+    env = {**os.environ, "COLUMNS": "80"}
+    out = cli("shadow", str(repo.relative_to(tmp_path)), cwd=tmp_path, env=env).stdout
+    assert "org/model" in out and "…" not in out, out
+    assert "src[bold]/load_the_model_here.py:2" in "".join(out.replace("│", "").split()), out
