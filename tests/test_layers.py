@@ -41,7 +41,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # (importer, imported) -> why it is still here and what removes it. Shrink only.
 DEBT: Mapping[tuple[str, str], str] = {
     ("petgov.bom.scanner", "petgov.scanners.interface"): "a scanner in bom/: R4/R6 move it",
-    ("petgov.cleanroom.promote", "petgov.scanners.pii"): "ENGINE string: R6 engine id table",
 }
 
 

@@ -29,7 +29,7 @@ from petgov.cleanroom.room_audit import operator_key
 from petgov.errors import OutputError, PetgovError
 from petgov.inventory.hashing import sha256_file
 from petgov.model import Action, CoverageStatus, Report, examined_paths
-from petgov.scanners.pii import ENGINE as PII_ENGINE
+from petgov.scanners.pii_findings import ENGINE as PII_ENGINE
 from petgov.util.clock import iso
 
 

@@ -14,6 +14,7 @@ from petgov.exitcodes import ExitCode
 from petgov.inventory.hashing import DigestMode
 from petgov.model import RunMode, Severity
 from petgov.reporters.formats import OutputFormat
+from petgov.scanners.options import PiiEngineName
 
 if TYPE_CHECKING:
     from petgov.scanners.result_cache import ScanCache
@@ -66,6 +67,17 @@ def scan(
     ),
     exhaustive: bool = typer.Option(
         False, "--exhaustive", help="PII: scan every cell (text mode) instead of sampling columns."
+    ),
+    engine: PiiEngineName = typer.Option(
+        PiiEngineName.LOCAL,
+        "--engine",
+        help="PII: local (this process) or spark (Apache Spark reads and counts the datasets).",
+    ),
+    spark_master: str | None = typer.Option(
+        None,
+        "--spark-master",
+        help="PII with --engine spark: the master URL (default: the active session, $MASTER "
+        "or local[*]).",
     ),
     include_waived: bool = typer.Option(
         False, "--sarif-include-waived", help="SARIF: keep waived results as suppressions."
@@ -192,6 +204,10 @@ def scan(
         from petgov.pii.engine import check_model_folder
 
         check_model_folder(nlp_model)
+    if engine is PiiEngineName.SPARK:
+        from petgov.pii.spark import check_runtime
+
+        check_runtime()  # no pyspark or no Java is exit 2 before the scan, not error coverage
     lock_file = checked_lock(lock, targets)
     baseline_doc = None
     if baseline is not None:
@@ -239,7 +255,12 @@ def scan(
         digests=digests,
         scanner_options=ScannerOptions(
             provenance=ProvenanceOptions(trust=trust, lock=lock_file),
-            pii=PiiOptions(nlp_model=nlp_model, exhaustive=exhaustive),
+            pii=PiiOptions(
+                nlp_model=nlp_model,
+                exhaustive=exhaustive,
+                engine=engine.value,
+                spark_master=spark_master,
+            ),
             dependencies=DependencyOptions(environment=deps_environment, osv_db=osv_db),
             pickle=PickleOptions(timeout=_given(timeout, conf.timeout)),
             shadow=ShadowOptions(sanctioned=policy),

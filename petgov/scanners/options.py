@@ -8,6 +8,7 @@ dictionary key nobody reads (a clean room's signer key once went unused that way
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from petgov.provenance.interface import TrustMaterial
@@ -21,6 +22,13 @@ class ProvenanceOptions:
     lock: Path | None = None  # None: ./petgov.lock when present
 
 
+class PiiEngineName(str, Enum):
+    """Where the PII partial counts are computed; the verdicts are the same either way."""
+
+    LOCAL = "local"
+    SPARK = "spark"
+
+
 @dataclass(frozen=True)
 class PiiOptions:
     """The NER model and how much of each dataset is read."""
@@ -32,6 +40,8 @@ class PiiOptions:
     min_rate: float = 0.3
     seed: int = 0
     workers: int | None = None  # text-mode processes; None: the engine decides
+    engine: str = "local"  # "spark": tabular files are read and counted by Apache Spark
+    spark_master: str | None = None  # None: the active session, else $MASTER or local[*]
 
 
 @dataclass(frozen=True)

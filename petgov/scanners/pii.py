@@ -8,33 +8,18 @@ redacted shapes only. The entities found go into facts so a clean-room gate can 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 from petgov import filetypes as F
-from petgov.catalog import finding
-from petgov.model import Finding, Severity
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 from petgov.scanners.options import PiiOptions
+from petgov.scanners.pii_findings import ENGINE, record_dataset, record_findings
 
-ENGINE = "pii"
 NER_NOTE = (
     "no NLP model: names, locations and organisations are found only from column names and "
     "value shapes (low confidence); pass --nlp-model PATH (a local spaCy model folder) for NER"
 )
-_SEVERITY = {
-    "US_SSN": Severity.MEDIUM,
-    "CREDIT_CARD": Severity.MEDIUM,
-    "IBAN_CODE": Severity.MEDIUM,
-    "US_BANK_NUMBER": Severity.MEDIUM,
-    "US_PASSPORT": Severity.MEDIUM,
-    "US_DRIVER_LICENSE": Severity.MEDIUM,
-    "US_ITIN": Severity.MEDIUM,
-    "UK_NHS": Severity.MEDIUM,
-    "MEDICAL_LICENSE": Severity.MEDIUM,
-    "URL": Severity.INFO,
-    "DATE_TIME": Severity.INFO,
-    "MAC_ADDRESS": Severity.INFO,
-}
 TEXT_FORMATS = frozenset({F.TEXT})
 KEEP_BYTES = 64 << 20  # decoded batches up to this size are kept for the text-mode pass
 
@@ -74,7 +59,12 @@ class PiiScanner(TargetScanner):
         except PetgovError:
             raise
         entities: set[str] = set()
-        for entry in entries:
+        if opts.engine == "spark":
+            entities |= _scan_on_spark(entries, engine, opts, out)
+            entries_left = [e for e in entries if not _on_spark(e)]
+        else:
+            entries_left = entries
+        for entry in entries_left:
             try:
                 found = _scan_entry(entry, engine, opts, out)
             except Exception as exc:  # one bad dataset never hides the others
@@ -98,6 +88,52 @@ class PiiScanner(TargetScanner):
             }
         )
         return out
+
+
+def _on_spark(entry: Entry) -> bool:
+    """Files Spark reads itself: tabular and text files on disk (archive members stay local)."""
+    from petgov.pii.spark import SPARK_FORMATS
+
+    return (
+        entry.item.format in SPARK_FORMATS
+        and entry.source.local_path is not None
+        and not entry.item.parent
+    )
+
+
+def _scan_on_spark(
+    entries: list[Entry], engine: Any, opts: PiiOptions, out: ScanResult
+) -> set[str]:
+    """The same partials, merges and verdicts as ``_scan_entry``, computed by Spark."""
+    from petgov.pii.readers import ReadError
+    from petgov.pii.spark import SparkSettings, scan_file, session
+
+    todo = [e for e in entries if _on_spark(e)]
+    if not todo:
+        return set()
+    spark = session(opts.spark_master)
+    settings = SparkSettings(
+        sample_rows=opts.sample_rows,
+        max_values=opts.max_values,
+        min_rate=opts.min_rate,
+        seed=opts.seed,
+        exhaustive=opts.exhaustive,
+        nlp_model=str(opts.nlp_model) if opts.nlp_model else None,
+    )
+    entities: set[str] = set()
+    for entry in todo:
+        path = entry.item.path
+        # not as_uri(): Hadoop paths are not percent-decoded (a hive folder is "country=DE")
+        uri = "file://" + str(Path(str(entry.source.local_path)).resolve())
+        try:
+            res = scan_file(spark, uri, entry.item.format, settings, engine)
+        except ReadError as exc:
+            out.not_scanned(path, ENGINE, str(exc), error=True)
+            continue
+        entities |= record_dataset(
+            path, res.sample, res.plan, res.verdicts, res.texts, res.is_text, 0, out
+        )
+    return entities
 
 
 def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) -> set[str]:
@@ -138,60 +174,6 @@ def is_text_dataset(fmt: str, sample: Any) -> bool:
     from petgov.pii.readers import TEXT_COLUMN
 
     return fmt in TEXT_FORMATS or (list(sample.columns) == [TEXT_COLUMN] and fmt == F.JSON)
-
-
-def record_findings(
-    path: str,
-    sample: Any,
-    verdicts: list[Any],
-    texts: dict[str, Any],
-    is_text: bool,
-    out: ScanResult,
-) -> dict[str, dict[str, float]]:
-    """One finding per column verdict and per text-field entity; returns the rate per column."""
-    columns: dict[str, dict[str, float]] = {}
-    for v in verdicts:
-        columns.setdefault(v.column, {})[v.entity] = round(v.rate, 3)
-        out.findings.append(_column_finding(path, v, sample.sampled_rows, sample.rows))
-    for name, scan in texts.items():
-        for entity, tally in scan.tallies.items():
-            columns.setdefault(name, {})[entity] = round(tally.cells / max(scan.cells, 1), 4)
-            out.findings.append(_text_finding(path, name, entity, tally, scan, is_text))
-    return columns
-
-
-def record_dataset(
-    path: str,
-    sample: Any,
-    plan: Any,
-    verdicts: list[Any],
-    texts: dict[str, Any],
-    is_text: bool,
-    malformed: int,
-    out: ScanResult,
-) -> set[str]:
-    """Findings, coverage and facts of one dataset, whichever engine computed its partials."""
-    columns = record_findings(path, sample, verdicts, texts, is_text, out)
-    entities = {e for found in columns.values() for e in found}
-    mode = plan.mode
-    reason = (
-        f"{mode} mode: {sample.rows} rows"
-        + (f", sampled {sample.sampled_rows} of {sample.rows} rows" if mode == "column" else "")
-        + (f"; {malformed} malformed rows skipped" if malformed else "")
-    )
-    out.scanned(path, ENGINE, reason)
-    out.facts.setdefault(path, {}).update(
-        {
-            "pii.mode": mode,
-            "pii.rows": sample.rows,
-            "pii.sampled_rows": sample.sampled_rows if mode == "column" else sample.rows,
-            "pii.entities": sorted(entities),
-            "pii.columns": columns,
-            "pii.skipped_columns": plan.skipped,
-            "pii.malformed_rows": malformed,
-        }
-    )
-    return entities
 
 
 class _KeptBatches:
@@ -241,59 +223,4 @@ def _text_scan(
         nlp_model=str(opts.nlp_model) if opts.nlp_model else None,
         workers=opts.workers,
         prefilter=not engine.has_ner,
-    )
-
-
-def _column_finding(path: str, v: Any, sampled: int, rows: int) -> Finding:
-    where = "free-text column" if v.free_text else "column"
-    return finding(
-        "pii.column",
-        path,
-        f"{where} '{v.column}': {v.entity} in {v.hits} of {v.distinct} distinct sampled "
-        f"values ({v.rate:.0%}); sampled {sampled} of {rows} rows",
-        engine=ENGINE,
-        location={"column": v.column},
-        evidence={"examples_redacted": list(v.examples), "recognizer": v.recognizer},
-        severity=_SEVERITY.get(v.entity, Severity.LOW),
-        confidence=v.confidence,
-        facts={
-            "entity": v.entity,
-            "rate": round(v.rate, 4),
-            "hits": v.hits,
-            "distinct_sampled": v.distinct,
-            "sampled_rows": sampled,
-            "rows": rows,
-            "score": round(v.score, 3),
-            "recognizer": v.recognizer,
-        },
-    )
-
-
-def _text_finding(
-    path: str, field: str, entity: str, tally: Any, scan: Any, is_text: bool
-) -> Finding:
-    from petgov.pii.core import top_recognizer
-
-    where = "lines" if is_text else f"column '{field}'"
-    recognizer = top_recognizer(tally.recognizers)
-    return finding(
-        "pii.text",
-        path,
-        f"{entity}: {tally.occurrences} occurrence(s) in {tally.cells} of {scan.cells} "
-        f"{'lines' if is_text else 'cells of ' + where} (every cell scanned)",
-        engine=ENGINE,
-        location={} if is_text else {"column": field},
-        evidence={"examples_redacted": list(tally.examples), "recognizer": recognizer},
-        severity=_SEVERITY.get(entity, Severity.LOW),
-        confidence="high" if tally.max_score >= 0.85 else "medium",
-        facts={
-            "entity": entity,
-            "rate": round(tally.cells / max(scan.cells, 1), 6),
-            "cells": tally.cells,
-            "occurrences": tally.occurrences,
-            "sample_size": scan.cells,
-            "distinct_cells": scan.distinct,
-            "candidate_cells": scan.candidates,
-            "recognizer": recognizer,
-        },
     )

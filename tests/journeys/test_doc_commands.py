@@ -40,6 +40,8 @@ NOT_RUN = {
     "petgov cleanroom audit verify": "an audit log: tests/cleanroom/test_audit_log.py",
     "petgov cleanroom receipt verify": "a release receipt: tests/cleanroom/test_promote.py",
     "petgov rules publish": "an OCI registry: tests/policy/test_remote_packs.py",
+    "pip install 'petgov[spark]'": "an install: make test installs the extra",
+    "petgov scan datasets/ --engine spark": "starts a JVM: tests/pii/test_spark.py",
 }
 
 REFUSE_SOCKETS = """

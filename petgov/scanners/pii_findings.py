@@ -1,0 +1,137 @@
+"""The PII scanner's findings, coverage and facts, whichever engine computed the counts.
+
+Shared by the scanner (local or ``--engine spark`` files) and by ``petgov.spark`` (tables and
+DataFrames), so a verdict reads the same wherever it was computed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from petgov.catalog import finding
+from petgov.model import Finding, ScanResult, Severity
+
+ENGINE = "pii"
+_SEVERITY = {
+    "US_SSN": Severity.MEDIUM,
+    "CREDIT_CARD": Severity.MEDIUM,
+    "IBAN_CODE": Severity.MEDIUM,
+    "US_BANK_NUMBER": Severity.MEDIUM,
+    "US_PASSPORT": Severity.MEDIUM,
+    "US_DRIVER_LICENSE": Severity.MEDIUM,
+    "US_ITIN": Severity.MEDIUM,
+    "UK_NHS": Severity.MEDIUM,
+    "MEDICAL_LICENSE": Severity.MEDIUM,
+    "URL": Severity.INFO,
+    "DATE_TIME": Severity.INFO,
+    "MAC_ADDRESS": Severity.INFO,
+}
+
+
+def record_findings(
+    path: str,
+    sample: Any,
+    verdicts: list[Any],
+    texts: dict[str, Any],
+    is_text: bool,
+    out: ScanResult,
+) -> dict[str, dict[str, float]]:
+    """One finding per column verdict and per text-field entity; returns the rate per column."""
+    columns: dict[str, dict[str, float]] = {}
+    for v in verdicts:
+        columns.setdefault(v.column, {})[v.entity] = round(v.rate, 3)
+        out.findings.append(_column_finding(path, v, sample.sampled_rows, sample.rows))
+    for name, scan in texts.items():
+        for entity, tally in scan.tallies.items():
+            columns.setdefault(name, {})[entity] = round(tally.cells / max(scan.cells, 1), 4)
+            out.findings.append(_text_finding(path, name, entity, tally, scan, is_text))
+    return columns
+
+
+def record_dataset(
+    path: str,
+    sample: Any,
+    plan: Any,
+    verdicts: list[Any],
+    texts: dict[str, Any],
+    is_text: bool,
+    malformed: int,
+    out: ScanResult,
+) -> set[str]:
+    """Findings, coverage and facts of one dataset, whichever engine computed its partials."""
+    columns = record_findings(path, sample, verdicts, texts, is_text, out)
+    entities = {e for found in columns.values() for e in found}
+    mode = plan.mode
+    reason = (
+        f"{mode} mode: {sample.rows} rows"
+        + (f", sampled {sample.sampled_rows} of {sample.rows} rows" if mode == "column" else "")
+        + (f"; {malformed} malformed rows skipped" if malformed else "")
+    )
+    out.scanned(path, ENGINE, reason)
+    out.facts.setdefault(path, {}).update(
+        {
+            "pii.mode": mode,
+            "pii.rows": sample.rows,
+            "pii.sampled_rows": sample.sampled_rows if mode == "column" else sample.rows,
+            "pii.entities": sorted(entities),
+            "pii.columns": columns,
+            "pii.skipped_columns": plan.skipped,
+            "pii.malformed_rows": malformed,
+        }
+    )
+    return entities
+
+
+def _column_finding(path: str, v: Any, sampled: int, rows: int) -> Finding:
+    where = "free-text column" if v.free_text else "column"
+    return finding(
+        "pii.column",
+        path,
+        f"{where} '{v.column}': {v.entity} in {v.hits} of {v.distinct} distinct sampled "
+        f"values ({v.rate:.0%}); sampled {sampled} of {rows} rows",
+        engine=ENGINE,
+        location={"column": v.column},
+        evidence={"examples_redacted": list(v.examples), "recognizer": v.recognizer},
+        severity=_SEVERITY.get(v.entity, Severity.LOW),
+        confidence=v.confidence,
+        facts={
+            "entity": v.entity,
+            "rate": round(v.rate, 4),
+            "hits": v.hits,
+            "distinct_sampled": v.distinct,
+            "sampled_rows": sampled,
+            "rows": rows,
+            "score": round(v.score, 3),
+            "recognizer": v.recognizer,
+        },
+    )
+
+
+def _text_finding(
+    path: str, field: str, entity: str, tally: Any, scan: Any, is_text: bool
+) -> Finding:
+    from petgov.pii.core import top_recognizer
+
+    where = "lines" if is_text else f"column '{field}'"
+    recognizer = top_recognizer(tally.recognizers)
+    return finding(
+        "pii.text",
+        path,
+        f"{entity}: {tally.occurrences} occurrence(s) in {tally.cells} of {scan.cells} "
+        f"{'lines' if is_text else 'cells of ' + where} (every cell scanned)",
+        engine=ENGINE,
+        location={} if is_text else {"column": field},
+        evidence={"examples_redacted": list(tally.examples), "recognizer": recognizer},
+        severity=_SEVERITY.get(entity, Severity.LOW),
+        confidence="high" if tally.max_score >= 0.85 else "medium",
+        facts={
+            "entity": entity,
+            "rate": round(tally.cells / max(scan.cells, 1), 6),
+            "cells": tally.cells,
+            "occurrences": tally.occurrences,
+            "sample_size": scan.cells,
+            "distinct_cells": scan.distinct,
+            "candidate_cells": scan.candidates,
+            "recognizer": recognizer,
+        },
+    )
