@@ -41,7 +41,14 @@ FUZZ_SUITES := tests/formats/test_fuzz.py tests/scanners/test_pickle_fuzz.py \
 fuzz: $(STAMP)
 	PETGOV_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n 2 -q $(FUZZ_SUITES)
 
-bench: $(STAMP)
+# Anchors the benchmarks compare against (not petgov dependencies), in their own venv.
+ANCHORS := bench-out/anchors
+$(ANCHORS)/.stamp:
+	python3 -m venv $(ANCHORS)
+	$(ANCHORS)/bin/pip install -q --disable-pip-version-check picklescan modelaudit
+	touch $@
+
+bench: $(STAMP) $(ANCHORS)/.stamp
 	for b in benchmarks/[!_]*.py; do $(PY) $$b || exit 1; done
 
 clean:

@@ -109,3 +109,60 @@ def test_model_index_results_become_eval_facts() -> None:
     assert result["metric_value"] == 0.91
     assert result["dataset_split"] == "validation"
     json.dumps(facts)  # facts are JSON
+
+
+PLAIN_CARDS = [
+    "---\nlicense: mit\ntags: [a, b, a]\nbase_model: org/x\nempty:\n---\n# Card\n",
+    "---\ntags: solo\nlanguage: [en, fr]\nco2_eq_emissions: {emissions: 12.5}\n---\ntext",
+    "---\n---\nno metadata at all",
+    "  ---\r\nlicense: apache-2.0\r\ndatasets: [d1]\r\n---   \r\nbody",
+    "---\nlicense: other\nlicense_name: custom\nmodel_name: m\npipeline_tag: fill-mask\n---\n",
+]
+# Cards the plain reader hands to huggingface_hub (eval results, odd shapes, errors).
+OTHER_CARDS = [
+    "---\nmodel-index:\n- name: m\n  results:\n  - task: {type: t}\n"
+    "    dataset: {type: d, name: n}\n    metrics: [{type: acc, value: 0.9}]\n---\n",
+    "---\ntags: {a: 1}\n---\n",
+    "---\n1: one\n---\n",
+    "---\n- a list\n---\n",
+    "---\nlicense: [unclosed\n---\n",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_CARDS + OTHER_CARDS)
+def test_card_metadata_reads_as_huggingface_hub_reads_it(text: str) -> None:
+    """The plain YAML reader (no huggingface_hub import) agrees with ModelCard on every card."""
+    from petgov import modelcard
+
+    def outcome(parse: object) -> object:
+        try:
+            return parse(text)  # type: ignore[operator]
+        except Exception as exc:
+            return type(exc).__name__
+
+    assert outcome(modelcard._parse_metadata) == outcome(modelcard._parse_metadata_hf)
+
+
+def test_corpus_cards_read_without_huggingface_hub() -> None:
+    """The real cards of the corpus: same facts as huggingface_hub's parser gives."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys\nfrom pathlib import Path\nfrom petgov.modelcard import _parse_metadata\n"
+        "out = {p: _parse_metadata(Path(p).read_text()) for p in sys.argv[1:]}\n"
+        "print(json.dumps({'hf': 'huggingface_hub' in sys.modules, 'out': out}, default=str))"
+    )
+    cards = [
+        str(card_dir(n) / "README.md") for n in ("all-MiniLM-L6-v2", "Qwen2.5-0.5B-Instruct-GGUF")
+    ]
+    done = subprocess.run([sys.executable, "-c", probe, *cards], capture_output=True, text=True)
+    result = json.loads(done.stdout)
+    assert result["hf"] is False
+    from pathlib import Path
+
+    from petgov.modelcard import _parse_metadata_hf
+
+    for card in cards:
+        expected = json.loads(json.dumps(_parse_metadata_hf(Path(card).read_text()), default=str))
+        assert result["out"][card] == expected
