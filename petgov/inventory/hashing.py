@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import IO
 
 from petgov import filetypes as F
-from petgov.targets.interface import Source
+from petgov.targets.interface import BytesSource, Source
 
 CHUNK = 1 << 20
+# Smaller items are hashed on the spot: a thread-pool job costs more than hashing 256 KiB.
+INLINE_BYTES = 256 * 1024
 
 
 class DigestMode(str, enum.Enum):
@@ -93,10 +95,16 @@ def _workers() -> int:
     return min(4, os.cpu_count() or 2)
 
 
+def _in_hand(source: Source) -> bool:
+    """A local file or bytes in memory: quick to hash on the spot (a remote read is not)."""
+    return source.local_path is not None or isinstance(source, BytesSource)
+
+
 class BackgroundHasher:
     """Hashes submitted while the inventory is still being built; results are awaited later.
 
     The scanners read the same files meanwhile, so the bytes come from the page cache once.
+    Small items are hashed inline (the result is a finished future).
     """
 
     def __init__(self, jobs: int | None = None) -> None:
@@ -107,6 +115,13 @@ class BackgroundHasher:
         if source.partial():  # a remote header read: the server's digest (or none), no download
             done: Future[str | None] = Future()
             done.set_result(source.unread_digest())
+            return done
+        if source.size <= INLINE_BYTES and _in_hand(source):
+            done = Future()
+            try:
+                done.set_result(sha256_source(source))
+            except Exception as exc:  # said when the digest is collected, as for pool jobs
+                done.set_exception(exc)
             return done
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self._jobs, thread_name_prefix="sha256")

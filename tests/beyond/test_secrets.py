@@ -146,3 +146,63 @@ def test_trigger_lines_equal_the_per_line_definition(text: str) -> None:
     triggers = ("ibm", "hmac", "cos_")
     naive = "\n".join(x for x in text.splitlines() if any(t in x.lower() for t in triggers))
     assert _lines_with(text, text.lower(), triggers) == naive
+
+
+def _tokenizer(extra_vocab: dict[str, int], added: str = "<s>") -> str:
+    vocab = {f"\u0120tok{i}": i for i in range(3000)} | extra_vocab
+    doc = {
+        "version": "1.0",
+        "added_tokens": [{"id": 0, "content": added, "special": True}],
+        "normalizer": None,
+        "model": {"type": "BPE", "vocab": vocab, "merges": [f"\u0120t ok{i}" for i in range(2000)]},
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def test_tokenizer_vocabulary_bulk_is_left_out_and_said(tmp_path: Path) -> None:
+    """Short vocabulary pieces are not run through the detectors (coverage says so); secrets
+    in the rest of the file, or in a piece long enough to hold one, are still found, at the
+    line of the original file."""
+    text = _tokenizer({GH_TOKEN: 9000}, added=HF_TOKEN)
+    repo = write(
+        tmp_path / "repo",
+        {
+            "tokenizer.json": text,
+            "vocab.json": json.dumps({"a": 0, AWS_KEY: 1, "b": 2}),
+            "merges.txt": "#version: 0.2\nh e\nhe llo\n",
+        },
+    )
+    doc = run(repo, "secrets")
+    found = sorted(
+        (Path(f["path"]).name, f["kind"], f["location"]["line"]) for f in doc["findings"]
+    )
+    lines = text.splitlines()
+    hf_line = next(i for i, x in enumerate(lines, 1) if HF_TOKEN in x)
+    gh_line = next(i for i, x in enumerate(lines, 1) if GH_TOKEN in x)
+    assert found == [
+        ("tokenizer.json", "secret.hf_token", hf_line),
+        ("tokenizer.json", "secret.vcs_token", gh_line),
+        ("vocab.json", "secret.cloud_key", 1),
+    ]
+    notes = {Path(c["path"]).name: c["reason"] for c in doc["coverage"] if c["engine"] == "secrets"}
+    assert "7000 of 7001 pieces shorter than 16 characters not checked" in notes["tokenizer.json"]
+    assert "not checked for secrets" in notes["vocab.json"]
+    assert "not checked for secrets" in notes["merges.txt"]
+
+
+def test_a_tokenizer_file_of_another_shape_is_read_whole(tmp_path: Path) -> None:
+    repo = write(
+        tmp_path / "repo",
+        {
+            "tokenizer.json": f"not json {HF_TOKEN}",
+            "vocab.json": json.dumps({"key": HF_TOKEN}),
+            "merges.txt": f"a b c {AWS_KEY}\n",
+        },
+    )
+    doc = run(repo, "secrets")
+    assert sorted(Path(f["path"]).name for f in doc["findings"]) == [
+        "merges.txt",
+        "tokenizer.json",
+        "vocab.json",
+    ]
+    assert not [c for c in doc["coverage"] if "not checked" in c["reason"]]

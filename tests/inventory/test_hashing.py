@@ -156,3 +156,26 @@ def test_sha256_file_with_and_without_file_digest(
     assert sha256_file(path) == _sha(data)
     with pytest.raises(FileNotFoundError):
         sha256_file(tmp_path / "missing.bin")
+
+
+def test_small_items_hash_inline_large_ones_in_the_pool(tmp_path: Path) -> None:
+    """Below INLINE_BYTES the digest is ready at once (no pool job); above, a pool thread
+    hashes it; both give the file's sha256."""
+    import threading
+
+    from petgov.inventory.hashing import INLINE_BYTES, BackgroundHasher
+    from petgov.targets.interface import FileSource
+
+    small, large = tmp_path / "small.bin", tmp_path / "large.bin"
+    small.write_bytes(os.urandom(INLINE_BYTES))
+    large.write_bytes(os.urandom(INLINE_BYTES + 1))
+    before = threading.active_count()
+    hasher = BackgroundHasher()
+    try:
+        quick = hasher.submit(FileSource(small))
+        assert quick.done() and threading.active_count() == before
+        slow = hasher.submit(FileSource(large))
+        assert quick.result() == _sha(small.read_bytes())
+        assert slow.result() == _sha(large.read_bytes())
+    finally:
+        hasher.close()
