@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -339,10 +340,12 @@ def tokenizer_text(path: str, text: str) -> tuple[str, str] | None:
 
     A tokenizer's vocabulary and merges are most of its bytes (100k+ short subword pieces: a
     6.7 MB tokenizer.json took 0.55 s of secret detection). Everything else (added tokens,
-    normalizer, decoder, any extra key) is kept, and of the pieces those of ``LONG_TOKEN`` or
-    more characters, where a credential could fit. None: not a tokenizer file of a known shape.
+    normalizer, decoder, any extra key) is kept as written, and of the pieces those of
+    ``LONG_TOKEN`` or more characters, where a credential could fit. The bulk is cut out of the
+    text without parsing it into objects (that would cost ~40 MiB for a large vocabulary).
+    None: not a tokenizer file of a known shape.
     """
-    name = path.rsplit("/", 1)[-1].rsplit("!/", 1)[-1]
+    name = posixpath.basename(path.split("!/")[-1])
     if name not in TOKENIZER_FILES:
         return None
     if name == "merges.txt":
@@ -350,40 +353,75 @@ def tokenizer_text(path: str, text: str) -> tuple[str, str] | None:
         if not all(line.startswith("#") or line.count(" ") == 1 for line in lines):
             return None
         pieces = [p for line in lines if not line.startswith("#") for p in line.split(" ")]
-        return _kept(pieces, [], "merges")
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        return None
+        return _kept(len(pieces), [p for p in pieces if len(p) >= LONG_TOKEN], [], "merges")
     if name == "vocab.json":
-        if not isinstance(doc, dict) or not all(isinstance(v, int) for v in doc.values()):
+        span = _container_after(text, 0) if _VOCAB_JSON.fullmatch(text) else None
+        if span is None:
             return None
-        return _kept(list(doc), [], "vocabulary")
-    model = doc.get("model") if isinstance(doc, dict) else None
-    if not isinstance(model, dict):
+        return _kept(span[2], _long_strings(text, span), [], "vocabulary")
+    spans = [_keyed_span(text, key) for key in ("vocab", "merges")]
+    found = sorted(s for s in spans if s is not None)
+    if not found or (len(found) == 2 and found[0][1] > found[1][0]):
         return None
-    pieces = _pieces(model.pop("vocab", None)) + _pieces(model.pop("merges", None))
-    rest = json.dumps(doc, ensure_ascii=False, indent=1)
-    return _kept(pieces, [rest], "vocabulary and merges")
+    parts: list[str] = []
+    long: list[str] = []
+    at = 0
+    for span in found:
+        long += _long_strings(text, span)
+        parts.append(text[at : span[0]] + "null")
+        at = span[1]
+    parts.append(text[at:])
+    return _kept(sum(s[2] for s in found), long, ["".join(parts)], "vocabulary and merges")
 
 
-def _pieces(value: Any) -> list[str]:
-    """The strings of a vocabulary (dict keys, Unigram [piece, score] pairs) or merges list."""
-    if isinstance(value, dict):
-        return [str(k) for k in value]
-    out: list[str] = []
-    for entry in value if isinstance(value, list) else ():
-        if isinstance(entry, str):
-            out.extend(entry.split(" "))
-        elif isinstance(entry, list):
-            out.extend(x for x in entry if isinstance(x, str))
+Span = tuple[int, int, int]  # start, end, string literals inside
+
+# A JSON string literal (no raw newline or unescaped quote inside) or a bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\]]')
+_LONG_STRING = re.compile(r'"(?:[^"\\\n]|\\.){' + str(LONG_TOKEN) + r',}"')
+# vocab.json: one object of "piece": id pairs and nothing else.
+_VOCAB_JSON = re.compile(r'\s*\{(?:\s*"(?:[^"\\\n]|\\.)*"\s*:\s*\d+\s*,?)*\s*\}\s*')
+
+
+def _keyed_span(text: str, key: str) -> Span | None:
+    """The object or array that the first ``"key":`` holds."""
+    m = re.search('"' + key + r'"\s*:\s*(?=[\[{])', text)
+    return _container_after(text, m.end()) if m else None
+
+
+def _container_after(text: str, at: int) -> Span | None:
+    """The JSON object or array opening at or after ``at``; None when it never closes."""
+    depth = strings = 0
+    start = -1
+    for m in _JSON_TOKEN.finditer(text, at):
+        tok = m.group()
+        if tok[0] == '"':
+            strings += 1
+            continue
+        if start < 0:
+            start = m.start()
+        depth += 1 if tok in "{[" else -1
+        if depth == 0:
+            return start, m.end(), strings
+    return None
+
+
+def _long_strings(text: str, span: Span) -> list[str]:
+    """The string literals of ``LONG_TOKEN``+ characters inside ``span``, decoded."""
+    out = []
+    for m in _LONG_STRING.finditer(text, span[0], span[1]):
+        try:
+            piece = json.loads(m.group())
+        except ValueError:
+            continue
+        if isinstance(piece, str):
+            out.append(piece)
     return out
 
 
-def _kept(pieces: list[str], parts: list[str], what: str) -> tuple[str, str]:
-    long = [p for p in pieces if len(p) >= LONG_TOKEN]
+def _kept(total: int, long: list[str], parts: list[str], what: str) -> tuple[str, str]:
     note = (
-        f"tokenizer {what}: {len(pieces) - len(long)} of {len(pieces)} pieces shorter than "
+        f"tokenizer {what}: {total - len(long)} of {total} strings shorter than "
         f"{LONG_TOKEN} characters not checked for secrets"
     )
     return "\n".join([*parts, *long]), note
