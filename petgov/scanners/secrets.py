@@ -20,7 +20,7 @@ import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 from petgov import filetypes as F
@@ -127,17 +127,99 @@ class Secret:
         return "sha256:" + hashlib.sha256(self.value.encode("utf-8", "replace")).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Detector:
+    """One detect-secrets plugin as petgov runs it: its patterns, its category, its triggers."""
+
+    path: str  # module.Class under detect_secrets.plugins
+    category: Category
+    secret_type: str
+    patterns: tuple[re.Pattern[str], ...]
+    triggers: tuple[str, ...]
+    validated: bool  # the plugin filters its own matches (analyze_string): it is asked
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "secret_type": self.secret_type,
+            "validated": self.validated,
+            "patterns": [[p.pattern, p.flags] for p in self.patterns],
+        }
+
+
+# The plugins' patterns as shipped with petgov (importing detect-secrets costs ~100 ms, most of
+# it `requests`, for its network verifiers petgov never calls). Used only when the installed
+# detect-secrets is the version they were read from; a test keeps the file equal to it.
+DETECTORS_FILE = "secrets/detect_secrets.json"
+
+
 @lru_cache(maxsize=1)
-def _plugins() -> list[tuple[Any, Category, tuple[str, ...]]]:
-    out: list[tuple[Any, Category, tuple[str, ...]]] = []
-    for path, cat in PLUGINS.items():
-        module, _, cls = path.partition(".")
-        try:
-            plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)()
-        except (ImportError, AttributeError):  # plugin renamed in another detect-secrets
+def _detectors() -> tuple[Detector, ...]:
+    from importlib import resources
+
+    from petgov.util.distversion import version
+
+    try:
+        raw = resources.files("petgov.data").joinpath(DETECTORS_FILE).read_text("utf-8")
+        shipped = json.loads(raw)
+        installed = version("detect-secrets")
+    except (OSError, ValueError, ImportError):
+        return imported_detectors()
+    if shipped.get("detect-secrets") != installed:
+        return imported_detectors()
+    return tuple(
+        Detector(
+            path=d["path"],
+            category=PLUGINS[d["path"]],
+            secret_type=d["secret_type"],
+            patterns=tuple(re.compile(p, f) for p, f in d["patterns"]),
+            triggers=TRIGGERS.get(d["path"], ()),
+            validated=d["validated"],
+        )
+        for d in shipped["detectors"]
+        if d["path"] in PLUGINS
+    )
+
+
+def imported_detectors() -> tuple[Detector, ...]:
+    """The detectors read from the installed detect-secrets plugins themselves."""
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    out = []
+    for path in PLUGINS:
+        plugin = _plugin(path)
+        if plugin is None:
             continue
-        out.append((plugin, cat, TRIGGERS.get(path, ())))
-    return out
+        out.append(
+            Detector(
+                path=path,
+                category=PLUGINS[path],
+                secret_type=str(plugin.secret_type),
+                patterns=tuple(plugin.denylist),
+                triggers=TRIGGERS.get(path, ()),
+                validated=type(plugin).analyze_string is not RegexBasedDetector.analyze_string,
+            )
+        )
+    return tuple(out)
+
+
+def describe_detectors() -> dict[str, Any]:
+    """What DETECTORS_FILE holds, read from the installed detect-secrets."""
+    from petgov.util.distversion import version
+
+    return {
+        "detect-secrets": version("detect-secrets"),
+        "detectors": [d.describe() for d in imported_detectors()],
+    }
+
+
+@cache
+def _plugin(path: str) -> Any:
+    module, _, cls = path.partition(".")
+    try:
+        return getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), cls)()
+    except (ImportError, AttributeError):  # plugin renamed in another detect-secrets
+        return None
 
 
 def find_secrets(text: str) -> list[Secret]:
@@ -151,23 +233,22 @@ def find_secrets(text: str) -> list[Secret]:
         line = text.count("\n", 0, pos) + 1 if pos >= 0 else 0
         found[(kind, value)] = Secret(kind, cat, value, line)
 
-    from detect_secrets.plugins.base import RegexBasedDetector
-
     lowered = text.lower()
-    for plugin, cat, triggers in _plugins():
+    for det in _detectors():
         subject = text
-        if triggers:
-            if not any(t in lowered for t in triggers):
+        if det.triggers:
+            if not any(t in lowered for t in det.triggers):
                 continue
-            subject = _lines_with(text, lowered, triggers)
-        kind = str(plugin.secret_type)
-        if type(plugin).analyze_string is not RegexBasedDetector.analyze_string:
-            for value in plugin.analyze_string(subject):  # the plugin validates its matches
-                add(kind, cat, str(value))
+            subject = _lines_with(text, lowered, det.triggers)
+        cat = det.category
+        if det.validated:  # the plugin validates its matches: only asked when one occurs
+            if any(p.search(subject) for p in det.patterns):
+                for value in _plugin(det.path).analyze_string(subject):
+                    add(det.secret_type, cat, str(value))
             continue
-        for regex in plugin.denylist:
+        for regex in det.patterns:
             for m in regex.finditer(subject):
-                add(kind, cat, _secret_part(m))
+                add(det.secret_type, cat, _secret_part(m))
     for name, cat, pattern in OWN:
         for m in pattern.finditer(text):  # literal-prefix patterns: check the start by hand
             if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):

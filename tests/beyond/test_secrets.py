@@ -206,3 +206,43 @@ def test_a_tokenizer_file_of_another_shape_is_read_whole(tmp_path: Path) -> None
         "vocab.json",
     ]
     assert not [c for c in doc["coverage"] if "not checked" in c["reason"]]
+
+
+def test_shipped_detectors_are_the_installed_plugins() -> None:
+    """petgov/data/secrets/detect_secrets.json is what the installed detect-secrets holds
+    (regenerate with PETGOV_UPDATE_GOLDEN=1 after upgrading it)."""
+    from petgov.scanners.secrets import DETECTORS_FILE, describe_detectors
+    from tests.conftest import REPO
+    from tests.golden import check
+
+    check(REPO / "petgov" / "data" / DETECTORS_FILE, json.dumps(describe_detectors(), indent=1))
+
+
+def test_shipped_and_imported_detectors_find_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from petgov.scanners import secrets
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9." + "eyJzdWIiOiIxMjM0NTY3ODkwIn0." + "c2lnbmF0dXJlLXZhbHVl"
+    text = (
+        f"a={AWS_KEY}\nb={HF_TOKEN}\n{PEM}token: {jwt}\nurl = https://bob:s3cr3tpassw0rd@host/x\n"
+        f"{GH_TOKEN} {OPENAI} xoxb-123456789012-abcdefghij sk_live_" + "a1B2c3D4e5F6g7H8i9J0k1L2\n"
+    )
+    shipped = sorted((s.type, s.value, s.line) for s in find_secrets(text))
+    assert len(shipped) >= 7
+    monkeypatch.setattr(secrets, "_detectors", secrets.imported_detectors)
+    assert sorted((s.type, s.value, s.line) for s in find_secrets(text)) == shipped
+
+
+def test_a_scan_without_secrets_to_validate_does_not_import_detect_secrets() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys\nfrom petgov.scanners.secrets import find_secrets\n"
+        "got = sorted((s.category.kind, s.line) for s in find_secrets(sys.argv[1]))\n"
+        "print(json.dumps([got, 'detect_secrets' in sys.modules]))"
+    )
+    text = f"a={AWS_KEY}\nb={HF_TOKEN}\n{PEM}"
+    done = subprocess.run([sys.executable, "-c", probe, text], capture_output=True, text=True)
+    got, imported = json.loads(done.stdout)
+    assert imported is False, done.stderr
+    assert got == [["secret.cloud_key", 1], ["secret.hf_token", 2], ["secret.private_key", 3]]
