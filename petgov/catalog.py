@@ -53,12 +53,11 @@ def catalog() -> Mapping[str, RuleInfo]:
 
 
 def _read(root: Path) -> dict[str, RuleInfo]:
-    import yaml
+    from petgov.util.yamldocs import documents  # shared with the policy pack loader
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     out: dict[str, RuleInfo] = {}
     for path in sorted(root.rglob("PG-*.y*ml")):
-        for doc in yaml.load_all(path.read_bytes(), Loader=loader):
+        for doc in documents(path.read_bytes()):
             if isinstance(doc, Mapping):
                 info = _info(doc)
                 if info is not None:

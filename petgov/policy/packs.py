@@ -19,6 +19,7 @@ from petgov.compliance.mapping import parse as compliance_refs
 from petgov.errors import PolicyError
 from petgov.model import Mode, Severity
 from petgov.policy.expr import RuleExpr, compile_rule_expr
+from petgov.util.yamldocs import documents
 from petgov.util.yamlerr import yaml_problem
 
 # Returns a short description of the verified signer, None when the pack is unsigned, and
@@ -174,9 +175,8 @@ def parse_pack(files: Mapping[str, bytes], location: str) -> Pack:
         if rel == "pack.yaml" or rel.rsplit("/", 1)[-1].startswith("."):
             continue
         where = f"{location}/{rel}"
-        try:
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
-            docs = [d for d in yaml.load_all(raw, Loader=loader) if d is not None]
+        try:  # libyaml; the catalog has usually parsed the built-in files already
+            docs = [d for d in documents(raw) if d is not None]
         except yaml.YAMLError as exc:
             raise PolicyError(
                 f"rule pack {location}: {rel} is not valid YAML: {yaml_problem(exc)}"

@@ -99,3 +99,19 @@ def test_wheels_carry_the_builtin_pack_and_templates() -> None:
     assert (PACKAGE / "data" / "rules" / "pack.yaml").is_file()
     assert (PACKAGE / "data" / "templates" / "rule-pack" / "pack.yaml").is_file()
     assert builtin_pack_dir() == PACKAGE / "data" / "rules"
+
+
+def test_builtin_rule_files_are_parsed_once_per_process() -> None:
+    """The catalog and the pack loader read the same rule files: the second gets the first's
+    documents (PyYAML object building is most of the cost), with the same content."""
+    import yaml
+
+    from petgov.policy.packs import builtin_pack_dir
+    from petgov.util import yamldocs
+
+    raw = next(iter(sorted(builtin_pack_dir().rglob("PG-*.yaml")))).read_bytes()
+    first = yamldocs.documents(raw)
+    assert yamldocs.documents(bytes(raw)) is first
+    assert list(first) == list(yaml.safe_load_all(raw))
+    big = b"k: v\n" * (yamldocs.CACHED_BYTES // 5 + 1)
+    assert yamldocs.documents(big) is not yamldocs.documents(big)  # large inputs: not kept
