@@ -25,14 +25,16 @@ print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def loaded_by(args: list[str], cwd: Path) -> tuple[int, set[str]]:
-    """Run ``petgov ARGS`` in a fresh interpreter; its exit code and every module it loaded."""
+def loaded_by(args: list[str], cwd: Path, *, packages: bool = True) -> tuple[int, set[str]]:
+    """Run ``petgov ARGS`` in a fresh interpreter; its exit code and every module (top-level
+    package names unless ``packages`` is False) it loaded."""
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, *args], cwd=cwd, capture_output=True, text=True, timeout=120
     )
     assert "@@" in done.stdout, done.stderr
     result = json.loads(done.stdout.rsplit("@@", 1)[1])
-    return int(result["code"]), {m.split(".")[0] for m in result["modules"]}
+    names = result["modules"]
+    return int(result["code"]), {m.split(".")[0] for m in names} if packages else set(names)
 
 
 def test_tiny_pickle_json_scan_stays_light(tmp_path: Path) -> None:
@@ -60,3 +62,31 @@ def test_engine_versions_match_installed_metadata() -> None:
         assert version(dist) == importlib.metadata.version(dist)
     with pytest.raises(importlib.metadata.PackageNotFoundError):
         version("no-such-distribution-petgov")
+
+
+def test_a_scan_builds_only_the_scan_command(tmp_path: Path) -> None:
+    (tmp_path / "tiny.pkl").write_bytes(pickle.dumps({"a": 1}))
+    code, modules = loaded_by(["scan", "tiny.pkl", "-f", "json"], tmp_path, packages=False)
+    assert code == 0
+    commands = {m for m in modules if m.startswith("petgov.cli.")}
+    assert "petgov.cli.scan" in commands
+    assert {"petgov.cli.cleanroom", "petgov.cli.rules", "petgov.cli.bom"} & commands == set()
+
+
+@pytest.mark.parametrize("name", ["scan", "attest"])
+def test_a_sole_command_has_the_same_help_as_in_the_whole_app(name: str) -> None:
+    import typer
+
+    from petgov.cli.main import COMMANDS, SOLE_MODULE, build_app
+
+    def helps(modules: tuple[str, ...]) -> dict[str, str]:
+        top = typer.main.get_command(build_app(modules)).commands[name]  # type: ignore[attr-defined]
+        out = {}
+        for sub_name, cmd in [("", top), *getattr(top, "commands", {}).items()]:
+            ctx = cmd.make_context(f"petgov {name} {sub_name}".strip(), [], resilient_parsing=True)
+            out[sub_name] = cmd.get_help(ctx)
+        return out
+
+    whole = helps(COMMANDS)
+    assert len(whole[""]) > 200
+    assert helps((SOLE_MODULE[name],)) == whole
