@@ -10,10 +10,12 @@ Method: whole processes, one warm-up, then A B A B ... (``--runs`` pairs); wall,
 and peak RSS of each from ``wait4``; medians, and the median of per-pair ratios. The load
 average is printed before and after: on a shared machine quote CPU where wall is noisy.
 
-Anchors: picklescan and modelaudit are not petgov dependencies. ``make bench`` installs them in
-``bench-out/anchors`` (or set PETGOV_BENCH_ANCHORS to a bin folder holding them); modelscan comes
-with petgov. A missing anchor is left out of the table, never faked. PETGOV_BENCH_BASE=DIR also
-times the petgov source tree in DIR (PYTHONPATH) as "before".
+petgov runs with ``--no-cache``: every run does the whole work, as a first scan does (the scan
+cache would answer repeats from stored results). Anchors: picklescan and modelaudit are not
+petgov dependencies. ``make bench`` installs them in ``bench-out/anchors`` (or set
+PETGOV_BENCH_ANCHORS to a bin folder holding them); modelscan comes with petgov. A missing
+anchor is left out of the table, never faked. PETGOV_BENCH_BASE=DIR also times the petgov
+source tree in DIR (PYTHONPATH, a version without the cache) as "before".
 Run: .venv/bin/python benchmarks/shapes.py [--runs N] [--only NAME ...] [--big]
 """
 
@@ -146,16 +148,31 @@ def _big_files(path: Path) -> None:
     _numpy_pickle(path / "big.pkl", 496 * MiB)
 
 
-def ensure(name: str, build: Callable[[Path], None]) -> Path:
-    """The input called ``name`` under bench-out/shapes, built on first use."""
+BUILDERS: dict[str, Callable[[Path], None]] = {
+    "tiny.pkl": lambda p: p.write_bytes(pickle.dumps({"a": 1})),
+    **{f"files{n}": (lambda p, n=n: _small_folder(p, n)) for n in (10, 100, 1000, 5000)},
+    "mixed32": lambda p: _mixed_folder(p),
+    "hfrepo": lambda p: _hf_folder(p),
+    "pii50k.csv": lambda p: _csv(p, 50_000),
+    "big": lambda p: _big_files(p),
+}
+
+
+def ensure(name: str) -> Path:
+    """The input called ``name`` under bench-out/shapes, built on first use in a child process:
+    a child forked from a process that once held a 300 MB array inherits that as peak RSS."""
     path = OUT / name
     if not path.exists():
-        tmp = OUT / f".{name}.tmp"
-        if tmp.exists():
-            shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
-        build(tmp)
-        tmp.rename(path)
+        subprocess.run([sys.executable, __file__, "--build", name], check=True)
     return path
+
+
+def build(name: str) -> None:
+    tmp = OUT / f".{name}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+    BUILDERS[name](tmp)
+    tmp.rename(OUT / name)
 
 
 # ---------------------------------------------------------------- tools
@@ -185,8 +202,8 @@ def tools() -> dict[str, list[str]]:
 
 def command(tool: str, exe: list[str], target: Path) -> list[str]:
     """The usual way to run each tool on one target."""
-    if tool.startswith("petgov"):
-        return [*exe, "scan", "--no-progress", str(target)]
+    if tool == "petgov":  # cold: the scan cache (on by default) would make repeats free
+        return [*exe, "scan", "--no-progress", "--no-cache", str(target)]
     if tool == "modelaudit":
         return [*exe, "scan", "--no-cache", "-q", str(target)]
     return [*exe, "-p", str(target)]
@@ -253,21 +270,21 @@ def compare(label: str, a: tuple[str, list[str]], b: tuple[str, list[str]], runs
 def shapes(big: bool) -> list[tuple[str, Callable[[], Path], tuple[str, ...], int]]:
     """(name, input, anchors, runs divisor) for each shape."""
     out: list[tuple[str, Callable[[], Path], tuple[str, ...], int]] = [
-        ("tiny.pkl", lambda: ensure("tiny.pkl", lambda p: p.write_bytes(pickle.dumps({"a": 1}))),
+        ("tiny.pkl", lambda: ensure("tiny.pkl"),
          ("picklescan", "modelscan", "modelaudit"), 1),
     ]  # fmt: skip
     for n in (10, 100, 1000, 5000):
         anchors = ("picklescan", "modelscan") + (("modelaudit",) if n <= 100 else ())
         out.append(
-            (f"{n} files", lambda n=n: ensure(f"files{n}", lambda p: _small_folder(p, n)),
+            (f"{n} files", lambda n=n: ensure(f"files{n}"),
              anchors, 1 if n <= 1000 else 2)
         )  # fmt: skip
-    out.append(("32-file folder", lambda: ensure("mixed32", _mixed_folder),
+    out.append(("32-file folder", lambda: ensure("mixed32"),
                 ("picklescan", "modelscan"), 1))  # fmt: skip
-    out.append(("HF folder", lambda: ensure("hfrepo", _hf_folder), ("picklescan", "modelscan"), 1))
-    out.append(("50k-row CSV", lambda: ensure("pii50k.csv", lambda p: _csv(p, 50_000)), (), 1))
+    out.append(("HF folder", lambda: ensure("hfrepo"), ("picklescan", "modelscan"), 1))
+    out.append(("50k-row CSV", lambda: ensure("pii50k.csv"), (), 1))
     if big:
-        out.append(("big files", lambda: ensure("big", _big_files), ("picklescan", "modelscan"), 2))
+        out.append(("big files", lambda: ensure("big"), ("picklescan", "modelscan"), 2))
     return out
 
 
@@ -290,8 +307,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", nargs="*", default=None, help="shape names (substring)")
     parser.add_argument("--big", action="store_true", help="add the 1 GiB / 500 MB files")
+    parser.add_argument("--build", help=argparse.SUPPRESS)  # one input, in a child process
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.build:
+        build(args.build)
+        return
     found = tools()
     petgov = found["petgov"]
     before = os.environ.get("PETGOV_BENCH_BASE")
