@@ -221,6 +221,7 @@ def scan(
     from petgov.provenance.interface import TrustMaterial
 
     conf = configured_limits(policy)
+    from petgov.pii.settings import load as pii_settings
     from petgov.scanners.options import (
         DependencyOptions,
         PickleOptions,
@@ -260,6 +261,7 @@ def scan(
                 exhaustive=exhaustive,
                 engine=engine.value,
                 spark_master=spark_master,
+                countries=pii_settings(policy).countries,
             ),
             dependencies=DependencyOptions(environment=deps_environment, osv_db=osv_db),
             pickle=PickleOptions(timeout=_given(timeout, conf.timeout)),

@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from petgov.pii.engine import GATED_ENTITIES, PiiEngine
+from petgov.pii.engine import GATED_ENTITIES, Hit, PiiEngine
 
 _NUMERIC = re.compile(
     r"^\s*(?:[-+]?\d{1,11}(?:[.,]\d+)?(?:[eE][-+]?\d+)?|true|false|nan|null|none|"
@@ -144,23 +145,31 @@ def classify(
     max_values: int = 100,
     min_rate: float = 0.3,
     seed: int = 0,
+    countries: Sequence[str] | None = None,
 ) -> list[ColumnVerdict]:
-    """Presidio over up to ``max_values`` distinct sampled values, column name as context."""
+    """Presidio over up to ``max_values`` distinct sampled values, column name as context.
+
+    Checksummed national/tax/company ids are decided first, over the same values, so an
+    all-digit column of birth numbers is not skipped as "numeric".
+    """
     from petgov.pii.redact import redact
 
     distinct = list(dict.fromkeys(v for v in col.values if v.strip()))
     if not distinct:
         col.skip_reason = col.skip_reason or "no non-empty values in the sample"
         return []
-    lowered = col.name.lower()
-    extra = [e for e, keys in GATED_ENTITIES.items() if any(k in lowered for k in keys)]
-    if not extra and all(_NUMERIC.match(v) for v in distinct):
-        col.skip_reason = "numeric, boolean or timestamp values"
-        return []
     rng = random.Random(seed)
     if len(distinct) > max_values:
         distinct = rng.sample(distinct, max_values)
     words = name_words(col.name)
+    ids = id_verdict(col, distinct, words, countries)
+    lowered = col.name.lower()
+    extra = [e for e, keys in GATED_ENTITIES.items() if any(k in lowered for k in keys)]
+    if not extra and all(_NUMERIC.match(v) for v in distinct):
+        if ids:
+            return ids
+        col.skip_reason = "numeric, boolean or timestamp values"
+        return []
     per_value = engine.analyze_values(
         distinct, engine.entities(extra), words, extra, prefilter=not engine.has_ner
     )
@@ -168,11 +177,15 @@ def classify(
     for value, hits in zip(distinct, per_value, strict=True):
         for entity in {h.entity for h in hits}:
             best = max((h for h in hits if h.entity == entity), key=lambda h: h.score)
+            if entity == "PHONE_NUMBER" and _minor_part(best, value):
+                continue  # a building number plus a ZIP inside an address is not a phone
             tally.setdefault(entity, []).append(
                 (value[best.start : best.end], best.score, best.recognizer)
             )
+    if ids:
+        tally.pop("PHONE_NUMBER", None)  # id digits grouped like a phone number
     free = col.free_text
-    out = []
+    out = list(ids)
     for entity, found in tally.items():
         rate = len(found) / len(distinct)
         if not free and rate < min_rate:
@@ -198,6 +211,47 @@ def classify(
     if not engine.has_ner and not free:
         out.extend(_shape_verdicts(col, distinct, words, {v.entity for v in out}))
     return sorted(out, key=lambda v: (-v.rate, v.entity))
+
+
+def _minor_part(hit: Hit, value: str) -> bool:
+    """The span is under half of the cell: the cell is something else that holds digits."""
+    return (hit.end - hit.start) * 2 < len(value.strip())
+
+
+def id_verdict(
+    col: Column, distinct: list[str], words: list[str], countries: Sequence[str] | None
+) -> list[ColumnVerdict]:
+    """A checksummed national/tax/VAT/company id column, decided over whole cells."""
+    from petgov.pii import national_ids
+    from petgov.pii.redact import redact
+
+    found = national_ids.column_verdict(distinct, words, national_ids.enabled(countries))
+    if found is None:
+        return []
+    strong = found.spec.chance <= 0.005 or found.named
+    return [
+        ColumnVerdict(
+            col.name,
+            found.spec.entity,
+            found.hits,
+            found.distinct,
+            found.rate,
+            0.9 if strong else 0.7,
+            f"petgov-stdnum ({found.spec.module})",
+            "high" if strong else "medium",
+            [redact(v) for v in found.examples],
+            False,
+        )
+    ]
+
+
+def id_named_integer(name: str, arrow_type: Any) -> bool:
+    """An integer column whose name says identifier: its digits may carry a check digit."""
+    import pyarrow as pa
+
+    from petgov.pii.national_ids import id_words
+
+    return bool(pa.types.is_integer(arrow_type) and set(name_words(name)) & id_words())
 
 
 def _shape_verdicts(

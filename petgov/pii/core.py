@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from petgov.pii.column import Column, Sample, is_textual
+from petgov.pii.column import Column, Sample, id_named_integer, is_textual
 from petgov.pii.readers import to_text
 
 _MASK = (1 << 64) - 1
@@ -73,7 +73,7 @@ class SamplePartial:
 
 def schema_of(batch: Any) -> tuple[tuple[str, str, bool], ...]:
     return tuple(
-        (str(name), str(typ), is_textual(typ))
+        (str(name), str(typ), is_textual(typ) or id_named_integer(str(name), typ))
         for name, typ in zip(batch.schema.names, batch.schema.types, strict=True)
     )
 
@@ -199,6 +199,7 @@ def column_verdicts(
     max_values: int,
     min_rate: float,
     seed: int,
+    countries: Sequence[str] | None = None,
 ) -> list[Any]:
     """Finalize column mode: the verdicts of each sampled column (on one machine, the driver).
 
@@ -209,7 +210,16 @@ def column_verdicts(
     out: list[Any] = []
     for name in plan.columns:
         col = sample.columns[name]
-        out.extend(classify(col, engine, max_values=max_values, min_rate=min_rate, seed=seed))
+        out.extend(
+            classify(
+                col,
+                engine,
+                max_values=max_values,
+                min_rate=min_rate,
+                seed=seed,
+                countries=countries,
+            )
+        )
         if col.skip_reason:
             plan.skipped[name] = col.skip_reason
     return out

@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from petgov.errors import UsageError
+from petgov.pii.national_ids import ENTITIES as ID_ENTITIES
 
 THRESHOLD = 0.5
 RELAXED_THRESHOLD = 0.4
@@ -57,6 +59,7 @@ _PRIORITY = {
     "IP_ADDRESS": 6,
     "MAC_ADDRESS": 6,
     "PHONE_NUMBER": 5,
+    **dict.fromkeys(ID_ENTITIES, 7),
 }
 
 
@@ -162,6 +165,7 @@ class PiiEngine:
 
     def ensure(self, entities: Iterable[str]) -> None:
         """Build the recognizers for ``entities`` that are not built yet (blank mode: lazily)."""
+        from petgov.pii.national_ids import ENTITIES as ID_ENTITIES
         from petgov.pii.recognizers import PRESIDIO_DEFAULTS, build_recognizers
 
         for entity in entities:
@@ -169,6 +173,8 @@ class PiiEngine:
                 for recognizer in build_recognizers(entity, self.registry.global_regex_flags):
                     self.registry.add_recognizer(recognizer)
             self._built.add(entity)
+            if entity in ID_ENTITIES:  # one recognizer serves every national id
+                self._built.update(ID_ENTITIES)
 
     def warm(self, entities: Iterable[str]) -> None:
         """Compile the patterns of ``entities`` now (before forking workers, so they share it)."""
@@ -226,7 +232,8 @@ class PiiEngine:
                 str((r.recognition_metadata or {}).get("recognizer_name", "")),
             )
             for r in results
-            if r.score >= THRESHOLD or r.entity_type in relaxed
+            if (r.score >= THRESHOLD or r.entity_type in relaxed)
+            and not _phone_like_nhs(text, r, context)
         ]
 
     def _raw_many(
@@ -343,6 +350,21 @@ def _open_segments(value: str, hits: list[Hit], rank: int) -> list[str]:
         pos = max(pos, h.end)
     out.append(value[pos:])
     return out
+
+
+_US_PHONE = re.compile(r"^\(?\d{3}\)?[-.]\d{3}[-.]\d{4}$|^\(\d{3}\) ?\d{3}[-. ]\d{4}$")
+
+
+def _phone_like_nhs(text: str, result: Any, context: Sequence[str]) -> bool:
+    """A UK_NHS match written like a US phone number (555-123-4567) with no NHS word near.
+
+    One in eleven 10-digit numbers passes the NHS check, so phone numbers in free text were
+    reported as NHS numbers (D-m16); NHS numbers are written 3-3-4 with spaces.
+    """
+    if result.entity_type != "UK_NHS" or not _US_PHONE.match(text[result.start : result.end]):
+        return False
+    near = text[max(0, result.start - 40) : result.start].lower() + " " + " ".join(context)
+    return not any(word in near.lower() for word in ("nhs", "health"))
 
 
 SEPARATOR = "\n ¦ ¦ ¦ ¦ ¦ ¦ ¦ ¦\n"

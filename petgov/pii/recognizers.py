@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from petgov.pii import national_ids
+
 PHONE_CONTEXT = [
     "phone",
     "telephone",
@@ -109,6 +111,7 @@ PRESIDIO_DEFAULTS: dict[str, tuple[str, ...]] = {
     "DATE_TIME": ("DateRecognizer",),
     "UUID": ("UuidRecognizer",),
     "CREDIT_CARD": (),
+    **dict.fromkeys(national_ids.ENTITIES, ()),  # petgov's stdnum-backed recognizer
 }
 
 
@@ -133,7 +136,7 @@ def apply_fixes(registry: Any) -> None:
     for recognizer in registry.recognizers:
         _fix(recognizer)
     registry.remove_recognizer("CreditCardRecognizer")
-    for entity in ("CREDIT_CARD", "PHONE_NUMBER"):
+    for entity in ("CREDIT_CARD", "PHONE_NUMBER", "IBAN_CODE", national_ids.ENTITIES[0]):
         for recognizer in _petgov_recognizers(entity):
             registry.add_recognizer(recognizer)
 
@@ -145,6 +148,11 @@ def _fix(recognizer: Any) -> None:
 
 def _petgov_recognizers(entity: str) -> list[Any]:
     from presidio_analyzer import Pattern, PatternRecognizer
+
+    from petgov.pii import id_recognizers
+
+    if entity == "IBAN_CODE" or entity in national_ids.ENTITIES:
+        return id_recognizers.build(entity)
 
     class CardRecognizer(PatternRecognizer):
         """12-19 digit card numbers starting with a card-network digit, Luhn-validated."""

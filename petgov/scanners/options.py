@@ -42,6 +42,7 @@ class PiiOptions:
     workers: int | None = None  # text-mode processes; None: the engine decides
     engine: str = "local"  # "spark": tabular files are read and counted by Apache Spark
     spark_master: str | None = None  # None: the active session, else $MASTER or local[*]
+    countries: tuple[str, ...] | None = None  # national ids checked; None: every known country
 
 
 @dataclass(frozen=True)

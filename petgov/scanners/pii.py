@@ -155,7 +155,13 @@ def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) ->
     is_text = is_text_dataset(fmt, sample)
     plan = plan_fields(sample, is_text=is_text, exhaustive=opts.exhaustive)
     verdicts = column_verdicts(
-        sample, plan, engine, max_values=opts.max_values, min_rate=opts.min_rate, seed=opts.seed
+        sample,
+        plan,
+        engine,
+        max_values=opts.max_values,
+        min_rate=opts.min_rate,
+        seed=opts.seed,
+        countries=opts.countries,
     )
     texts: dict[str, Any] = {}
     try:
@@ -216,9 +222,11 @@ def _text_scan(
                 if value is not None:
                     yield to_text(value)
 
+    from petgov.pii.national_ids import enabled
+
     return scan_cells(
         cells(),
-        engine.entities(),
+        engine.entities(dict.fromkeys(s.entity for s in enabled(opts.countries))),
         context=context,
         nlp_model=str(opts.nlp_model) if opts.nlp_model else None,
         workers=opts.workers,
