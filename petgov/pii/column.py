@@ -90,6 +90,8 @@ class Column:
             return False
         avg = sum(map(len, vals)) / len(vals)
         spaced = sum(1 for v in vals if v.count(" ") >= 4) / len(vals)
+        if avg < 120 and set(name_words(self.name)) & _LOCATION_COLUMN:
+            return False  # postal addresses are long and spaced, and still one field
         return avg >= 40 and spaced >= 0.3
 
 
@@ -264,8 +266,8 @@ def _shape_verdicts(
         shaped = [v for v in distinct if _NAME_VALUE.match(v.strip())]
         if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE:
             out.append(_shape("PERSON", col, shaped, distinct))
-    if "LOCATION" not in already and names & _LOCATION_COLUMN:
-        shaped = [v for v in distinct if len(v) <= 120 and re.search(r"[A-Za-z]{2}|\d{3}", v)]
+    if not already and names & _LOCATION_COLUMN:  # an ip_address column is not a place
+        shaped = [v for v in distinct if len(v) <= 120 and re.search(r"[^\W\d_]{2}", v)]
         if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE:
             out.append(_shape("LOCATION", col, shaped, distinct))
     return out

@@ -356,15 +356,26 @@ _US_PHONE = re.compile(r"^\(?\d{3}\)?[-.]\d{3}[-.]\d{4}$|^\(\d{3}\) ?\d{3}[-. ]\
 
 
 def _phone_like_nhs(text: str, result: Any, context: Sequence[str]) -> bool:
-    """A UK_NHS match written like a US phone number (555-123-4567) with no NHS word near.
+    """A UK_NHS match that is more likely a US phone number or an ISBN-10, with no NHS word.
 
     One in eleven 10-digit numbers passes the NHS check, so phone numbers in free text were
-    reported as NHS numbers (D-m16); NHS numbers are written 3-3-4 with spaces.
+    reported as NHS numbers (D-m16); and the ISBN-10 check is the NHS check, so a column of
+    ISBNs read as NHS numbers. NHS numbers are written 3-3-4 with spaces, or named.
     """
-    if result.entity_type != "UK_NHS" or not _US_PHONE.match(text[result.start : result.end]):
+    if result.entity_type != "UK_NHS":
+        return False
+    span = text[result.start : result.end]
+    if _NHS_SPACED.match(span):
         return False
     near = text[max(0, result.start - 40) : result.start].lower() + " " + " ".join(context)
-    return not any(word in near.lower() for word in ("nhs", "health"))
+    if any(word in near.lower() for word in ("nhs", "health", "patient")):
+        return False
+    from petgov.pii.national_ids import is_code
+
+    return bool(_US_PHONE.match(span)) or is_code(span)
+
+
+_NHS_SPACED = re.compile(r"^\d{3} \d{3} \d{4}$")
 
 
 SEPARATOR = "\n ¦ ¦ ¦ ¦ ¦ ¦ ¦ ¦\n"
