@@ -138,7 +138,7 @@ def pii_gate(report: Report, room: CleanRoom) -> Gate:
     """Only the personal-data entity types the room allows."""
     found: set[str] = set()
     for d in report.decisions:
-        if d.finding.kind.startswith("pii."):
+        if d.finding.kind.startswith("pii.") and not d.finding.facts.get("stray"):
             entity = d.finding.facts.get("entity") or d.finding.evidence.get("entity")
             if entity:
                 found.add(str(entity))

@@ -247,6 +247,20 @@ def id_verdict(
     ]
 
 
+_BIRTH_WORDS = frozenset({"birth", "dob", "born", "birthday", "birthdate", "geburtsdatum"})
+
+
+def read_as_text(name: str, arrow_type: Any) -> bool:
+    """Columns whose values are sampled as text: strings, id-named integers, and dates
+    named like a birth date (JSONL and Parquet type them, CSV does not; same verdict)."""
+    import pyarrow as pa
+
+    if is_textual(arrow_type) or id_named_integer(name, arrow_type):
+        return True
+    dated = pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type)
+    return bool(dated and set(name_words(name)) & _BIRTH_WORDS)
+
+
 def id_named_integer(name: str, arrow_type: Any) -> bool:
     """An integer column whose name says identifier: its digits may carry a check digit."""
     import pyarrow as pa

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from petgov.pii.column import Column, Sample, id_named_integer, is_textual
+from petgov.pii.column import Column, Sample, read_as_text
 from petgov.pii.readers import to_text
 
 _MASK = (1 << 64) - 1
@@ -73,7 +73,7 @@ class SamplePartial:
 
 def schema_of(batch: Any) -> tuple[tuple[str, str, bool], ...]:
     return tuple(
-        (str(name), str(typ), is_textual(typ) or id_named_integer(str(name), typ))
+        (str(name), str(typ), read_as_text(str(name), typ))
         for name, typ in zip(batch.schema.names, batch.schema.types, strict=True)
     )
 
@@ -169,14 +169,21 @@ class FieldPlan:
 
 
 def plan_fields(sample: Sample, *, is_text: bool, exhaustive: bool) -> FieldPlan:
-    """Text files and ``--exhaustive`` read every cell; free-text columns do too."""
+    """Text files and ``--exhaustive`` read every cell; free-text columns do too.
+
+    Under ``--exhaustive`` a structured column gets its column-mode verdict too, so the
+    verdict does not change with the mode; every-cell hits only add to it.
+    """
     columns: list[str] = []
     text_fields: list[str] = []
     skipped: dict[str, str] = {}
     for col in sample.columns.values():
         if col.skip_reason:
             skipped[col.name] = col.skip_reason
-        elif is_text or exhaustive or col.free_text:
+        elif is_text or col.free_text:
+            text_fields.append(col.name)
+        elif exhaustive:  # the column verdict, plus whatever every cell adds beyond it
+            columns.append(col.name)
             text_fields.append(col.name)
         else:
             columns.append(col.name)
@@ -223,3 +230,23 @@ def column_verdicts(
         if col.skip_reason:
             plan.skipped[name] = col.skip_reason
     return out
+
+
+# Text-mode hits enter ``pii.entities`` at full weight only past these bars; below them they
+# are reported as stray (low confidence): an ISBN that passes the SSN pattern, one order
+# number in 60 that passes Luhn.
+TEXT_MIN_CELLS = 3
+# Entities whose validators a random string passes rarely (mod-97, structure, domains).
+STRONG = frozenset({"EMAIL_ADDRESS", "IBAN_CODE", "IP_ADDRESS", "CRYPTO"})
+
+
+def stray(entity: str, cells: int, total: int, *, structured: bool, min_rate: float) -> bool:
+    """Too few hits for the entity to count: a structured column needs the column-mode rate
+    (strong entities: TEXT_MIN_CELLS cells); free text and text files need TEXT_MIN_CELLS
+    cells or the column-mode rate."""
+    rate = cells / max(total, 1)
+    if rate >= min_rate:
+        return False
+    if structured and entity not in STRONG:
+        return True
+    return cells < TEXT_MIN_CELLS

@@ -68,6 +68,7 @@ OTHER_KEYS = (
     "cleanrooms",
     "shadow_ai",
     "limits",
+    "pii",
     "tool",
     "project",
     "build-system",

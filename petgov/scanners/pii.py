@@ -172,7 +172,9 @@ def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) ->
         record_findings(path, sample, verdicts, texts, is_text, out)
         out.not_scanned(path, ENGINE, str(exc), error=True)
         return {v.entity for v in verdicts} | {e for t in texts.values() for e in t.tallies}
-    return record_dataset(path, sample, plan, verdicts, texts, is_text, ragged.count, out)
+    return record_dataset(
+        path, sample, plan, verdicts, texts, is_text, ragged.count, out, opts.min_rate
+    )
 
 
 def is_text_dataset(fmt: str, sample: Any) -> bool:

@@ -35,16 +35,39 @@ def record_findings(
     texts: dict[str, Any],
     is_text: bool,
     out: ScanResult,
+    *,
+    structured: frozenset[str] = frozenset(),
+    min_rate: float = 0.3,
 ) -> dict[str, dict[str, float]]:
-    """One finding per column verdict and per text-field entity; returns the rate per column."""
+    """One finding per column verdict and per text-field entity; returns the rate per column.
+
+    ``structured``: text fields that also have a column verdict (``--exhaustive``); their
+    cell hits add entities the column verdict lacks. Stray hits (``core.stray``) are reported
+    with low confidence and left out of the returned rates (and so of ``pii.entities``).
+    """
+    from petgov.pii.core import stray
+    from petgov.pii.national_ids import ENTITIES as ID_ENTITIES
+
     columns: dict[str, dict[str, float]] = {}
+    counted: set[tuple[str, str]] = set()  # (field, entity) reported from every cell
+    for name, scan in texts.items():
+        own = {v.entity for v in verdicts if v.column == name} if name in structured else set()
+        has_id = any(e in ID_ENTITIES for e in own)
+        for entity, tally in scan.tallies.items():
+            if has_id and entity in ID_ENTITIES and entity not in own:
+                continue  # the column verdict already explains these cells
+            weak = entity not in own and stray(
+                entity, tally.cells, scan.cells, structured=name in structured, min_rate=min_rate
+            )
+            if not weak:
+                columns.setdefault(name, {})[entity] = round(tally.cells / max(scan.cells, 1), 4)
+                counted.add((name, entity))
+            out.findings.append(_text_finding(path, name, entity, tally, scan, is_text, weak))
     for v in verdicts:
+        if (v.column, v.entity) in counted:
+            continue  # every cell was counted; the sample's verdict adds nothing
         columns.setdefault(v.column, {})[v.entity] = round(v.rate, 3)
         out.findings.append(_column_finding(path, v, sample.sampled_rows, sample.rows))
-    for name, scan in texts.items():
-        for entity, tally in scan.tallies.items():
-            columns.setdefault(name, {})[entity] = round(tally.cells / max(scan.cells, 1), 4)
-            out.findings.append(_text_finding(path, name, entity, tally, scan, is_text))
     return columns
 
 
@@ -57,9 +80,19 @@ def record_dataset(
     is_text: bool,
     malformed: int,
     out: ScanResult,
+    min_rate: float = 0.3,
 ) -> set[str]:
     """Findings, coverage and facts of one dataset, whichever engine computed its partials."""
-    columns = record_findings(path, sample, verdicts, texts, is_text, out)
+    columns = record_findings(
+        path,
+        sample,
+        verdicts,
+        texts,
+        is_text,
+        out,
+        structured=frozenset(plan.columns) & frozenset(plan.text_fields),
+        min_rate=min_rate,
+    )
     entities = {e for found in columns.values() for e in found}
     mode = plan.mode
     reason = (
@@ -108,24 +141,32 @@ def _column_finding(path: str, v: Any, sampled: int, rows: int) -> Finding:
 
 
 def _text_finding(
-    path: str, field: str, entity: str, tally: Any, scan: Any, is_text: bool
+    path: str,
+    field: str,
+    entity: str,
+    tally: Any,
+    scan: Any,
+    is_text: bool,
+    stray: bool = False,
 ) -> Finding:
     from petgov.pii.core import top_recognizer
 
     where = "lines" if is_text else f"column '{field}'"
     recognizer = top_recognizer(tally.recognizers)
+    note = "; stray hits, not counted in pii.entities" if stray else ""
     return finding(
         "pii.text",
         path,
         f"{entity}: {tally.occurrences} occurrence(s) in {tally.cells} of {scan.cells} "
-        f"{'lines' if is_text else 'cells of ' + where} (every cell scanned)",
+        f"{'lines' if is_text else 'cells of ' + where} (every cell scanned{note})",
         engine=ENGINE,
         location={} if is_text else {"column": field},
         evidence={"examples_redacted": list(tally.examples), "recognizer": recognizer},
-        severity=_SEVERITY.get(entity, Severity.LOW),
-        confidence="high" if tally.max_score >= 0.85 else "medium",
+        severity=Severity.INFO if stray else _SEVERITY.get(entity, Severity.LOW),
+        confidence="low" if stray else "high" if tally.max_score >= 0.85 else "medium",
         facts={
             "entity": entity,
+            "stray": stray,
             "rate": round(tally.cells / max(scan.cells, 1), 6),
             "cells": tally.cells,
             "occurrences": tally.occurrences,
