@@ -35,6 +35,7 @@ COMMANDS: tuple[str, ...] = (
     "petgov.cli.bom",
     "petgov.cli.shadow",
     "petgov.cli.diff",
+    "petgov.cli.redact",
 )
 
 _state = {"debug": False}

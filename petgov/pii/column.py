@@ -210,7 +210,7 @@ def classify(
                 free,
             )
         )
-    if not engine.has_ner and not free:
+    if not free:  # NER adds to the column-name evidence, never replaces it
         out.extend(_shape_verdicts(col, distinct, words, {v.entity for v in out}))
     return sorted(out, key=lambda v: (-v.rate, v.entity))
 

@@ -37,7 +37,7 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
     "UK_NHS",
     "MEDICAL_LICENSE",
 )
-NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "NRP")
+NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "NRP", "ORGANIZATION")
 
 # Low-precision recognizers: only run when a column name (or --exhaustive) supports them.
 GATED_ENTITIES: dict[str, tuple[str, ...]] = {

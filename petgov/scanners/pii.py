@@ -17,8 +17,9 @@ from petgov.scanners.options import PiiOptions
 from petgov.scanners.pii_findings import ENGINE, record_dataset, record_findings
 
 NER_NOTE = (
-    "no NLP model: names, locations and organisations are found only from column names and "
-    "value shapes (low confidence); pass --nlp-model PATH (a local spaCy model folder) for NER"
+    "no NLP model: names and locations are found only from column names and value shapes "
+    "(low confidence), organisations (ORGANIZATION) not at all; pass --nlp-model PATH (a local "
+    "spaCy model folder) for NER"
 )
 TEXT_FORMATS = frozenset({F.TEXT})
 KEEP_BYTES = 64 << 20  # decoded batches up to this size are kept for the text-mode pass
