@@ -338,6 +338,7 @@ def _analyze_distinct(
         import pyarrow as pa
 
         from petgov.pii.engine import get_engine
+        from petgov.pii.national_ids import ENTITIES as ID_ENTITIES
 
         engine = get_engine(nlp_model)  # once per Python worker process
         totals: dict[str, TextScan] = {}
@@ -353,7 +354,7 @@ def _analyze_distinct(
             for f, counts in by_field.items():
                 part = text_partial(
                     counts,
-                    engine.entities(),
+                    engine.entities(ID_ENTITIES),  # the local scan's list (every country)
                     context=contexts[f],
                     nlp_model=nlp_model,
                     prefilter=prefilter,
