@@ -15,7 +15,7 @@ from typing import Any
 
 from petgov.pii import national_ids as N
 
-IBAN_SCORE = 0.95  # under presidio's 1.0, so the same span has one deterministic winner
+IBAN_SCORE = 1.0  # country length, BBAN format and mod-97 all checked
 STRONG_ID_SCORE = 0.65  # the check alone makes a random match unlikely
 WEAK_ID_SCORE = 0.35  # needs a context word (+0.35) to pass the 0.5 threshold
 STRONG_CHANCE = 0.005

@@ -95,7 +95,7 @@ def fixed_nlp_engine(nlp: Any) -> Any:
 # only the ones a scan asks for skips the YAML/pydantic config load and ~20 regex compiles.
 PRESIDIO_DEFAULTS: dict[str, tuple[str, ...]] = {
     "EMAIL_ADDRESS": ("EmailRecognizer",),
-    "IBAN_CODE": ("IbanRecognizer",),
+    "IBAN_CODE": (),  # petgov's stdnum IBAN recognizer replaces presidio's (a superset)
     "IP_ADDRESS": ("IpRecognizer",),
     "US_SSN": ("UsSsnRecognizer",),
     "PHONE_NUMBER": ("PhoneRecognizer",),
@@ -136,6 +136,7 @@ def apply_fixes(registry: Any) -> None:
     for recognizer in registry.recognizers:
         _fix(recognizer)
     registry.remove_recognizer("CreditCardRecognizer")
+    registry.remove_recognizer("IbanRecognizer")
     for entity in ("CREDIT_CARD", "PHONE_NUMBER", "IBAN_CODE", national_ids.ENTITIES[0]):
         for recognizer in _petgov_recognizers(entity):
             registry.add_recognizer(recognizer)
