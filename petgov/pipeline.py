@@ -124,7 +124,7 @@ def inventory(
         while queue:
             raw = queue.pop(0)
             try:
-                fmt = sniff(raw.source, raw.path)
+                fmt = F.BINARY if raw.raw_data else sniff(raw.source, raw.path)
                 raw.source.prepare(fmt, whole=digests is DigestMode.ALL)  # remote: fetch whole
             except OSError as exc:
                 if raw.depth == 0:

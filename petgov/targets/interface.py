@@ -103,6 +103,9 @@ class RawEntry:
     origin: Origin
     depth: int = 0
     parent: str | None = None
+    # Bytes its loader only copies (a torch zip's tensor storage): typed binary, never sniffed,
+    # because random tensor data matches a pickle or archive header by chance.
+    raw_data: bool = False
 
 
 @dataclass

@@ -161,3 +161,34 @@ def test_tensor_bytes_with_a_zlib_header_are_not_a_damaged_archive(tmp_path: Pat
     assert not [d for d in report.decisions if d.finding.kind.startswith("archive.")]
     joblib_like = zlib.compress(pickle.dumps([1, 2]))
     assert sniff(BytesSource(joblib_like), "m.joblib") == F.ZLIB
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"\x80\x02", b"\x80\x05", b"PK\x03\x04", b"\x1f\x8b", b"(dp", b"cos\n", b"BZh", b"GGUF"],
+)
+def test_torch_storage_records_are_raw_data_whatever_their_first_bytes(
+    tmp_path: Path, head: bytes
+) -> None:
+    """Regression (flaky benign-library test): torch reads ``archive/data/N`` as raw tensor bytes,
+    so a storage that starts like a pickle, an archive or GGUF by chance is not parsed as one."""
+    import random
+
+    from petgov.model import Severity
+    from petgov.pipeline import scan
+
+    storage = head + random.Random(3).randbytes(64)
+    path = tmp_path / "model.pt"
+    data_pkl = pickle.dumps({"w": 1}, protocol=2)
+    path.write_bytes(_zip({"archive/data.pkl": data_pkl, "archive/data/0": storage}))
+    report = scan([str(path)])
+    member = next(i for i in report.items if i.path.endswith("!/archive/data/0"))
+    assert member.format == F.BINARY
+    assert [
+        d.finding.message for d in report.decisions if d.finding.severity >= Severity.MEDIUM
+    ] == []
+    # the same bytes outside a torch zip are still sniffed by content
+    loose = tmp_path / "loose.zip"
+    loose.write_bytes(_zip({"blob/data/0": pickle.dumps({"w": 1}, protocol=2)}))
+    inner = next(i for i in scan([str(loose)]).items if i.path.endswith("!/blob/data/0"))
+    assert inner.format == F.PICKLE

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import re
 from collections.abc import Callable
 from typing import IO, cast
 
@@ -52,6 +53,9 @@ WALKERS: dict[str, Callable[[RawEntry, ArchiveLimits, Expansion], None]] = {
     F.XZ: walk_stream(lambda fh: cast(IO[bytes], lzma.LZMAFile(fh))),  # noqa: SIM115
 }
 
+# torch.save writes each tensor storage as ``<archive>/data/<key>``; torch reads it as raw bytes.
+_TORCH_STORAGE = re.compile(r"[^/]+/data/[0-9]+")
+
 
 def expand(entry: RawEntry, fmt: str, limits: ArchiveLimits) -> Expansion:
     """Open ``entry`` (of archive format ``fmt``) and return its members as raw entries."""
@@ -88,4 +92,9 @@ def expand(entry: RawEntry, fmt: str, limits: ArchiveLimits) -> Expansion:
             )
         )
         out.coverage.append(Coverage(entry.path, ENGINE, CoverageStatus.ERROR, str(exc)[:200]))
+    if fmt == F.PYTORCH_ZIP:
+        prefix = entry.path + "!/"
+        for member in out.entries:
+            if _TORCH_STORAGE.fullmatch(member.path.removeprefix(prefix)):
+                member.raw_data = True
     return out
