@@ -46,15 +46,21 @@ def _give(param: Any) -> bool:
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is None or getattr(param, "_runtime_param", False) is not None:
         return False  # not typer's, or already converting
-    param._runtime_param = _plain_class()(
+    plain = _plain_class()
+    if plain is None:
+        return False  # a typer whose internals moved: its own converter stays
+    param._runtime_param = plain(
         parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
     )
     return True
 
 
 @functools.cache
-def _plain_class() -> type:
-    from typer._coercion import RuntimeParam, build_runtime_param, resolve_type_descriptor
+def _plain_class() -> type | None:
+    try:  # typer's private module: a release that renames it must only cost speed, not work
+        from typer._coercion import RuntimeParam, build_runtime_param, resolve_type_descriptor
+    except ImportError:
+        return None
 
     @dataclass(frozen=True)
     class PlainParam(RuntimeParam):

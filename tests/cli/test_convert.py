@@ -96,3 +96,26 @@ def test_bad_values_keep_typers_error(
         run(argv)
     assert done.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_typer_without_its_private_coercion_module_keeps_its_own_converter(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """typer._coercion is private: a release that moves it must cost speed, never a crash."""
+    import sys
+    import types
+
+    convert._plain_class.cache_clear()
+    try:
+        with monkeypatch.context() as m:  # a typer._coercion without the names petgov borrows
+            m.setitem(sys.modules, "typer._coercion", types.ModuleType("typer._coercion"))
+            assert convert._plain_class() is None
+        assert convert.install(typer.main.get_command(build_app())) == 0
+        with pytest.raises(SystemExit) as done:
+            config = tmp_path / "config.json"
+            config.write_text('{"model_type": "bert"}')
+            run(["scan", str(config), "-f", "json", "--severity", "low", "--no-cache"])
+        assert done.value.code == 0
+        assert '"findings"' in capsys.readouterr().out
+    finally:
+        convert._plain_class.cache_clear()
