@@ -272,6 +272,10 @@ def verify(
                 problems.append(f"head marker at seq {head['seq']} lags the log ({last_seq})")
         except (ValueError, KeyError, TypeError):
             problems.append("head marker is unreadable")
+    elif last_seq == 0 and not (
+        cp_exists or history.positions or history.release_ids or history.used_nonces
+    ):  # the first append is durable before its head marker is written
+        notes.append("the first record was appended before its head marker (crash window)")
     elif lines or cp_exists or history.positions or history.release_ids or history.used_nonces:
         problems.append("head marker is missing: truncation cannot be ruled out")
     for place in places:
