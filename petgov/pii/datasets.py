@@ -1,8 +1,10 @@
 """Which files are datasets for the PII scanner, and which only sit next to models.
 
-Signatures, Sigstore bundles, model configs, tokenizer files, chat templates, label maps and
-Git-LFS pointers carry URLs and column-like keys but no personal data; reading them as datasets
-gave findings on every signed model (a clean room with no PII allowed then denied all of them).
+Signatures, Sigstore bundles, model configs, tokenizer files, chat templates, label maps,
+Git-LFS pointers and a Hugging Face ``datasets`` folder's metadata (``state.json``,
+``dataset_info.json``, ``dataset_dict.json``) carry URLs and column-like keys but no personal
+data; reading them as datasets gave findings on every signed model (a clean room with no PII
+allowed then denied all of them).
 Tabular files, JSONL/Parquet/Arrow, text data files and JSON *records* are datasets.
 """
 
@@ -20,7 +22,7 @@ NOT_DATA = re.compile(
     r"^(readme|license|licence|notice|copying|authors|changelog|requirements[^/]*|"
     r"vocab[^/]*|merges|added_tokens|[^/]*tokenizer[^/]*|[^/]*config[^/]*|special_tokens_map|"
     r"model_index|modules|labels?|id2label|label2id|trainer_state|training_args|scheduler|"
-    r"chat_template|[^/]*\.index)\.(txt|json|text|jinja|sig)$"
+    r"chat_template|[^/]*\.index|state|dataset_infos?|dataset_dict)\.(txt|json|text|jinja|sig)$"
     r"|\.(sig|sigstore|sigstore\.json|jinja|jinja2)$",
     re.IGNORECASE,
 )
