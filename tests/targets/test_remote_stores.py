@@ -17,6 +17,14 @@ from tests.targets import fakehub
 from tests.targets.test_remote_hub import mixed_repo, weights_repo
 
 
+@pytest.fixture(autouse=True)
+def _online(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Naming a remote target is consent, unless the environment says offline (CI exports
+    HF_HUB_OFFLINE=1): these tests are about the online path."""
+    for name in ("HF_HUB_OFFLINE", "PETGOV_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
