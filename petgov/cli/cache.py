@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from petgov.exitcodes import ExitCode
+from petgov.util.sizes import human_size
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +26,7 @@ def info() -> int:
     root = cache_root()
     typer.echo(f"path: {root}")
     for name, (files, size) in usage(root).items():
-        typer.echo(f"{name}: {files} file(s), {_size(size)} ({SECTIONS[name]})")
+        typer.echo(f"{name}: {files} file(s), {human_size(size)} ({SECTIONS[name]})")
     return ExitCode.OK
 
 
@@ -43,14 +44,3 @@ def clear(
     shown = ", ".join(f"{n} file(s) from {name}" for name, n in removed.items())
     typer.echo(f"removed {shown} in {root}")
     return ExitCode.OK
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    value = float(n)
-    for unit in ("KiB", "MiB", "GiB"):
-        value /= 1024
-        if value < 1024 or unit == "GiB":
-            break
-    return f"{value:.1f} {unit}"

@@ -23,6 +23,7 @@ from typing import IO
 
 from petgov import filetypes as F
 from petgov.targets.interface import DigestMemo, Source
+from petgov.util.sizes import human_size
 
 BLOCK = 64 * 1024
 MAX_READAHEAD = 4 << 20
@@ -291,21 +292,10 @@ def cost_note(target: str, facts: Mapping[str, object]) -> str | None:
     partial = int(str(facts.get("remote.files_partial", 0)))
     reported = int(str(facts.get("remote.digests_server_reported", 0)))
     line = (
-        f"{target}: fetched {_size(fetched)} of {_size(listed)}{share} in "
+        f"{target}: fetched {human_size(fetched)} of {human_size(listed)}{share} in "
         f"{facts.get('remote.requests')} request(s); {facts.get('remote.files_whole')} file(s) "
         f"downloaded whole and verified, {partial} judged from header ranges"
     )
     if reported:
         line += f" ({reported} digest(s) as the server reports them)"
     return line
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    value = float(n)
-    for unit in ("KiB", "MiB", "GiB"):
-        value /= 1024
-        if value < 1024 or unit == "GiB":
-            break
-    return f"{value:.1f} {unit}"
