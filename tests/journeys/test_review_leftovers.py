@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,28 @@ def test_D_m2_subcommand_lists_show_whole_summaries(cli: Callable[..., Any]) -> 
     assert "bind into its attestation." in rooms
     top = cli("--help").stdout
     assert "findings); exit 1 when a change is gate-" in top  # diff: a docstring on two lines
+
+
+def test_option_values_are_named_for_what_they_are_not_their_python_type(
+    cli: Callable[..., Any],
+) -> None:
+    import click
+
+    from petgov.cli.main import build_command
+
+    typed = re.compile(r"<(str|int|float|text|integer|bool)\b[^>]*>|range>")
+    stack, shown = [((), build_command())], []
+    while stack:
+        path, command = stack.pop()
+        stack.extend(((*path, n), c) for n, c in getattr(command, "commands", {}).items())
+        ctx = click.Context(command, info_name=" ".join(path))
+        for param in command.params:
+            record = param.get_help_record(ctx)
+            if record and typed.search(record[0]):
+                shown.append(f"{' '.join(path)} {record[0]}")
+    assert shown == [], shown
+    scan = cli("scan", "--help").stdout
+    assert "--spark-master <url>" in scan and "--timeout <seconds>" in scan, scan
 
 
 def test_D_m6_unjudged_model_uses_are_a_note_not_a_gap(
