@@ -39,9 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 # (importer, imported) -> why it is still here and what removes it. Shrink only.
-DEBT: Mapping[tuple[str, str], str] = {
-    ("petgov.bom.scanner", "petgov.scanners.interface"): "a scanner in bom/: R4/R6 move it",
-}
+DEBT: Mapping[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ SCANNERS: tuple[str, ...] = (
     "petgov.scanners.secrets:SecretsScanner",
     "petgov.scanners.dependencies:DependencyScanner",
     "petgov.scanners.provenance:ProvenanceScanner",
-    "petgov.bom.scanner:BomScanner",
+    "petgov.scanners.bom_completeness:BomScanner",
     "petgov.scanners.shadow_ai:ShadowAiScanner",
 )
 
