@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
     )
     cache.command("info")(info)
     cache.command("clear")(clear)
+    cache.command("prune")(prune)
     app.add_typer(cache, name="cache")
 
 
@@ -43,4 +44,35 @@ def clear(
     removed = wipe(root, ("scan",) if scans_only else ("scan", "packs"))
     shown = ", ".join(f"{n} file(s) from {name}" for name, n in removed.items())
     typer.echo(f"removed {shown} in {root}")
+    return ExitCode.OK
+
+
+def prune(
+    older_than: str | None = typer.Option(
+        None,
+        "--older-than",
+        metavar="<age>",
+        help="Drop scan results not used for this long, e.g. 30d, 12h, 2w (default: 30d).",
+    ),
+    max_size: str | None = typer.Option(
+        None,
+        "--max-size",
+        metavar="<size>",
+        help="Then drop the least recently used until the scan results fit, e.g. 500M, 2G.",
+    ),
+) -> int:
+    """Drop old scan results (by last use) and keep them under a size; rule packs are kept."""
+    import time
+
+    from petgov.util.cachedir import cache_root
+    from petgov.util.cachedir import prune as drop
+    from petgov.util.sizes import parse_age, parse_size
+
+    age = parse_age(older_than, "--older-than") if older_than is not None else None
+    cap = parse_size(max_size, "--max-size") if max_size is not None else None
+    if age is None and cap is None:
+        age = parse_age("30d", "--older-than")
+    root = cache_root()
+    files, freed = drop(root, age, cap, time.time())
+    typer.echo(f"removed {files} scan result file(s), {human_size(freed)}, in {root}")
     return ExitCode.OK

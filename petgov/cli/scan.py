@@ -15,6 +15,7 @@ from petgov.inventory.hashing import DigestMode
 from petgov.model import RunMode, Severity
 from petgov.reporters.formats import OutputFormat
 from petgov.scanners.options import PiiEngineName
+from petgov.util.sizes import parse_size
 
 if TYPE_CHECKING:
     from petgov.scanners.result_cache import ScanCache
@@ -404,21 +405,6 @@ def archive_limits(depth: int | None, members: int | None, size: str | None) -> 
     return dataclasses.replace(
         limits, max_member_bytes=n, max_total_bytes=max(base.max_total_bytes, n), max_inline_bytes=n
     )
-
-
-_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
-def parse_size(text: str, what: str = "--max-bytes") -> int:
-    """``512M`` -> 536870912; a plain number is bytes. Bad input is a usage error."""
-    from petgov.errors import UsageError
-
-    raw = text.strip().upper().removesuffix("IB").removesuffix("B")
-    unit = raw[-1:] if raw[-1:] in _UNITS else ""
-    number = raw[: len(raw) - len(unit)]
-    if not number.isdigit() or int(number) == 0:
-        raise UsageError(f"{what} {text!r} is not a size", hint="use e.g. 512M, 8G or 1048576")
-    return int(number) * _UNITS[unit]
 
 
 def warning_line(message: str) -> None:

@@ -119,6 +119,8 @@ class ItemCache:
             self.path = self.cache.locate(self.entry, self.digest)
             if self.path is not None:
                 self.record = read_entry(self.path) or {}
+                if self.record:
+                    touch(self.path)  # `cache prune` ages entries by last use
         return self.path is not None
 
     def result(self, scanner: Scanner, compute: Callable[[], ScanResult]) -> ScanResult:
@@ -216,6 +218,12 @@ def read_entry(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return doc if isinstance(doc, dict) else None
+
+
+def touch(path: Path) -> None:
+    """Mark an entry used now (a read-only cache is fine: its entries just age by write)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
 
 
 def write_entry(path: Path, record: Mapping[str, Any]) -> bool:

@@ -65,3 +65,49 @@ def clear(root: Path, sections: tuple[str, ...] = tuple(SECTIONS)) -> dict[str, 
         if folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder)
     return removed
+
+
+TEMP_GRACE = 3600.0  # a temp file this old belongs to no running scan: a crash left it
+
+
+def prune(
+    root: Path, older_than: float | None, max_bytes: int | None, now: float
+) -> tuple[int, int]:
+    """Drop scan results unused for ``older_than`` seconds, then the least recently used until
+    the section holds at most ``max_bytes``; (files, bytes) removed. A hit refreshes an entry's
+    mtime, so the age is time since last use. Packs are never pruned: offline scans need them.
+    """
+    folder = root / "scan"
+    if not folder.is_dir() or folder.is_symlink():
+        return 0, 0
+    entries: list[tuple[float, int, Path]] = []
+    doomed: list[tuple[int, Path]] = []
+    for path in folder.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        st = path.stat()
+        stale_temp = path.name.endswith(".tmp") and now - st.st_mtime > TEMP_GRACE
+        too_old = older_than is not None and now - st.st_mtime > older_than
+        if stale_temp or too_old:
+            doomed.append((st.st_size, path))
+        elif not path.name.endswith(".tmp"):
+            entries.append((st.st_mtime, st.st_size, path))
+    if max_bytes is not None:
+        entries.sort()  # oldest use first
+        held = sum(size for _, size, _ in entries)
+        for _, size, path in entries:
+            if held <= max_bytes:
+                break
+            doomed.append((size, path))
+            held -= size
+    files = freed = 0
+    for size, path in doomed:
+        try:
+            path.unlink()
+        except OSError:
+            continue  # another scan's rename or a read-only cache: leave it
+        files, freed = files + 1, freed + size
+    for sub in folder.iterdir():
+        if sub.is_dir() and not sub.is_symlink() and not any(sub.iterdir()):
+            sub.rmdir()
+    return files, freed
