@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from petgov.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from petgov.policy.packs import Rule
 
 
 def register(app: typer.Typer) -> None:
@@ -34,29 +38,62 @@ def _pack_arg(pack: Path | None) -> Path:
     return pack if pack is not None else builtin_pack_dir()
 
 
-def list_rules(
-    pack: Path | None = typer.Argument(None, help="Pack folder or tarball (default: built-in)."),
-) -> int:
-    """List the rules of a pack: id, severity, mode, title."""
+PACK_HELP = "Pack folder, tarball or pinned oci://…@sha256: reference (default: built-in)."
+POLICY_HELP = "List the rules in force under this policy file: every pack, overrides applied."
+
+
+def _rules_in_force(
+    pack: str | None, policy: Path | None
+) -> tuple[list[Rule], dict[str, str], str]:
+    """(rules, rule id -> pack name, what they are) for a pack argument or a policy file."""
+    from petgov.errors import UsageError
+    from petgov.policy.config import PackRef, PolicyConfig, find_config
+    from petgov.policy.evaluate import load_rules
     from petgov.policy.packs import load_pack
 
-    p = load_pack(_pack_arg(pack))
-    for r in p.rules:
-        typer.echo(f"{r.id:<12} {r.severity.value:<8} {r.mode.value:<9} {r.title}")
-    typer.echo(f"{len(p.rules)} rules in {p.name} {p.version}")
+    if pack is not None and policy is not None:
+        raise UsageError("give a pack or --policy, not both", hint="see `petgov rules list -h`")
+    if policy is not None:
+        cfg = find_config(policy, None)
+        described = f"the policy {policy}"
+    elif pack is not None and PackRef(pack).remote:
+        cfg = PolicyConfig(packs=[PackRef(pack)])  # fetched once by digest, then offline
+        described = pack
+    else:
+        p = load_pack(_pack_arg(Path(pack) if pack is not None else None))
+        return list(p.rules), {r.id: p.name for r in p.rules}, f"{p.name} {p.version}"
+    rules, packs = load_rules(cfg)
+    owner = {r.id: pk.name for pk in packs for r in pk.rules}  # later packs replace earlier ids
+    names = ", ".join(f"{pk.name} {pk.version}" for pk in packs)
+    return rules, owner, f"{described} ({names})" if policy is not None else names
+
+
+def list_rules(
+    pack: str | None = typer.Argument(None, help=PACK_HELP),
+    policy: Path | None = typer.Option(None, "--policy", metavar="<path>", help=POLICY_HELP),
+) -> int:
+    """List the rules of a pack, or of a whole policy: id, severity, mode, title."""
+    rules, owner, described = _rules_in_force(pack, policy)
+    several = len(set(owner.values())) > 1
+    for r in rules:
+        source = f" [{owner.get(r.id, '')}]" if several else ""
+        typer.echo(f"{r.id:<12} {r.severity.value:<8} {r.mode.value:<9} {r.title}{source}")
+    typer.echo(f"{len(rules)} rules in {described}")
     return ExitCode.OK
 
 
 def show_rule(
     rule_id: str = typer.Argument(..., help="Rule id, e.g. PG-TGT-001."),
-    pack: Path | None = typer.Option(None, "--pack", help="Pack folder or tarball."),
+    pack: str | None = typer.Option(None, "--pack", metavar="<pack>", help=PACK_HELP),
+    policy: Path | None = typer.Option(
+        None, "--policy", metavar="<path>", help="Show the rule as this policy file sets it."
+    ),
 ) -> int:
     """Show one rule: severity, mode, expression, remediation, docs."""
     from petgov.errors import UsageError
-    from petgov.policy.packs import load_pack
 
-    p = load_pack(_pack_arg(pack))
-    for r in p.rules:
+    rules, owner, described = _rules_in_force(pack, policy)
+    for r in rules:
         if r.id == rule_id:
             typer.echo(f"{r.id}: {r.title}")
             typer.echo(
@@ -73,8 +110,10 @@ def show_rule(
                 typer.echo(f"  help: {r.help_uri}")
             for framework, ids in r.compliance.items():
                 typer.echo(f"  {framework}: {', '.join(ids)}")
+            if len(set(owner.values())) > 1:
+                typer.echo(f"  pack: {owner.get(r.id, '')}")
             return ExitCode.OK
-    raise UsageError(f"no rule {rule_id} in {p.name}", hint="see `petgov rules list`")
+    raise UsageError(f"no rule {rule_id} in {described}", hint="see `petgov rules list`")
 
 
 def lint_pack(

@@ -3,7 +3,8 @@
 A remote pack is fetched once into the cache (``<cache>/packs``), checked against its pin on
 every load, and from then on loaded offline like a local tarball: same sha256 check, same
 signature hook (``PACK.tar.gz.sig`` beside it), same ``require_signature``. The network is used
-only when a remote pack is named and not yet cached. An unpinned reference, a digest that does
+only when a remote pack is named and not yet cached, and never when the run is offline
+(``--offline``, ``PETGOV_OFFLINE``, ``HF_HUB_OFFLINE``). An unpinned reference, a digest that does
 not match or a signature that does not verify refuses the pack (exit 2): never skipped.
 
 OCI layout (what `petgov rules publish` pushes): an image manifest whose ``artifactType`` is
@@ -26,6 +27,7 @@ from typing import Any
 from petgov.errors import PolicyError
 from petgov.policy.oci import MANIFEST_TYPE, Reference, Registry, sha256_digest
 from petgov.policy.packs import MAX_PACK_BYTES
+from petgov.targets.remote import consent
 
 ARTIFACT_TYPE = "application/vnd.petgov.rulepack.v1"
 PACK_LAYER = "application/vnd.petgov.rulepack.v1.tar+gzip"
@@ -65,6 +67,7 @@ def _fetch_oci(ref: Reference, sha256: str | None, cache: Path) -> FetchedPack:
     held = _cached_oci(folder, ref)
     if held is not None:
         return _pinned(held, sha256, str(ref))
+    _require_network(str(ref), folder)
     registry = Registry(ref)
     manifest_bytes = registry.manifest(ref.digest)
     pack_layer, sig_layer = _layers(manifest_bytes, ref)
@@ -82,7 +85,7 @@ def _fetch_oci(ref: Reference, sha256: str | None, cache: Path) -> FetchedPack:
 
 def _pin_hint(ref: Reference) -> str:
     """The reference pinned to what its tag points at now, when the registry says so."""
-    if ref.tag is not None:
+    if ref.tag is not None and not consent.offline():
         with contextlib.suppress(PolicyError):
             return ref.pinned(Registry(ref).resolve(ref.tag))
     return ref.pinned("sha256:<digest>")
@@ -163,6 +166,7 @@ def _fetch_https(url: str, sha256: str | None, cache: Path) -> FetchedPack:
     with contextlib.suppress(OSError):
         if hashlib.sha256(tarball.read_bytes()).hexdigest() == digest:
             return FetchedPack(tarball, digest)
+    _require_network(url, folder)
     data = _get(url, MAX_PACK_BYTES)
     if data is None:
         raise PolicyError(f"rule pack {url}: not found (404)")
@@ -177,6 +181,16 @@ def _fetch_https(url: str, sha256: str | None, cache: Path) -> FetchedPack:
         files[name + ".sig"] = signature
     _store(folder, files)
     return FetchedPack(tarball, digest)
+
+
+def _require_network(source: str, folder: Path) -> None:
+    """Refuse in one line when the pack is not cached and the run is offline (no socket)."""
+    if consent.offline():
+        raise PolicyError(
+            f"rule pack {source} is not in the cache ({folder}) and {consent.why_offline()} "
+            "forbids fetching it",
+            hint=consent.HINT,
+        )
 
 
 def _get(url: str, limit: int) -> bytes | None:

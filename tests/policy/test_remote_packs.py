@@ -141,6 +141,33 @@ def test_publish_pull_verify_scan_then_offline(
     assert again.json()["policy"]["packs"] == packs
 
 
+def test_rules_list_and_show_read_a_pinned_remote_pack_and_a_whole_policy(
+    cli: Cli,
+    setup: Setup,
+    registry: LocalRegistry,
+    no_network_later: Callable[[], list[str]],
+) -> None:
+    ref = publish(cli, setup, registry, "listed")
+    listed = cli("rules", "list", ref)
+    assert listed.code == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "PG-SER-001   high     guideline Reviewed pickles warn in this org",
+        "1 rules in acme/org 1.2.0",
+    ]
+    setup.policy(ref)
+    attempts = no_network_later()  # cached by the listing: the policy loads offline
+    policy = cli("rules", "list", "--policy", str(setup.cfg))
+    assert policy.code == 0, policy.stderr
+    lines = policy.stdout.splitlines()
+    ours = [line for line in lines if line.startswith("PG-SER-001 ")]
+    assert ours == ["PG-SER-001   high     guideline Reviewed pickles warn in this org [acme/org]"]
+    assert any(line.startswith("PG-SER-002 ") and "[petgov-builtin]" in line for line in lines)
+    assert lines[-1].endswith("(petgov-builtin 0.1.0, acme/org 1.2.0)"), lines[-1]
+    shown = cli("rules", "show", "PG-SER-001", "--policy", str(setup.cfg))
+    assert shown.code == 0 and "mode guideline" in shown.stdout and "pack: acme/org" in shown.stdout
+    assert attempts == []
+
+
 def test_a_tampered_blob_is_refused(cli: Cli, setup: Setup, registry: LocalRegistry) -> None:
     ref = publish(cli, setup, registry, "tamper")
     manifest = json.loads(Registry(Reference.parse(ref)).manifest(ref.rsplit("@", 1)[1]))
