@@ -120,9 +120,13 @@ class PiiEngine:
         import gc
 
         # Importing spaCy + presidio allocates ~1M objects; collecting during that is waste.
+        # Blank mode needs no torch/transformers; a user's model (a transformer pipeline) may.
+        from petgov.pii.hidden_imports import DEEP_LEARNING, hidden
+
         gc.disable()
         try:
-            self._build(nlp_model)
+            with hidden(() if nlp_model else DEEP_LEARNING):
+                self._build(nlp_model)
         finally:
             gc.enable()
 
