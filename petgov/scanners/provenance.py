@@ -9,6 +9,7 @@ signature is reported as present but unverified, never as verified.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -88,12 +89,13 @@ class ProvenanceScanner(TargetScanner):
         folder_sig = root / "model.sig" if root.is_dir() else None
         if folder_sig is not None and folder_sig.is_file():
             covered |= self._check(root, folder_sig, str(folder_sig), trust, paths, out, ctx)
+        listed = _FolderFiles()
         for path in list(paths):
             if path in covered or _is_signature(path):
                 continue
             for suffix in SIG_SUFFIXES:
-                sig = Path(path + suffix)
-                if sig.is_file():
+                if listed.has(path + suffix):
+                    sig = Path(path + suffix)
                     covered |= self._check(Path(path), sig, str(sig), trust, paths, out, ctx)
                     break
         by_item = {e.item.path: e for e in ctx.entries}
@@ -247,7 +249,38 @@ def _remote_signatures(target: str, entries: Sequence[Any]) -> ScanResult:
 
 
 def _is_signature(path: str) -> bool:
-    return path.endswith(SIG_SUFFIXES) or Path(path).name == "model.sig"
+    return path.endswith(SIG_SUFFIXES) or os.path.basename(path) == "model.sig"
+
+
+class _FolderFiles:
+    """Which regular files (links followed) each folder holds, listed once per folder: three
+    ``stat`` calls per scanned file, looking for its ``.sig`` neighbours, cost more than the
+    rest of a small file's scan."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, frozenset[str]] = {}
+
+    def has(self, path: str) -> bool:
+        folder, name = os.path.split(path)
+        names = self._names.get(folder)
+        if names is None:
+            names = self._names[folder] = _regular_files(folder or ".")
+        return name in names
+
+
+def _regular_files(folder: str) -> frozenset[str]:
+    try:
+        with os.scandir(folder) as listing:
+            return frozenset(e.name for e in listing if _is_file(e))
+    except OSError:  # not a folder (an archive member's parent), or unreadable: no signatures
+        return frozenset()
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _top_level(entry: Any, by_item: dict[str, Any]) -> Any:
@@ -264,7 +297,7 @@ def _unsigned(root: str, files: dict[str, Any]) -> Finding:
         ((path, entry),) = files.items()
         what = f"{entry.item.format} file without model.sig or a Sigstore bundle"
     else:
-        names = sorted(Path(f).name for f in files)
+        names = sorted(os.path.basename(f) for f in files)
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         path, what = root, f"{len(names)} files without model.sig or a Sigstore bundle: {shown}"
     return finding("provenance.unsigned", path, what, engine=ENGINE)

@@ -33,6 +33,8 @@ class PathFilter:
         return self._matches(rel, folder=False)
 
     def _matches(self, rel: str, *, folder: bool) -> bool:
+        if not self.exclude:
+            return False
         name = PurePosixPath(rel).name
         for pattern in self.exclude:
             if pattern.endswith("/"):

@@ -9,6 +9,7 @@ returned beside the entries so they reach the report.
 from __future__ import annotations
 
 import io
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -69,14 +70,21 @@ class DigestMemo:
 
 
 class FileSource(Source):
-    """A regular local file."""
+    """A regular local file; ``size`` when the caller has just stat'ed it (a folder walk)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.size = path.stat().st_size
+    def __init__(self, path: Path | str, size: int | None = None) -> None:
+        self._name = os.fspath(path)
+        self._path = path if isinstance(path, Path) else None
+        self.size = os.stat(self._name).st_size if size is None else size
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = Path(self._name)
+        return self._path
 
     def open(self) -> IO[bytes]:
-        return open(self.path, "rb")
+        return open(self._name, "rb")
 
     @property
     def local_path(self) -> Path | None:
