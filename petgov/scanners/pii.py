@@ -7,7 +7,7 @@ redacted shapes only. The entities found go into facts so a clean-room gate can 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -59,18 +59,24 @@ class PiiScanner(TargetScanner):
             engine = get_engine(str(opts.nlp_model) if opts.nlp_model else None)
         except PetgovError:
             raise
+        from petgov.pii.splits import group_splits
+
+        units = group_splits(entries, ctx.entries)
         entities: set[str] = set()
-        if opts.engine == "spark":
-            entities |= _scan_on_spark(entries, engine, opts, out)
-            entries_left = [e for e in entries if not _on_spark(e)]
+        if opts.engine == "spark":  # a split of several shards is read locally, as one table
+            spark_entries = [u.entries[0] for u in units if not u.sharded]
+            entities |= _scan_on_spark(spark_entries, engine, opts, out)
+            units_left = [u for u in units if u.sharded or not _on_spark(u.entries[0])]
         else:
-            entries_left = entries
-        for entry in entries_left:
+            units_left = units
+        datasets = len(units)
+        for unit in units_left:
             try:
-                found = _scan_entry(entry, engine, opts, out)
+                found, datasets_in_unit = _scan_unit(unit, engine, opts, out)
+                datasets += datasets_in_unit - 1
             except Exception as exc:  # one bad dataset never hides the others
                 out.not_scanned(
-                    entry.item.path,
+                    unit.path,
                     ENGINE,
                     f"engine error: {type(exc).__name__}: {exc}"[:300],
                     error=True,
@@ -81,7 +87,7 @@ class PiiScanner(TargetScanner):
         out.facts.setdefault("", {}).update(
             {
                 "pii.target_entities": sorted(entities),
-                "pii.datasets": len(entries),
+                "pii.datasets": datasets,
                 "pii.nlp_model": {"path": model.path, "sha256": model.sha256, "name": model.name}
                 if model
                 else None,
@@ -137,16 +143,65 @@ def _scan_on_spark(
     return entities
 
 
-def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) -> set[str]:
+def _scan_unit(unit: Any, engine: Any, opts: PiiOptions, out: ScanResult) -> tuple[set[str], int]:
+    """One dataset: a file, or the shards of one split read in order as one table.
+
+    Returns the entities found and how many datasets the unit turned out to be.
+    """
+    from petgov.pii.splits import ShardsDisagree
+
+    if not unit.sharded:
+        return _scan_entry(unit.entries[0], engine, opts, out), 1
+    first = len(out.findings)
+    try:
+        found = _scan_entry(unit.entries[0], engine, opts, out, unit)
+    except ShardsDisagree:  # not one table after all: each shard is its own dataset
+        del out.findings[first:]
+        out.facts.pop(unit.path, None)
+        out.coverage[:] = [c for c in out.coverage if c.path != unit.path]
+        found = set()
+        for entry in unit.entries:
+            found |= _scan_entry(entry, engine, opts, out)
+        return found, len(unit.entries)
+    _name_split(unit, out, first)
+    return found, 1
+
+
+def _name_split(unit: Any, out: ScanResult, first: int) -> None:
+    """Findings of a sharded split say which split, and each shard is covered by it."""
+    import dataclasses
+
+    shards = [e.item.path for e in unit.entries]
+    count = f"{len(shards)} shard" + ("s" if len(shards) > 1 else "")
+    for i in range(first, len(out.findings)):
+        f = out.findings[i]
+        out.findings[i] = dataclasses.replace(
+            f,
+            message=f"split '{unit.split}' ({count}): {f.message}",
+            facts={**f.facts, "split": unit.split, "shards": len(shards)},
+        )
+    facts = out.facts.get(unit.path)
+    if facts is not None:
+        facts.update({"pii.split": unit.split, "pii.shards": shards})
+    for path in shards:
+        out.scanned(path, ENGINE, f"shard of split '{unit.split}' ({unit.path})")
+
+
+def _scan_entry(
+    entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult, unit: Any = None
+) -> set[str]:
+    """One file, or (``unit``) the shards of a split; the verdicts are keyed by ``path``."""
     from petgov.pii.column import name_words
     from petgov.pii.core import column_verdicts, finalize_sample, plan_fields, sample_batches
     from petgov.pii.readers import NotDataset, RaggedRows, ReadError, iter_batches
+    from petgov.pii.splits import chained
 
-    path = entry.item.path
+    path = unit.path if unit is not None else entry.item.path
     fmt = entry.item.format
     ragged = RaggedRows()
+    shards = unit.entries if unit is not None else (entry,)
     try:
-        kept = _KeptBatches(iter_batches(entry.source, fmt, ragged))
+        kept = _KeptBatches(chained(iter_batches(e.source, fmt, ragged) for e in shards))
         sample = finalize_sample(sample_batches(kept, opts.sample_rows, opts.seed))
     except NotDataset:
         return set()
@@ -168,7 +223,7 @@ def _scan_entry(entry: Entry, engine: Any, opts: PiiOptions, out: ScanResult) ->
     try:
         for name in plan.text_fields:
             context = name_words(name) if not is_text else []
-            texts[name] = _text_scan(entry, fmt, name, engine, opts, context, kept.batches)
+            texts[name] = _text_scan(shards, fmt, name, engine, opts, context, kept.batches)
     except ReadError as exc:
         record_findings(path, sample, verdicts, texts, is_text, out)
         out.not_scanned(path, ENGINE, str(exc), error=True)
@@ -206,7 +261,7 @@ class _KeptBatches:
 
 
 def _text_scan(
-    entry: Entry,
+    shards: Sequence[Entry],
     fmt: str,
     name: str,
     engine: Any,
@@ -218,7 +273,10 @@ def _text_scan(
     from petgov.pii.text import scan_cells
 
     def cells() -> Iterator[str]:
-        for batch in kept if kept is not None else iter_batches(entry.source, fmt):
+        batches = (
+            kept if kept is not None else (b for e in shards for b in iter_batches(e.source, fmt))
+        )
+        for batch in batches:
             if name not in batch.schema.names:
                 continue
             for value in batch.column(name).to_pylist():

@@ -46,5 +46,5 @@ def test_a_hf_datasets_folder_is_judged_by_its_shards_not_its_metadata(tmp_path:
     (tmp_path / "dataset_dict.json").write_text(json.dumps({"splits": ["train"]}))
     report = scan([str(tmp_path)], ScanOptions(scanners=["pii"]))
     paths = {Path(d.finding.path).name for d in report.decisions}
-    assert paths == {"data-00000-of-00001.arrow"}, paths
+    assert paths == {"train"}, paths  # the split (its one shard), never a metadata file
     assert report.facts[str(tmp_path)]["pii.datasets"] == 1
