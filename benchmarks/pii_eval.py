@@ -100,9 +100,17 @@ def petgov_verdicts(table: Path) -> dict[str, set[str]]:
     return out
 
 
-def report(name: str, got: evalset.Score, seconds: float) -> None:
+def report(
+    name: str, got: evalset.Score, seconds: float, columns: list[evalset.EvalColumn]
+) -> None:
     print(f"\n== {name} ({seconds:.1f} s)")
     print(f"PII-column recall {got.recall():.3f}; decoy columns flagged: {len(got.decoys_flagged)}")
+    ids = {c.entity for c in columns if c.kind == "id" and c.entity}
+    print(
+        f"id recall {got.recall(ids):.3f}; IBAN recall {got.recall({'IBAN_CODE'}):.3f}; "
+        f"PERSON/LOCATION/ORGANIZATION recall "
+        f"{got.recall({'PERSON', 'LOCATION', 'ORGANIZATION'}):.3f}"
+    )
     for decoy, entities in sorted(got.decoys_flagged.items()):
         print(f"  decoy {decoy}: {sorted(entities)}")
     print(f"{'entity':28s} {'TP':>3s} {'FN':>3s} {'FP':>3s}  P     R")
@@ -126,8 +134,10 @@ def main() -> None:
     stock = evalset.score(columns, stock_verdicts(columns))
     stock_s = time.perf_counter() - start
     print(f"eval table: {len(columns)} columns x {evalset.ROWS} rows, seed {seed}")
-    report("stock presidio (all pattern recognizers, column name as context)", stock, stock_s)
-    report("petgov scan (column mode)", mine, mine_s)
+    report(
+        "stock presidio (all pattern recognizers, column name as context)", stock, stock_s, columns
+    )
+    report("petgov scan (column mode)", mine, mine_s, columns)
 
 
 if __name__ == "__main__":
