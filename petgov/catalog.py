@@ -53,16 +53,30 @@ def catalog() -> Mapping[str, RuleInfo]:
 
 
 def _read(root: Path) -> dict[str, RuleInfo]:
-    from petgov.util.yamldocs import documents  # shared with the policy pack loader
+    from petgov.util.yamldocs import documents, warm  # shared with the policy pack loader
 
+    files = shipped_rule_files(root)
+    warm(list(files.values()), "rules")
     out: dict[str, RuleInfo] = {}
-    for path in sorted(root.rglob("PG-*.y*ml")):
-        for doc in documents(path.read_bytes()):
+    for name, raw in files.items():
+        if not (name.rsplit("/", 1)[-1].startswith("PG-")):
+            continue
+        for doc in documents(raw):
             if isinstance(doc, Mapping):
                 info = _info(doc)
                 if info is not None:
                     out.setdefault(info.kind, info)
     return out
+
+
+def shipped_rule_files(root: Path) -> dict[str, bytes]:
+    """{relative path: bytes} of the YAML files of a rule folder, in path order: the set the
+    policy pack loader reads too, so both warm the same parsed-rules cache."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.suffix in (".yaml", ".yml") and p.is_file() and not p.is_symlink()
+    }
 
 
 def _info(doc: Mapping[str, Any]) -> RuleInfo | None:

@@ -37,11 +37,11 @@ def clear(
     ),
 ) -> int:
     """Remove cached scan results and fetched rule packs (both are rebuilt when needed)."""
-    from petgov.util.cachedir import cache_root
+    from petgov.util.cachedir import SECTIONS, cache_root
     from petgov.util.cachedir import clear as wipe
 
     root = cache_root()
-    removed = wipe(root, ("scan",) if scans_only else ("scan", "packs"))
+    removed = wipe(root, ("scan",) if scans_only else tuple(SECTIONS))
     shown = ", ".join(f"{n} file(s) from {name}" for name, n in removed.items())
     typer.echo(f"removed {shown} in {root}")
     return ExitCode.OK

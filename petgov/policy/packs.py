@@ -19,7 +19,7 @@ from petgov.compliance.mapping import parse as compliance_refs
 from petgov.errors import PolicyError
 from petgov.model import Mode, Severity
 from petgov.policy.expr import RuleExpr, compile_rule_expr
-from petgov.util.yamldocs import documents
+from petgov.util.yamldocs import documents, warm
 from petgov.util.yamlerr import yaml_problem
 
 # Returns a short description of the verified signer, None when the pack is unsigned, and
@@ -109,6 +109,8 @@ def load_pack(
     digest = None
     if location.is_dir():
         files = _folder_files(location)
+        if _is_builtin(location):  # parsed once per installation, not once per scan
+            warm(list(files.values()), "rules")
     else:
         data = location.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
@@ -121,6 +123,13 @@ def load_pack(
     pack.sha256 = digest
     pack.signer = signer
     return pack
+
+
+def _is_builtin(location: Path) -> bool:
+    from petgov.util.shipped import shipped_dir
+
+    found = shipped_dir("rules")
+    return found is not None and location.resolve() == found.resolve()
 
 
 def _folder_files(root: Path) -> dict[str, bytes]:
@@ -161,8 +170,6 @@ def _has_root_dir(name: str, tar: tarfile.TarFile) -> bool:
 
 def parse_pack(files: Mapping[str, bytes], location: str) -> Pack:
     """Validate a pack given as {relative path: bytes}; refuse it with one line on any error."""
-    import yaml
-
     if "pack.yaml" not in files:
         raise PolicyError(f"rule pack {location} has no pack.yaml")
     manifest = _yaml_mapping(files["pack.yaml"], f"{location}/pack.yaml")
@@ -177,7 +184,11 @@ def parse_pack(files: Mapping[str, bytes], location: str) -> Pack:
         where = f"{location}/{rel}"
         try:  # libyaml; the catalog has usually parsed the built-in files already
             docs = [d for d in documents(raw) if d is not None]
-        except yaml.YAMLError as exc:
+        except Exception as exc:
+            import yaml  # imported only here: a warm cache gives documents without PyYAML
+
+            if not isinstance(exc, yaml.YAMLError):
+                raise
             raise PolicyError(
                 f"rule pack {location}: {rel} is not valid YAML: {yaml_problem(exc)}"
             ) from None
@@ -201,6 +212,12 @@ def parse_pack(files: Mapping[str, bytes], location: str) -> Pack:
 
 
 def _yaml_mapping(raw: bytes, where: str) -> Mapping[str, Any]:
+    try:
+        docs = documents(raw)
+    except Exception:
+        docs = ()  # safe_load below says what is wrong
+    if len(docs) == 1 and isinstance(docs[0], dict):
+        return docs[0]
     import yaml
 
     try:

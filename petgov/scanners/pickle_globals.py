@@ -40,11 +40,11 @@ class Lists:
 @lru_cache(maxsize=1)
 def lists() -> Lists:
     """The packaged lists, parsed once."""
-    import yaml
+    from petgov.util.yamldocs import documents, warm
 
-    text = resources.files("petgov.data").joinpath("pickle/globals.yaml").read_text("utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster start-up
-    data: dict[str, Any] = yaml.load(text, Loader=loader)  # a safe loader either way
+    raw = resources.files("petgov.data").joinpath("pickle/globals.yaml").read_bytes()
+    warm([raw], "pickle-lists")  # parsed once per installation (JSON in the cache folder)
+    (data,) = documents(raw)  # a safe loader (libyaml when present)
     deny = data["deny"]
     return Lists(
         tuple((e["name"], e["reason"], tuple(e.get("except", ()))) for e in deny["modules"]),

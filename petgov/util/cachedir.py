@@ -36,7 +36,11 @@ def private_dir(path: Path) -> Path:
 
 # The cache's parts, by subfolder: `petgov cache info` lists them, `cache clear` removes them
 # (and nothing else, even when PETGOV_CACHE_DIR points somewhere shared).
-SECTIONS = {"scan": "scan results by content", "packs": "rule packs fetched by digest"}
+SECTIONS = {
+    "scan": "scan results by content",
+    "packs": "rule packs fetched by digest",
+    "parsed": "petgov's own rules and lists, parsed",
+}
 
 
 def usage(root: Path) -> dict[str, tuple[int, int]]:

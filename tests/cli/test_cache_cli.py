@@ -30,7 +30,8 @@ def test_scan_fills_the_cache_and_no_cache_leaves_it_alone(
     root = tmp_path / "cache"
     monkeypatch.setenv("PETGOV_CACHE_DIR", str(root))
     assert cli("scan", str(model), "--no-cache", "--scanner", "pickle").code == 1
-    assert not root.exists()
+    # no scan results; petgov's own parsed rules/lists (parsed/) are not results (docs/cache.md)
+    assert not (root / "scan").exists() and not (root / "packs").exists()
     assert cli("scan", str(model), "--scanner", "pickle").code == 1
     assert len(entries(root)) == 1  # the one pickle; the pickle engine ran on nothing else
     info = cli("cache", "info")
@@ -55,6 +56,7 @@ def test_cache_clear_removes_only_its_own_sections(
     assert entries(root) == [] and pack.is_file()
     assert cli("cache", "clear").code == 0
     assert not pack.exists() and mine.read_text() == "keep me"
+    assert not (root / "parsed").exists()
 
 
 def test_the_cache_follows_xdg_cache_home(

@@ -7,6 +7,7 @@ creeps back onto the path of a small scan fails here, on any machine, however fa
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -25,11 +26,18 @@ print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def loaded_by(args: list[str], cwd: Path, *, packages: bool = True) -> tuple[int, set[str]]:
+def loaded_by(
+    args: list[str], cwd: Path, *, packages: bool = True, env: dict[str, str] | None = None
+) -> tuple[int, set[str]]:
     """Run ``petgov ARGS`` in a fresh interpreter; its exit code and every module (top-level
     package names unless ``packages`` is False) it loaded."""
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", _PROBE, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=None if env is None else {**os.environ, **env},
     )
     assert "@@" in done.stdout, done.stderr
     result = json.loads(done.stdout.rsplit("@@", 1)[1])
@@ -90,3 +98,21 @@ def test_a_sole_command_has_the_same_help_as_in_the_whole_app(name: str) -> None
     whole = helps(COMMANDS)
     assert len(whole[""]) > 200
     assert helps((SOLE_MODULE[name],)) == whole
+
+
+def test_a_scan_parses_no_yaml_once_the_rules_are_cached(tmp_path: Path) -> None:
+    """The built-in rules and pickle lists are parsed by the first scan only (docs/cache.md)."""
+    (tmp_path / "tiny.pkl").write_bytes(pickle.dumps({"a": 1}))
+    (tmp_path / "odd.pkl").write_bytes(pickle.dumps(pickle.dumps))  # the lists are consulted
+    env = {"PETGOV_CACHE_DIR": str(tmp_path / "cache")}
+    first = loaded_by(
+        ["scan", "--no-cache", "-f", "json", "tiny.pkl", "odd.pkl"], tmp_path, env=env
+    )
+    assert first[0] == 1 and "yaml" in first[1]
+    assert (tmp_path / "cache" / "parsed" / "rules.json").is_file()
+    assert (tmp_path / "cache" / "parsed" / "pickle-lists.json").is_file()
+    code, modules = loaded_by(
+        ["scan", "--no-cache", "-f", "json", "tiny.pkl", "odd.pkl"], tmp_path, env=env
+    )
+    assert code == 1
+    assert "yaml" not in modules and "_yaml" not in modules
