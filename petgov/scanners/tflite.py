@@ -23,25 +23,33 @@ ENGINE = "tflite"
 MALFORMED = MalformedRule(ENGINE, "ser.tflite_malformed", "TFLite")
 # Custom operators TFLite itself ships kernels for (tensorflow/lite/kernels/register.cc and the
 # detection post-processing op every SSD export carries).
+CUSTOM_OP = "ser.tflite_custom_op"
 SHIPPED_CUSTOM = frozenset(
     {"TFLite_Detection_PostProcess", "AudioSpectrogram", "Mfcc", "NumericVerify"}
 )
 
 
-def _judge(custom: str) -> tuple[Severity, str] | None:
+def _judge(custom: str) -> tuple[str, Severity, str] | None:
+    """(finding kind, severity, why) of a custom operator code; None for shipped ones.
+
+    A Flex op that runs Python or touches host files is the same danger as in a SavedModel
+    graph, so it is that kind (a gate); other custom ops are the TFLite guideline kind.
+    """
     if custom in SHIPPED_CUSTOM:
         return None
     if custom.startswith("Flex"):
         tf_op = custom[4:]
         if tf_op in DANGEROUS_OPS:
             severity, why = DANGEROUS_OPS[tf_op]
-            return max(
-                severity, Severity.HIGH
-            ), f"a TensorFlow op through the Flex delegate that {why}"
-        return Severity.MEDIUM, "a TensorFlow op run through the Flex delegate"
+            return (
+                "ser.tf_op",
+                max(severity, Severity.HIGH),
+                f"a TensorFlow op through the Flex delegate that {why}",
+            )
+        return CUSTOM_OP, Severity.MEDIUM, "a TensorFlow op run through the Flex delegate"
     if not custom:
-        return Severity.HIGH, "a CUSTOM operator with no name (no kernel can be matched to it)"
-    return Severity.MEDIUM, "a custom kernel the application must register (native code)"
+        return CUSTOM_OP, Severity.HIGH, "a CUSTOM operator with no name (no kernel can match it)"
+    return CUSTOM_OP, Severity.MEDIUM, "a custom kernel the application must register (native code)"
 
 
 class TfliteScanner(ItemScanner):
@@ -49,7 +57,7 @@ class TfliteScanner(ItemScanner):
 
     name: ClassVar[str] = ENGINE
     cacheable: ClassVar[bool] = True
-    kinds: ClassVar[frozenset[str]] = frozenset({"ser.tflite_custom_op", "ser.tflite_malformed"})
+    kinds: ClassVar[frozenset[str]] = frozenset({CUSTOM_OP, "ser.tf_op", "ser.tflite_malformed"})
 
     def applies_to(self, entry: Entry, ctx: ScanContext) -> bool:
         return entry.item.format == F.TFLITE
@@ -64,10 +72,10 @@ class TfliteScanner(ItemScanner):
             judged = _judge(custom)
             if judged is None:
                 continue
-            severity, why = judged
+            kind, severity, why = judged
             out.findings.append(
                 finding(
-                    "ser.tflite_custom_op",
+                    kind,
                     path,
                     f"custom operator {custom!r}: {why}",
                     engine=ENGINE,
