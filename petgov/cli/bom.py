@@ -83,7 +83,7 @@ def bom(
 ) -> int:
     """Write an AI-BOM with hashes, model card, datasets, lineage, provenance and findings."""
     from petgov.cli.output import emit
-    from petgov.cli.scan import checked_lock
+    from petgov.cli.scanrun import checked_lock
     from petgov.errors import UsageError
     from petgov.pipeline import ScanOptions, scan
 

@@ -11,14 +11,13 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
-import typer
-
-from petgov.cli.helptext import plain_arguments
 from petgov.errors import PetgovError
 from petgov.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    import typer
 
 # Command modules, imported lazily; each exposes register(app).
 COMMANDS: tuple[str, ...] = (
@@ -40,41 +39,65 @@ COMMANDS: tuple[str, ...] = (
 
 _state = {"debug": False}
 
-# typer >= 0.29 vendors click: its usage errors, Exit and Abort are not click's classes.
-_USAGE_ERRORS: tuple[type[Exception], ...] = (
-    click.ClickException,
-    getattr(typer, "TyperException", click.ClickException),
-)
-_EXITS: tuple[type[Exception], ...] = (click.exceptions.Exit, typer.Exit)
-_ABORTS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
+
+def _loaded_cli() -> tuple[Any, Any]:
+    """typer and click when this process imported them (not on the fast scan path)."""
+    return sys.modules.get("typer"), sys.modules.get("click")
+
+
+# typer >= 0.29 vendors click: its usage errors, Exit and Abort are not click's classes. With
+# neither imported (the fast scan path) nothing raised can be one of theirs: empty tuples.
+def _usage_errors() -> tuple[type[BaseException], ...]:
+    typer_mod, click_mod = _loaded_cli()
+    found = (getattr(typer_mod, "TyperException", None), getattr(click_mod, "ClickException", None))
+    return tuple(c for c in found if c is not None)
+
+
+def _exits() -> tuple[type[BaseException], ...]:
+    typer_mod, click_mod = _loaded_cli()
+    found = (getattr(typer_mod, "Exit", None), getattr(click_mod, "exceptions", None))
+    return tuple(c for c in (found[0], getattr(found[1], "Exit", None)) if c is not None)
+
+
+def _aborts() -> tuple[type[BaseException], ...]:
+    typer_mod, click_mod = _loaded_cli()
+    found = (getattr(typer_mod, "Abort", None), getattr(click_mod, "exceptions", None))
+    return tuple(c for c in (found[0], getattr(found[1], "Abort", None)) if c is not None)
 
 
 def _print_version(value: bool) -> None:
     if value:
+        import typer
+
         import petgov
 
         typer.echo(f"petgov {petgov.__version__}")
         raise typer.Exit(ExitCode.OK)
 
 
-def _root(
-    debug: bool = typer.Option(
-        False, "--debug", help="Show tracebacks for errors (also accepted after the command)."
-    ),
-    version: bool = typer.Option(
-        False,
-        "--version",
-        is_eager=True,
-        callback=_print_version,
-        help="Print petgov's version and exit.",
-    ),
-) -> None:
-    """AI supply-chain security and privacy governance.
+def _root_callback() -> Any:
+    import typer
 
-    Exit codes: 0 pass (or advisory findings only), 1 a policy gate failed,
-    2 usage or input error.
-    """
-    _state["debug"] = debug
+    def _root(
+        debug: bool = typer.Option(
+            False, "--debug", help="Show tracebacks for errors (also accepted after the command)."
+        ),
+        version: bool = typer.Option(
+            False,
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print petgov's version and exit.",
+        ),
+    ) -> None:
+        """AI supply-chain security and privacy governance.
+
+        Exit codes: 0 pass (or advisory findings only), 1 a policy gate failed,
+        2 usage or input error.
+        """
+        _state["debug"] = debug
+
+    return _root
 
 
 # Commands run often (or timed against other tools): `petgov CMD ...` builds only CMD's module.
@@ -83,9 +106,11 @@ SOLE_MODULE = {"scan": "petgov.cli.scan", "attest": "petgov.cli.attest"}
 
 def build_app(modules: Sequence[str] = COMMANDS) -> typer.Typer:
     """Assemble the typer app from command modules (all of them unless told)."""
+    import typer
+
     app = typer.Typer(
         name="petgov",
-        callback=_root,
+        callback=_root_callback(),
         no_args_is_help=True,
         add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
         pretty_exceptions_enable=False,
@@ -101,7 +126,10 @@ def build_command(args: Sequence[str] = ()) -> Any:
     """The click command tree of the app (typer 0.29 vendors click: typed Any), converting
     arguments without pydantic. For `petgov scan ...` and the like only that command is built:
     importing and converting the other ten command modules cost ~30 ms per run."""
+    import typer
+
     from petgov.cli import convert
+    from petgov.cli.helptext import plain_arguments
 
     command = typer.main.get_command(build_app(_modules_for(args)))
     convert.install(command)
@@ -131,17 +159,29 @@ def run(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the app, map every outcome to an exit code, never a bare traceback."""
     args = list(sys.argv[1:] if argv is None else argv)
     args, debug = _take_debug(args)
+    fast = None
+    if "scan" in args[:2]:  # a plain `petgov scan ...` runs without typer/click (~60 ms)
+        from petgov.cli.fastscan import scan_arguments
+
+        fast = scan_arguments(args)
     try:
-        result = build_command(args).main(args=args, prog_name="petgov", standalone_mode=False)
+        if fast is not None:
+            from petgov.cli import scanrun
+
+            _state["debug"] = debug
+            result: Any = scanrun.run(**fast)
+        else:
+            command = build_command(args)
+            result = command.main(args=args, prog_name="petgov", standalone_mode=False)
         code = int(result) if isinstance(result, int) else ExitCode.OK
     except PetgovError as exc:
         if debug:
             traceback.print_exc()
         error_line(_escape(exc.one_line()))
         code = ExitCode.USAGE_OR_INPUT
-    except _EXITS as exc:
+    except _exits() as exc:  # evaluated when an exception is matched
         code = int(getattr(exc, "exit_code", ExitCode.OK))
-    except _USAGE_ERRORS as exc:
+    except _usage_errors() as exc:
         if debug:
             traceback.print_exc()
         message = str(getattr(exc, "format_message", exc.__str__)())
@@ -150,7 +190,7 @@ def run(argv: Sequence[str] | None = None) -> None:
         else:
             error_line(_escape(message) + " (hint: run with --help)")
         code = ExitCode.USAGE_OR_INPUT
-    except _ABORTS:
+    except _aborts():
         error_line("aborted")
         code = ExitCode.USAGE_OR_INPUT
     except KeyboardInterrupt:

@@ -49,9 +49,10 @@ def test_tiny_pickle_json_scan_stays_light(tmp_path: Path) -> None:
     (tmp_path / "tiny.pkl").write_bytes(pickle.dumps({"a": 1}))
     code, modules = loaded_by(["scan", "tiny.pkl", "-f", "json"], tmp_path)
     assert code == 0
-    assert "petgov" in modules and "typer" in modules  # the probe ran the real command
+    assert "petgov" in modules  # the probe ran the real command
     heavy = {"pydantic", "pydantic_core", "modelscan", "packaging", "sqlite3", "email", "rich"}
     assert heavy & modules == set()
+    assert {"typer", "click"} & modules == set()  # a plain scan command line: cli/fastscan.py
 
 
 @pytest.mark.parametrize("command", [["--help"], ["--version"], ["scan", "--help"]])
@@ -77,7 +78,14 @@ def test_a_scan_builds_only_the_scan_command(tmp_path: Path) -> None:
     code, modules = loaded_by(["scan", "tiny.pkl", "-f", "json"], tmp_path, packages=False)
     assert code == 0
     commands = {m for m in modules if m.startswith("petgov.cli.")}
-    assert "petgov.cli.scan" in commands
+    assert "petgov.cli.scanrun" in commands and "petgov.cli.scan" not in commands  # no typer
+    assert {"petgov.cli.cleanroom", "petgov.cli.rules", "petgov.cli.bom"} & commands == set()
+    # a command line the fast path leaves to typer (an upper-case severity) still builds
+    # only the scan command
+    code, modules = loaded_by(["scan", "tiny.pkl", "--fail-on", "HIGH"], tmp_path, packages=False)
+    assert code == 0
+    commands = {m for m in modules if m.startswith("petgov.cli.")}
+    assert {"petgov.cli.scan", "typer"} <= commands | {m for m in modules if m == "typer"}
     assert {"petgov.cli.cleanroom", "petgov.cli.rules", "petgov.cli.bom"} & commands == set()
 
 
