@@ -76,8 +76,7 @@ def _csv(source: Source, delimiter: str, ragged: RaggedRows) -> Iterator[Any]:
     header_parse = pacsv.ParseOptions(
         delimiter=delimiter, invalid_row_handler=RaggedRows(), newlines_in_values=True
     )
-    with _open(source) as fh:
-        header = pacsv.open_csv(fh, read_options=read, parse_options=header_parse).schema.names
+    header = _csv_header(source, header_parse, read)
     # Everything as binary: no type guessing surprises (16-digit cards parsed as int64) and
     # invalid UTF-8 is decoded leniently later instead of aborting the whole file.
     convert = pacsv.ConvertOptions(
@@ -86,6 +85,25 @@ def _csv(source: Source, delimiter: str, ragged: RaggedRows) -> Iterator[Any]:
     with _open(source) as fh:
         reader = pacsv.open_csv(fh, read_options=read, parse_options=parse, convert_options=convert)
         yield from reader
+
+
+HEADER_BLOCK = 64 * 1024
+
+
+def _csv_header(source: Source, parse: Any, read: Any) -> list[str]:
+    """The column names: opening a CSV parses (and infers types for) its whole first block,
+    so they are read from a small block first, and from a full one only when the first row
+    does not fit in it (pyarrow then cannot find a row and raises)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    small = pacsv.ReadOptions(block_size=HEADER_BLOCK)
+    try:
+        with _open(source) as fh:
+            return list(pacsv.open_csv(fh, read_options=small, parse_options=parse).schema.names)
+    except pa.ArrowInvalid:
+        with _open(source) as fh:
+            return list(pacsv.open_csv(fh, read_options=read, parse_options=parse).schema.names)
 
 
 def _parquet(source: Source) -> Iterator[Any]:

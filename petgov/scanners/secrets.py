@@ -33,6 +33,7 @@ from petgov.scanners.interface import (
     ScanContext,
     ScanResult,
 )
+from petgov.scanners.secret_gates import GatedText
 
 ENGINE = "secrets"
 MAX_TEXT = 32 * 1024 * 1024
@@ -234,7 +235,11 @@ def find_secrets(text: str) -> list[Secret]:
         found[(kind, value)] = Secret(kind, cat, value, line)
 
     lowered = text.lower()
+    gated = GatedText(text, lowered)  # patterns whose match cannot occur are not run
     for det in _detectors():
+        patterns = [p for p in det.patterns if gated.may_match(p)]
+        if not patterns:
+            continue
         subject = text
         if det.triggers:
             if not any(t in lowered for t in det.triggers):
@@ -242,14 +247,16 @@ def find_secrets(text: str) -> list[Secret]:
             subject = _lines_with(text, lowered, det.triggers)
         cat = det.category
         if det.validated:  # the plugin validates its matches: only asked when one occurs
-            if any(p.search(subject) for p in det.patterns):
+            if any(p.search(subject) for p in patterns):
                 for value in _plugin(det.path).analyze_string(subject):
                     add(det.secret_type, cat, str(value))
             continue
-        for regex in det.patterns:
+        for regex in patterns:
             for m in regex.finditer(subject):
                 add(det.secret_type, cat, _secret_part(m))
     for name, cat, pattern in OWN:
+        if not gated.may_match(pattern):
+            continue
         for m in pattern.finditer(text):  # literal-prefix patterns: check the start by hand
             if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
                 add(name, cat, m.group(0))
