@@ -251,10 +251,20 @@ def _guarded(scanner: Scanner, path: str, call: Callable[[], ScanResult]) -> Sca
         return out
 
 
+Claim = Callable[[str], ScanResult | None]  # a target scanned by the caller, or None
+
+
 def scan(
-    targets: Sequence[str], options: ScanOptions | None = None, progress: Progress | None = None
+    targets: Sequence[str],
+    options: ScanOptions | None = None,
+    progress: Progress | None = None,
+    claim: Claim | None = None,
 ) -> Report:
-    """Run the whole pipeline over ``targets`` and return the Report."""
+    """Run the whole pipeline over ``targets`` and return the Report.
+
+    ``claim``: a layer above scans the targets it knows (Spark tables, DataFrames) itself; its
+    result joins the report through the same policy and reporters as any target's.
+    """
     from petgov.scanners.registry import all_scanners
 
     options = options or ScanOptions()
@@ -269,6 +279,14 @@ def scan(
     facts: dict[str, dict[str, Any]] = {}
     names: list[str] = []  # each target as the resolver writes it (``./m/`` is ``m``)
     for target in targets:
+        claimed = claim(target) if claim is not None else None
+        if claimed is not None:
+            names.append(target)
+            findings.extend(claimed.findings)
+            coverage.extend(claimed.coverage)
+            for key, value in claimed.facts.items():
+                facts.setdefault(key or target, {}).update(value)
+            continue
         resolved = resolve(target, options.path_filter)
         target = resolved.target
         names.append(target)

@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engines", ("pii", "deps", "shadow", "provenance", "attestation", "bom", "privacy")),
     ("scanners and policy", ("scanners", "policy")),
     ("pipeline and reporters", ("pipeline", "reporters", "diff")),
+    ("spark", ("spark",)),
     ("clean room", ("cleanroom",)),
     ("entry points", ("cli", "demo")),
     ("launcher", ("__main__",)),

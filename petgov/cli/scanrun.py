@@ -78,7 +78,10 @@ def run(
         from petgov.pii.engine import check_model_folder
 
         check_model_folder(nlp_model)
-    if engine is PiiEngineName.SPARK:
+    from petgov.spark import check_targets
+
+    on_spark = check_targets(targets, engine is PiiEngineName.SPARK)  # s3a:// alone: exit 2
+    if engine is PiiEngineName.SPARK or on_spark:
         from petgov.pii.spark import check_runtime
 
         check_runtime()  # no pyspark or no Java is exit 2 before the scan, not error coverage
@@ -162,7 +165,12 @@ def run(
     from petgov.targets.remote.consent import offline_mode
 
     with _Progress(enabled=progress and not quiet) as bar, offline_mode(offline):
-        report = run_scan(targets, options, progress=bar.update)
+        if on_spark:  # spark-table:// and Hadoop URIs: read by Spark, judged by the pipeline
+            from petgov.spark import scan as spark_scan
+
+            report = spark_scan(targets, options, progress=bar.update)
+        else:
+            report = run_scan(targets, options, progress=bar.update)
     if baseline_doc is not None:
         from petgov.policy.baseline import apply_baseline
 

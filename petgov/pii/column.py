@@ -154,7 +154,7 @@ def classify(
     Checksummed national/tax/company ids are decided first, over the same values, so an
     all-digit column of birth numbers is not skipped as "numeric".
     """
-    from petgov.pii.redact import redact
+    from petgov.pii.redact import smallest_shapes
 
     distinct = list(dict.fromkeys(v for v in col.values if v.strip()))
     if not distinct:
@@ -195,7 +195,7 @@ def classify(
         score = sum(f[1] for f in found) / len(found)
         recognizer = Counter(f[2] for f in found).most_common(1)[0][0]
         confidence = "high" if score >= 0.85 else "medium"
-        examples = [redact(f[0]) for f in found[:3]]
+        examples = smallest_shapes(f[0] for f in found)
         out.append(
             ColumnVerdict(
                 col.name,
@@ -288,7 +288,7 @@ def _shape_verdicts(
 
 
 def _shape(entity: str, col: Column, shaped: list[str], distinct: list[str]) -> ColumnVerdict:
-    from petgov.pii.redact import redact
+    from petgov.pii.redact import smallest_shapes
 
     return ColumnVerdict(
         col.name,
@@ -299,6 +299,6 @@ def _shape(entity: str, col: Column, shaped: list[str], distinct: list[str]) -> 
         0.4,
         "petgov-column-name-and-shape",
         "low",
-        [redact(v) for v in shaped[:3]],
+        smallest_shapes(shaped),
         False,
     )

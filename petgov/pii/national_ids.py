@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from petgov.pii.redact import redact
+
 # Kinds, for the report and for severity.
 PERSONAL = "national id"
 TAX = "tax id"
@@ -243,7 +245,7 @@ def column_verdict(
             continue
         key = (rate, int(own), -order)
         if best is None or key > best_key:
-            best = IdVerdict(spec, len(hits), n, tuple(hits[:3]), named)
+            best = IdVerdict(spec, len(hits), n, tuple(sorted(hits, key=redact)[:3]), named)
             best_key = key
     if best is not None and (code_named or decoy > best.rate + 0.05):
         return None  # the column holds ISBNs/ISINs/CUSIPs/LEIs/EANs, some of which pass

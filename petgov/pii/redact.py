@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 _KEEP = set("@.-:/()+ _")
 
 
@@ -20,3 +22,9 @@ def redact(value: str, limit: int = 32) -> str:
     if len(value) > limit:
         out.append("…")
     return "".join(out)
+
+
+def smallest_shapes(values: Iterable[str], n: int = 3) -> list[str]:
+    """The ``n`` smallest redacted shapes: examples that do not depend on the order values
+    came in (a table's rows have none, and a distributed scan meets them in any order)."""
+    return sorted(redact(v) for v in values)[:n]

@@ -38,6 +38,7 @@ from petgov.pii.text import Tally, TextScan, merge_text, text_partial
 
 SPARK_FORMATS = frozenset({F.CSV, F.TSV, F.PARQUET, F.JSONL, F.TEXT})
 _BLOCK = "__petgov_block"
+_FILE = "__petgov_file"
 _KEY = "__petgov_key"
 _ROW = "__petgov_row"
 # Spark reads an empty CSV field as null unless nullValue is something no file holds; the
@@ -100,8 +101,9 @@ def check_runtime(java: bool = True) -> None:
         )
 
 
-def session(master: str | None = None) -> Any:
-    """The active SparkSession (spark-submit, a notebook), or a new one on ``master``."""
+def session(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
+    """The active SparkSession (spark-submit, a notebook), or a new one on ``master``
+    (``conf``: settings a new session starts with, such as ``spark.sql.warehouse.dir``)."""
     check_runtime(java=False)
     from pyspark.sql import SparkSession
 
@@ -120,6 +122,8 @@ def session(master: str | None = None) -> Any:
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_LOG_CONFIG}")
     )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
     import warnings
 
     warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas")
@@ -127,11 +131,11 @@ def session(master: str | None = None) -> Any:
         return builder.getOrCreate()
     except Exception as exc:
         raise UsageError(
-            f"cannot start Spark: {_one_line(exc)}", hint="check --spark-master and JAVA_HOME"
+            f"cannot start Spark: {one_line(exc)}", hint="check --spark-master and JAVA_HOME"
         ) from None
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """A Spark/Py4J error as one line: the first line of its message, no JVM stack."""
     text = str(getattr(exc, "desc", None) or exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
@@ -170,14 +174,19 @@ def scan_file(spark: Any, uri: str, fmt: str, settings: SparkSettings, engine: A
     """Read, sample, classify and text-scan one file; damaged data raises ``ReadError``."""
     try:
         df = read_file(spark, uri, fmt)
-        blocks = df.select(df["_metadata.file_block_start"].alias(_BLOCK))
-        counts = {int(r[0]): int(r[1]) for r in blocks.groupBy(_BLOCK).count().collect()}
-        offsets: dict[int, int] = {}
+        # a folder URI holds several files: a row's index counts the files before it (by path)
+        split = [
+            df["_metadata.file_path"].alias(_FILE),
+            df["_metadata.file_block_start"].alias(_BLOCK),
+        ]
+        blocks = df.select(*split).groupBy(_FILE, _BLOCK).count().collect()
+        counts = {(str(r[0]), int(r[1])): int(r[2]) for r in blocks}
+        offsets: dict[tuple[str, int], int] = {}
         total = 0
         for start in sorted(counts):
             offsets[start] = total
             total += counts[start]
-        keyed = df.select("*", df["_metadata.file_block_start"].alias(_BLOCK))
+        keyed = df.select("*", *split)
         partial = _collect_sample(keyed, _sample_by_index(settings, offsets))
         is_text = fmt == F.TEXT
         return _finish(df, partial, settings, engine, is_text=is_text)
@@ -186,7 +195,7 @@ def scan_file(spark: Any, uri: str, fmt: str, settings: SparkSettings, engine: A
     except Exception as exc:
         if type(exc).__name__ in ("KeyboardInterrupt", "SystemExit"):
             raise
-        raise ReadError(f"Spark cannot read {fmt}: {_one_line(exc)}") from None
+        raise ReadError(f"Spark cannot read {fmt}: {one_line(exc)}") from None
 
 
 def scan_frame(df: Any, settings: SparkSettings, engine: Any) -> DatasetResult:
@@ -234,17 +243,19 @@ def _collect_sample(keyed: Any, fn: Any) -> SamplePartial:
     return total
 
 
-def _sample_by_index(settings: SparkSettings, offsets: Mapping[int, int]) -> Any:
+def _sample_by_index(settings: SparkSettings, offsets: Mapping[tuple[str, int], int]) -> Any:
     k, seed = settings.sample_rows, settings.seed
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
 
-        seen: Counter[int] = Counter()
+        seen: Counter[tuple[str, int]] = Counter()
         total = SamplePartial(k=k)
         for batch in batches:
-            block = batch.column(_BLOCK).to_pylist()
-            data = batch.drop_columns([_BLOCK])
+            block = list(
+                zip(batch.column(_FILE).to_pylist(), batch.column(_BLOCK).to_pylist(), strict=True)
+            )
+            data = batch.drop_columns([_FILE, _BLOCK])
             start = 0
             while start < len(block):  # a partition can hold several splits of the file
                 end = start

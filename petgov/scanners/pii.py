@@ -14,13 +14,14 @@ from typing import Any, ClassVar
 from petgov import filetypes as F
 from petgov.scanners.interface import Entry, ScanContext, ScanResult, TargetScanner
 from petgov.scanners.options import PiiOptions
-from petgov.scanners.pii_findings import ENGINE, record_dataset, record_findings
-
-NER_NOTE = (
-    "no NLP model: names and locations are found only from column names and value shapes "
-    "(low confidence), organisations (ORGANIZATION) not at all; pass --nlp-model PATH (a local "
-    "spaCy model folder) for NER"
+from petgov.scanners.pii_findings import (
+    ENGINE,
+    record_dataset,
+    record_findings,
+    record_target,
+    spark_settings,
 )
+
 TEXT_FORMATS = frozenset({F.TEXT})
 KEEP_BYTES = 64 << 20  # decoded batches up to this size are kept for the text-mode pass
 
@@ -83,17 +84,7 @@ class PiiScanner(TargetScanner):
                 )
                 continue
             entities |= found
-        model = engine.model
-        out.facts.setdefault("", {}).update(
-            {
-                "pii.target_entities": sorted(entities),
-                "pii.datasets": datasets,
-                "pii.nlp_model": {"path": model.path, "sha256": model.sha256, "name": model.name}
-                if model
-                else None,
-                "pii.ner": "spacy" if model else NER_NOTE,
-            }
-        )
+        record_target(out, entities, datasets, engine)
         return out
 
 
@@ -113,20 +104,13 @@ def _scan_on_spark(
 ) -> set[str]:
     """The same partials, merges and verdicts as ``_scan_entry``, computed by Spark."""
     from petgov.pii.readers import ReadError
-    from petgov.pii.spark import SparkSettings, scan_file, session
+    from petgov.pii.spark import scan_file, session
 
     todo = [e for e in entries if _on_spark(e)]
     if not todo:
         return set()
     spark = session(opts.spark_master)
-    settings = SparkSettings(
-        sample_rows=opts.sample_rows,
-        max_values=opts.max_values,
-        min_rate=opts.min_rate,
-        seed=opts.seed,
-        exhaustive=opts.exhaustive,
-        nlp_model=str(opts.nlp_model) if opts.nlp_model else None,
-    )
+    settings = spark_settings(opts)
     entities: set[str] = set()
     for entry in todo:
         path = entry.item.path

@@ -10,8 +10,14 @@ from typing import Any
 
 from petgov.catalog import finding
 from petgov.model import Finding, ScanResult, Severity
+from petgov.scanners.options import PiiOptions
 
 ENGINE = "pii"
+NER_NOTE = (
+    "no NLP model: names and locations are found only from column names and value shapes "
+    "(low confidence), organisations (ORGANIZATION) not at all; pass --nlp-model PATH (a local "
+    "spaCy model folder) for NER"
+)
 _SEVERITY = {
     "US_SSN": Severity.MEDIUM,
     "CREDIT_CARD": Severity.MEDIUM,
@@ -113,6 +119,35 @@ def record_dataset(
         }
     )
     return entities
+
+
+def record_target(out: ScanResult, entities: set[str], datasets: int, engine: Any) -> None:
+    """The target-wide facts: every entity found, how many datasets, which NER (if any)."""
+    model = engine.model
+    out.facts.setdefault("", {}).update(
+        {
+            "pii.target_entities": sorted(entities),
+            "pii.datasets": datasets,
+            "pii.nlp_model": {"path": model.path, "sha256": model.sha256, "name": model.name}
+            if model
+            else None,
+            "pii.ner": "spacy" if model else NER_NOTE,
+        }
+    )
+
+
+def spark_settings(opts: PiiOptions) -> Any:
+    """The scanner's options as the Spark adapter takes them (``pii.spark.SparkSettings``)."""
+    from petgov.pii.spark import SparkSettings
+
+    return SparkSettings(
+        sample_rows=opts.sample_rows,
+        max_values=opts.max_values,
+        min_rate=opts.min_rate,
+        seed=opts.seed,
+        exhaustive=opts.exhaustive,
+        nlp_model=str(opts.nlp_model) if opts.nlp_model else None,
+    )
 
 
 def _column_finding(path: str, v: Any, sampled: int, rows: int) -> Finding:
