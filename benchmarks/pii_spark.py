@@ -13,11 +13,13 @@ Run: .venv/bin/python benchmarks/pii_spark.py [--rows N]
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -81,12 +83,11 @@ def run_local(path: Path) -> tuple[float, dict[str, int], int]:
     return time.perf_counter() - start, {e: t.cells for e, t in scan.tallies.items()}, scan.cells
 
 
-def run_spark(path: Path, master: str) -> tuple[float, dict[str, int], int]:
+def run_spark(path: Path, master: str) -> tuple[float, dict[str, int], int, dict[int, Any]]:
     from petgov.pii.engine import get_engine
     from petgov.pii.spark import SparkSettings, scan_file, session
 
     spark = session(master)
-    spark.conf.set("spark.sql.shuffle.partitions", str(4 * int(master[6:-1])))
     try:
         spark.range(4).count()  # JVM and Python workers up before the clock starts
         start = time.perf_counter()
@@ -97,7 +98,7 @@ def run_spark(path: Path, master: str) -> tuple[float, dict[str, int], int]:
     finally:
         spark.stop()
     scan = res.texts["comment"]
-    return took, {e: t.cells for e, t in scan.tallies.items()}, scan.cells
+    return took, {e: t.cells for e, t in scan.tallies.items()}, scan.cells, res.workers
 
 
 def main() -> None:
@@ -109,15 +110,25 @@ def main() -> None:
         make_parquet(path, args.rows)
         size = path.stat().st_size / 1e6
         print(f"data: {args.rows:,} unique free-text comments, {size:.1f} MB Parquet")
-        results = {
-            "local process": run_local(path),
-            "spark local[1]": run_spark(path, "local[1]"),
-            "spark local[2]": run_spark(path, "local[2]"),
-        }
+        results: dict[str, tuple[float, dict[str, int], int]] = {}
+        for name, run in (
+            ("local process", lambda: run_local(path)),
+            ("spark local[1]", lambda: run_spark(path, "local[1]")),
+            ("spark local[2]", lambda: run_spark(path, "local[2]")),
+        ):
+            load = os.getloadavg()[0]
+            took, entities, cells, *rest = run()
+            results[name] = (took, entities, cells)
+            print(f"{name:15s} {took:8.1f} s  {args.rows / took:9,.0f} rows/s  (load {load:.2f})")
+            for pid, w in (rest[0] if rest else {}).items():
+                print(
+                    f"    worker {pid}: {w.tasks} tasks, engine built {w.engines_built}x, "
+                    f"{w.cpu_seconds:.1f} CPU s"
+                )
     base = results["local process"]
-    for name, (took, entities, cells) in results.items():
+    for name, (_, entities, cells) in results.items():
         same = "same counts" if (entities, cells) == base[1:] else f"DIFFERENT: {entities}"
-        print(f"{name:15s} {took:8.1f} s  {args.rows / took:9,.0f} rows/s  ({same})")
+        print(f"{name:15s} {same}")
     one, two = results["spark local[1]"][0], results["spark local[2]"][0]
     print(f"speed-up local[2] / local[1]: {one / two:.2f}x")
     per_core = args.rows / one

@@ -182,3 +182,21 @@ def test_spark_table_without_java_or_pyspark_is_one_line(tmp_path: Path, cli_pro
     lines = [line for line in res.stderr.splitlines() if line.strip()]
     assert res.code == 2 and "pyspark" in lines[0] and "Traceback" not in res.stderr, res.stderr
     assert "petgov[spark]" in res.stderr
+
+
+@pytest.mark.slow
+def test_text_mode_spreads_cells_and_builds_one_engine_per_worker(
+    spark: Any, tmp_path: Path
+) -> None:
+    from petgov.pii.engine import get_engine
+    from petgov.pii.spark import TASKS_PER_CORE, SparkSettings, scan_file
+
+    data = tmp_path / "notes.txt"
+    data.write_text("".join(f"note {i}: call 212-555-{i:04d}\n" for i in range(400)))
+    settings = SparkSettings(exhaustive=True)
+    res = scan_file(spark, f"file://{data}", "text", settings, get_engine(None))
+    assert res.texts["text"].cells == 400 and res.texts["text"].distinct == 400
+    tasks = sum(w.tasks for w in res.workers.values())
+    assert tasks == 2 * TASKS_PER_CORE  # a one-split file still reaches every core
+    assert all(w.engines_built <= 1 for w in res.workers.values()), res.workers
+    assert spark.conf.get("spark.python.worker.reuse") == "true"

@@ -46,6 +46,7 @@ _ROW = "__petgov_row"
 _NO_NULL = "\u0000petgov-no-null\u0000"
 _LOG_CONFIG = Path(__file__).resolve().parent.parent / "data" / "spark" / "log4j2.properties"
 INSTALL_HINT = "pip install 'petgov[spark]'"
+TASKS_PER_CORE = 2  # text-mode analysis tasks per core: even load without per-task cost
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class SparkSettings:
     seed: int = 0
     exhaustive: bool = False
     nlp_model: str | None = None
+    countries: tuple[str, ...] | None = None  # national ids checked; None: every country
 
 
 @dataclass
@@ -69,6 +71,20 @@ class DatasetResult:
     verdicts: list[ColumnVerdict]
     texts: dict[str, TextScan] = field(default_factory=dict)
     is_text: bool = False
+    workers: dict[int, WorkerStats] = field(default_factory=dict)  # text mode, by worker pid
+
+
+@dataclass
+class WorkerStats:
+    """What one Python worker did in text mode: tasks run, engines built, CPU seconds.
+
+    One engine per worker whatever its task count shows the engine is built once per worker
+    (``spark.python.worker.reuse``), not once per task.
+    """
+
+    tasks: int = 0
+    engines_built: int = 0
+    cpu_seconds: float = 0.0
 
 
 def java_home_or_none() -> str | None:
@@ -114,12 +130,14 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None) ->
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("petgov")
-    if master or not os.environ.get("MASTER"):
+    # spark-submit starts the JVM itself (PYSPARK_GATEWAY_PORT) with its own --master
+    if master or not (os.environ.get("MASTER") or os.environ.get("PYSPARK_GATEWAY_PORT")):
         builder = builder.master(master or "local[*]")
     builder = (
         builder.config("spark.ui.showConsoleProgress", "false")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.python.worker.reuse", "true")  # the engine is built once per worker
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_LOG_CONFIG}")
     )
     for key, value in (conf or {}).items():
@@ -224,9 +242,13 @@ def _finish(
         max_values=settings.max_values,
         min_rate=settings.min_rate,
         seed=settings.seed,
+        countries=settings.countries,
     )
-    texts = _text_scans(df, plan.text_fields, settings, is_text=is_text, has_ner=engine.has_ner)
-    return DatasetResult(sample, plan, verdicts, texts, is_text)
+    workers: dict[int, WorkerStats] = {}
+    texts = _text_scans(
+        df, plan.text_fields, settings, workers, is_text=is_text, has_ner=engine.has_ner
+    )
+    return DatasetResult(sample, plan, verdicts, texts, is_text, workers)
 
 
 # -- column mode -------------------------------------------------------------------------
@@ -320,7 +342,13 @@ def _sample_from_json(text: str) -> SamplePartial:
 
 
 def _text_scans(
-    df: Any, fields: Sequence[str], settings: SparkSettings, *, is_text: bool, has_ner: bool
+    df: Any,
+    fields: Sequence[str],
+    settings: SparkSettings,
+    workers: dict[int, WorkerStats],
+    *,
+    is_text: bool,
+    has_ner: bool,
 ) -> dict[str, TextScan]:
     if not fields:
         return {}
@@ -333,25 +361,45 @@ def _text_scans(
         ]
     )
     pairs = df.select(sf.explode(cells).alias("c")).select("c.f", "c.v").where("v IS NOT NULL")
-    counted = pairs.groupBy("f", "v").count()
+    # Analysis is the costly part: spread the distinct cells over every core by hash (adaptive
+    # execution would otherwise coalesce a small input's groups into one task).
+    parts = max(2, df.sparkSession.sparkContext.defaultParallelism * TASKS_PER_CORE)
+    counted = pairs.groupBy("f", "v").count().repartition(parts, "f", "v")
     contexts = {name: ([] if is_text else name_words(name)) for name in fields}
-    fn = _analyze_distinct(contexts, settings.nlp_model, not has_ner)
+    fn = _analyze_distinct(contexts, settings.nlp_model, not has_ner, settings.countries)
     out: dict[str, TextScan] = {name: TextScan() for name in fields}
-    for name, doc in counted.mapInArrow(fn, "f string, partial string").collect():
-        out[name] = merge_text(out[name], _text_from_json(doc))
+    schema = "f string, partial string, pid long, built long, cpu double"
+    for name, doc, pid, built, cpu in counted.mapInArrow(fn, schema).collect():
+        if name is not None:
+            out[name] = merge_text(out[name], _text_from_json(doc))
+            continue
+        stats = workers.setdefault(int(pid), WorkerStats())  # one row per task: its cost
+        stats.tasks += 1
+        stats.engines_built += int(built)
+        stats.cpu_seconds += float(cpu)
     return out
 
 
 def _analyze_distinct(
-    contexts: Mapping[str, list[str]], nlp_model: str | None, prefilter: bool
+    contexts: Mapping[str, list[str]],
+    nlp_model: str | None,
+    prefilter: bool,
+    countries: Sequence[str] | None = None,
 ) -> Any:
     def run(batches: Iterator[Any]) -> Iterator[Any]:
+        import os
+        import time
+
         import pyarrow as pa
 
         from petgov.pii.engine import get_engine
-        from petgov.pii.national_ids import ENTITIES as ID_ENTITIES
+        from petgov.pii.national_ids import enabled
 
+        cpu = time.process_time()
+        misses = get_engine.cache_info().misses
         engine = get_engine(nlp_model)  # once per Python worker process
+        ids = dict.fromkeys(spec.entity for spec in enabled(countries))
+        built = get_engine.cache_info().misses - misses
         totals: dict[str, TextScan] = {}
         for batch in batches:
             by_field: dict[str, dict[str, int]] = {}
@@ -365,16 +413,24 @@ def _analyze_distinct(
             for f, counts in by_field.items():
                 part = text_partial(
                     counts,
-                    engine.entities(ID_ENTITIES),  # the local scan's list (every country)
+                    engine.entities(ids),  # the local scan's list
                     context=contexts[f],
                     nlp_model=nlp_model,
                     prefilter=prefilter,
                 )
                 totals[f] = merge_text(totals.get(f, TextScan()), part)
-        names = list(totals)
-        docs = [_text_to_json(totals[n]) for n in names]
+        names: list[str | None] = [*totals, None]  # the last row: this task's cost
+        docs: list[str | None] = [_text_to_json(totals[n]) for n in totals] + [None]
+        n = len(names)
         yield pa.record_batch(
-            [pa.array(names, pa.string()), pa.array(docs, pa.string())], names=["f", "partial"]
+            [
+                pa.array(names, pa.string()),
+                pa.array(docs, pa.string()),
+                pa.array([os.getpid()] * n, pa.int64()),
+                pa.array([built] * n, pa.int64()),
+                pa.array([time.process_time() - cpu] * n, pa.float64()),
+            ],
+            names=["f", "partial", "pid", "built", "cpu"],
         )
 
     return run

@@ -147,6 +147,7 @@ def spark_settings(opts: PiiOptions) -> Any:
         seed=opts.seed,
         exhaustive=opts.exhaustive,
         nlp_model=str(opts.nlp_model) if opts.nlp_model else None,
+        countries=opts.countries,
     )
 
 
