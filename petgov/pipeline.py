@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import functools
 import types
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 import petgov
 from petgov import filetypes as F
 from petgov.errors import TargetError
-from petgov.inventory.hashing import BackgroundHasher, DigestMode, wants_digest
+from petgov.inventory.hashing import INLINE_BYTES, BackgroundHasher, DigestMode, wants_digest
 from petgov.inventory.sniff import sniff
 from petgov.model import Coverage, CoverageStatus, Finding, Item, Report, ToolInfo
 from petgov.policy.evaluate import PolicyOptions, evaluate
@@ -42,6 +43,9 @@ from petgov.targets.remote.ranged import cost_note
 from petgov.util.clock import iso, system_clock
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Small files are read whole once, at sniffing, and every later stage (digest, item scanners)
+# reads them from memory; this bounds what one inventory holds at a time.
+HOLD_BUDGET = 8 << 20
 INVENTORY_ENGINE = "inventory"
 _STAGE_ENGINES = frozenset({ARCHIVE_ENGINE, INVENTORY_ENGINE})
 
@@ -91,6 +95,19 @@ class Inventory:
         return [e.item for e in self.entries]
 
 
+def _hashed_inline(pending: dict[int, Future[str | None]], index: int) -> str | None:
+    """The digest of an item hashed on the spot (a small file), taken out of ``pending``;
+    None while it is still being hashed, or when hashing failed (``finish`` says so)."""
+    future = pending.get(index)
+    if future is None or not future.done() or future.exception() is not None:
+        return None
+    digest = future.result()
+    if digest is None:  # a remote item's unknown digest: it stays "pending" for the AI-BOM
+        return None
+    del pending[index]
+    return digest
+
+
 def resolve(target: str, path_filter: PathFilter | None = None) -> ResolvedTarget:
     """Resolve one target string with the first resolver that accepts it."""
     for resolver in resolvers():
@@ -116,14 +133,17 @@ def inventory(
         coverage=list(target.coverage),
         facts={k: dict(v) for k, v in target.facts.items()},
     )
-    queue: list[RawEntry] = list(target.entries)
+    queue: deque[RawEntry] = deque(target.entries)
     sniffed: list[tuple[RawEntry, str]] = []
     hasher = BackgroundHasher()
     pending: dict[int, Future[str | None]] = {}
+    budget = HOLD_BUDGET
     try:
         while queue:
-            raw = queue.pop(0)
+            raw = queue.popleft()
             try:
+                if budget > 0 and not raw.raw_data:
+                    budget -= raw.source.hold(min(INLINE_BYTES, budget))
                 fmt = F.BINARY if raw.raw_data else sniff(raw.source, raw.path)
                 raw.source.prepare(fmt, whole=digests is DigestMode.ALL)  # remote: fetch whole
             except OSError as exc:
@@ -155,7 +175,7 @@ def inventory(
             path=raw.path,
             format=fmt,
             size=raw.source.size,
-            sha256=None,
+            sha256=_hashed_inline(pending, index),
             origin=raw.origin,
             depth=raw.depth,
             parent=raw.parent,
@@ -204,6 +224,7 @@ def run_scanners(
                 result.extend(res)
                 examined.add(entry.item.path)
         cached.save()
+        entry.source.release()  # what target and post scanners read, they read from the file
         if progress:
             progress(f"scan {entry.item.path}", done, total)
     result.findings.extend(unexamined_findings(gaps, result.findings))

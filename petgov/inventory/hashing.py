@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from petgov import filetypes as F
-from petgov.targets.interface import BytesSource, Source
+from petgov.targets.interface import Source
 
 CHUNK = 1 << 20
 # Smaller items are hashed on the spot: a thread-pool job costs more than hashing 256 KiB.
@@ -68,6 +68,9 @@ def git_blob_sha1(source: Source) -> str:
 
 def _sha256(source: Source) -> str:
     """sha256 of a source, streamed; a local file goes through ``hashlib.file_digest``."""
+    held = source.held()
+    if held is not None:
+        return hashlib.sha256(held).hexdigest()
     with source.open() as fh:
         return _digest(fh, real_file=source.local_path is not None)
 
@@ -97,7 +100,7 @@ def _workers() -> int:
 
 def _in_hand(source: Source) -> bool:
     """A local file or bytes in memory: quick to hash on the spot (a remote read is not)."""
-    return source.local_path is not None or isinstance(source, BytesSource)
+    return source.held() is not None or source.local_path is not None
 
 
 class BackgroundHasher:

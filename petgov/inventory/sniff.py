@@ -7,6 +7,7 @@ The extension is consulted only to break ties between text formats that share a 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import struct
 import tarfile
@@ -63,9 +64,16 @@ def sniff(source: Source, name: str) -> str:
     return fmt
 
 
+def _file_name(name: str) -> str:
+    """The file name of a display path (an archive member's own name)."""
+    tail = name.split("!/")[-1]
+    base = posixpath.basename(tail)
+    return base if base not in ("", ".") else PurePosixPath(tail).name
+
+
 def sniff_bytes(head: bytes, name: str, size: int) -> str:
     """Classify from the first bytes alone (zip/tar refined by ``sniff``)."""
-    lower = PurePosixPath(name.split("!/")[-1]).name.lower()
+    lower = _file_name(name).lower()
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
         return F.ZIP
     if head[:6] == b"7z\xbc\xaf\x27\x1c":

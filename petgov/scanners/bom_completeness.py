@@ -61,7 +61,10 @@ class BomScanner(PostScanner):
         info = gather(target, [e.item for e in ctx.entries], {"": {**facts, **licenses}})
         # Digests still being computed in the background count, as `petgov bom` will see them.
         pending = {e.item.path for e in ctx.entries if e.digest_pending}
-        info.files = [dataclasses.replace(f, digest_pending=f.path in pending) for f in info.files]
+        info.files = [
+            dataclasses.replace(f, digest_pending=True) if f.path in pending else f
+            for f in info.files
+        ]
         scored = score(info)
         facts["bom.completeness"] = scored.value
         facts["bom.missing"] = scored.missing
@@ -92,8 +95,7 @@ def is_model_target(facts: dict[str, Any], entries: Sequence[Entry]) -> bool:
 
 
 def _read(entry: Entry, limit: int) -> bytes:
-    with entry.source.open() as fh:
-        return fh.read(limit)
+    return entry.source.read_head(limit)
 
 
 def _findings(

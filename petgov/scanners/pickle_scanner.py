@@ -129,7 +129,12 @@ def _wrapped(fmt: str, buf: memoryview | bytes) -> bool:
 
 @contextmanager
 def _buffer(entry: Entry) -> Iterator[memoryview | bytes]:
-    """The entry's bytes: a read-only map of a local file, or the in-memory member."""
+    """The entry's bytes: held in memory (a small file, a member), or a read-only map of a
+    local file."""
+    held = entry.source.held()
+    if held is not None:
+        yield held
+        return
     local = entry.source.local_path
     if local is not None and entry.item.size > 0:
         with open(local, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:

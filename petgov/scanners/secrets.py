@@ -225,10 +225,12 @@ def _plugin(path: str) -> Any:
 
 def find_secrets(text: str) -> list[Secret]:
     """Every secret in ``text``, with its 1-based line, deduplicated by value and type."""
+    if len(text) < MIN_SECRET:  # shorter than any value ``add`` keeps (most header metadata)
+        return []
     found: dict[tuple[str, str], Secret] = {}
 
     def add(kind: str, cat: Category, value: str) -> None:
-        if len(value) < 8 or PLACEHOLDER.search(value) or (kind, value) in found:
+        if len(value) < MIN_SECRET or PLACEHOLDER.search(value) or (kind, value) in found:
             return
         pos = text.find(value)
         line = text.count("\n", 0, pos) + 1 if pos >= 0 else 0
@@ -417,6 +419,8 @@ class SecretsScanner(ItemScanner, PostScanner):
     ) -> None:
         result.findings.extend(secret_finding(s, path, where) for s in secrets)
 
+
+MIN_SECRET = 8  # a shorter match is never reported
 
 # A token this short matches no detector's pattern in practice; vocabularies are mostly such.
 LONG_TOKEN = 16

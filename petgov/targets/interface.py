@@ -43,8 +43,24 @@ class Source(ABC):
 
     def read_head(self, n: int) -> bytes:
         """The first ``n`` bytes (fewer for a short item)."""
+        held = self.held()
+        if held is not None:
+            return held[:n]
         with self.open() as fh:
             return fh.read(n)
+
+    def held(self) -> bytes | None:
+        """All the bytes, when they are in memory (every stage then reads them from there)."""
+        return None
+
+    def hold(self, limit: int) -> int:
+        """Read the whole item into memory if it is at most ``limit`` bytes; returns how many
+        bytes are now held. A small file is then read from disk once, not once per stage."""
+        return 0
+
+    def release(self) -> None:
+        """Let go of held bytes (later reads go back to the file)."""
+        return None
 
     def prepare(self, fmt: str, *, whole: bool = False) -> None:
         """Told the sniffed format: a remote source downloads (and verifies) what must be read
@@ -76,6 +92,21 @@ class FileSource(Source):
         self._name = os.fspath(path)
         self._path = path if isinstance(path, Path) else None
         self.size = os.stat(self._name).st_size if size is None else size
+        self._held: bytes | None = None
+
+    def held(self) -> bytes | None:
+        return self._held
+
+    def hold(self, limit: int) -> int:
+        if self._held is None and 0 < self.size <= limit:
+            with open(self._name, "rb") as fh:
+                data = fh.read(self.size + 1)
+            if len(data) == self.size:  # changed since it was listed: read it as a file
+                self._held = data
+        return 0 if self._held is None else len(self._held)
+
+    def release(self) -> None:
+        self._held = None
 
     @property
     def path(self) -> Path:
@@ -84,6 +115,8 @@ class FileSource(Source):
         return self._path
 
     def open(self) -> IO[bytes]:
+        if self._held is not None:
+            return io.BytesIO(self._held)
         return open(self._name, "rb")
 
     @property
@@ -100,6 +133,9 @@ class BytesSource(Source):
 
     def open(self) -> IO[bytes]:
         return io.BytesIO(self.data)
+
+    def held(self) -> bytes | None:
+        return self.data
 
 
 @dataclass
