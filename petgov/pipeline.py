@@ -290,10 +290,12 @@ def scan(
 
     options = options or ScanOptions()
     now = options.now or system_clock()
-    scanners = all_scanners(options.scanners)
+    # Scanners named on the command line are checked before any work (a wrong name is a usage
+    # error); the default set is loaded once the first target's digests are under way, so the
+    # hashing of large files overlaps the imports, and so does the cache's code fingerprint.
+    scanners = all_scanners(options.scanners) if options.scanners else None
     ctx = ScanContext(now=now, options=options.scanner_options, cross_check=options.cross_check)
-    if options.cache is not None:
-        options.cache.begin((options.scanner_options, options.limits, options.cross_check))
+    cache_settings = (options.scanner_options, options.limits, options.cross_check)
     items: list[Item] = []
     findings: list[Finding] = []
     coverage: list[Coverage] = []
@@ -315,6 +317,10 @@ def scan(
         if not inv.entries:
             facts.setdefault(target, {})["target.empty"] = True
         try:
+            if scanners is None:
+                scanners = all_scanners(None)
+            if options.cache is not None and not names[1:]:  # the first target: once per run
+                options.cache.begin(cache_settings)
             res = run_scanners(inv, scanners, ctx, progress, options.cache)
             _warm_policy_engine()
         finally:
@@ -327,7 +333,7 @@ def scan(
             facts.setdefault(key or target, {}).update(value)
     decisions, policy_info = evaluate(findings, items, facts, options.policy, now)
     engines = {"petgov": petgov.__version__}
-    for s in scanners:
+    for s in scanners if scanners is not None else all_scanners(None):
         engines[s.name] = s.engine_version()
     return Report(
         tool=ToolInfo(name="petgov", version=petgov.__version__, engines=engines),

@@ -468,8 +468,10 @@ def tokenizer_text(path: str, text: str) -> tuple[str, str] | None:
 
 Span = tuple[int, int, int]  # start, end, string literals inside
 
-# A JSON string literal (no raw newline or unescaped quote inside) or a bracket.
-_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\]]')
+# A JSON string literal (no raw newline or unescaped quote inside) or a bracket. The string
+# is written as runs between escapes ("unrolled"): the same matches as "(?:[^"\\\n]|\\.)*", at
+# half the cost over a tokenizer's 200k+ vocabulary strings.
+_JSON_TOKEN = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[{}\[\]]')
 _LONG_STRING = re.compile(r'"(?:[^"\\\n]|\\.){' + str(LONG_TOKEN) + r',}"')
 # vocab.json: one object of "piece": id pairs and nothing else.
 _VOCAB_JSON = re.compile(r'\s*\{(?:\s*"(?:[^"\\\n]|\\.)*"\s*:\s*\d+\s*,?)*\s*\}\s*')
