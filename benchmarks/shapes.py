@@ -329,7 +329,16 @@ def main() -> None:
         if before:
             b = (
                 "petgov-before",
-                [sys.executable, "-P", "-m", "petgov", "scan", "--no-progress", str(target)],
+                [
+                    sys.executable,
+                    "-P",
+                    "-m",
+                    "petgov",
+                    "scan",
+                    "--no-progress",
+                    "--no-cache",
+                    str(target),
+                ],
             )
             compare(name, a, b, runs)
         for anchor in anchors:
