@@ -5,11 +5,8 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from petgov.model import Action, CoverageStatus, Decision, Report, Severity
 from petgov.reporters.interface import Reporter
@@ -37,6 +34,14 @@ class TableReporter(Reporter):
         self.width = width
 
     def render(self, report: Report) -> str:
+        if not self.color:  # rich's layout without importing rich (~40 ms), when it can
+            from petgov.reporters import plaintable
+
+            text = plaintable.render(self._blocks(report, plaintable), self.width)
+            if text is not None:
+                return text
+        from rich.console import Console
+
         console = Console(
             record=True,
             width=self.width,
@@ -44,32 +49,41 @@ class TableReporter(Reporter):
             no_color=not self.color,
             file=io.StringIO(),
         )
+        for block in self._blocks(report, _rich()):
+            console.print(block)
+        return console.export_text(styles=self.color)
+
+    def _blocks(self, report: Report, kit: Any) -> list[Any]:
+        """What is printed, in order: tables and lines built with ``kit`` (a module with
+        ``Table`` and ``Text``: rich's, or plaintable's stand-ins)."""
+        Text = kit.Text
+        blocks: list[Any] = []
         decisions = sorted(
             report.decisions, key=lambda d: (-d.severity.rank, d.finding.path, d.rule_id)
         )
         if decisions:
-            console.print(self._findings(decisions))
-            console.print(fixes_table(decisions))
+            blocks.append(self._findings(decisions, kit))
+            blocks.append(fixes_table(decisions, kit))
         else:
-            console.print("No findings.")
-        for table in gap_tables(report, self.width):
-            console.print(table)
+            blocks.append("No findings.")
+        blocks.extend(gap_tables(report, self.width, kit))
         scores = completeness_rows(report.targets, report.facts)
         if scores:
-            console.print(completeness_table(scores, self.width))
-        for w in report.policy.lapsed_waivers:
-            console.print(Text(f"lapsed waiver {w.get('id')}: {w.get('why')}", style="magenta"))
-        for note in report.notes:
-            console.print(Text("note: " + note, style="dim"))
-        console.print(
+            blocks.append(completeness_table(scores, self.width, kit))
+        blocks.extend(
+            Text(f"lapsed waiver {w.get('id')}: {w.get('why')}", style="magenta")
+            for w in report.policy.lapsed_waivers
+        )
+        blocks.extend(Text("note: " + note, style="dim") for note in report.notes)
+        blocks.append(
             Text(
                 summary_line(report),
                 style="bold red" if report.gate_failed else "bold green",
             )
         )
-        return console.export_text(styles=self.color)
+        return blocks
 
-    def _findings(self, decisions: Sequence[Decision]) -> Table:
+    def _findings(self, decisions: Sequence[Decision], kit: Any) -> Any:
         """One row per finding, never wider than the terminal (rich crops a table whose columns
         do not fit, which broke the box at 80 columns: D-M1). Below 100 columns severity and
         action share a column; a path is folded only when it cannot fit."""
@@ -79,6 +93,7 @@ class TableReporter(Reporter):
         fixed = (18 if narrow else 10 + 18) + 13 + (5 if narrow else 6)
         room = max(20, self.width - fixed - 4)  # text of the path and finding columns
         path_width = min(longest, room - max(16, room // 3))
+        Table, Text = kit.Table, kit.Text
         table = Table(title="Findings", show_lines=False, expand=False)
         if narrow:
             table.add_column("Severity", no_wrap=True)
@@ -110,7 +125,7 @@ class TableReporter(Reporter):
         return table
 
 
-def gap_tables(report: Report, width: int = 120) -> list[Table]:
+def gap_tables(report: Report, width: int = 120, kit: Any = None) -> list[Any]:
     """Coverage gaps: the paths no engine examined (the summary's "not scanned" count), then
     the paths one engine skipped but another examined (counted as scanned, D-m6)."""
     nowhere = set(report.summary()["not_scanned"] or [])
@@ -122,6 +137,7 @@ def gap_tables(report: Report, width: int = 120) -> list[Table]:
             [c for c in gaps if c.path not in nowhere],
         ),
     )
+    Table, Text = (kit or _rich()).Table, (kit or _rich()).Text
     tables = []
     for title, rows in titles:
         if not rows:
@@ -136,8 +152,9 @@ def gap_tables(report: Report, width: int = 120) -> list[Table]:
     return tables
 
 
-def fixes_table(decisions: Sequence[Decision]) -> Table:
+def fixes_table(decisions: Sequence[Decision], kit: Any = None) -> Any:
     """Each rule's fix once (it was repeated under every finding: 1,701 lines for 221)."""
+    Table, Text = (kit or _rich()).Table, (kit or _rich()).Text
     table = Table(title="How to fix", show_header=True)
     table.add_column("Rule", no_wrap=True)
     table.add_column("Findings", justify="right", no_wrap=True)
@@ -191,8 +208,11 @@ def completeness_rows(
     return rows
 
 
-def completeness_table(rows: Iterable[tuple[str, int, Sequence[str]]], width: int = 120) -> Table:
+def completeness_table(
+    rows: Iterable[tuple[str, int, Sequence[str]]], width: int = 120, kit: Any = None
+) -> Any:
     """One row per target: the 0-100 AI-BOM completeness and the fields that cost points."""
+    Table, Text = (kit or _rich()).Table, (kit or _rich()).Text
     table = Table(title="AI-BOM completeness")
     table.add_column("Target", overflow="fold", max_width=max(12, width // 2))
     for col in ("Score", "Missing"):
@@ -201,3 +221,11 @@ def completeness_table(rows: Iterable[tuple[str, int, Sequence[str]]], width: in
         style = "green" if value >= 70 else "yellow" if value >= 50 else "red"
         table.add_row(Text(target), Text(f"{value}/100", style=style), ", ".join(missing) or "-")
     return table
+
+
+def _rich() -> SimpleNamespace:
+    """rich's Table and Text, as a kit for the table builders above (imported when used)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    return SimpleNamespace(Table=Table, Text=Text)

@@ -55,6 +55,14 @@ def test_tiny_pickle_json_scan_stays_light(tmp_path: Path) -> None:
     assert {"typer", "click"} & modules == set()  # a plain scan command line: cli/fastscan.py
 
 
+def test_a_table_to_a_pipe_needs_no_rich(tmp_path: Path) -> None:
+    """The table's plain text is laid out by reporters/plaintable.py (rich's layout)."""
+    (tmp_path / "tiny.pkl").write_bytes(pickle.dumps({"a": 1}))
+    code, modules = loaded_by(["scan", "tiny.pkl"], tmp_path)
+    assert code == 0
+    assert {"rich", "typer", "click"} & modules == set()
+
+
 @pytest.mark.parametrize("command", [["--help"], ["--version"], ["scan", "--help"]])
 def test_help_and_version_stay_light(command: list[str], tmp_path: Path) -> None:
     code, modules = loaded_by(command, tmp_path)
