@@ -19,20 +19,20 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Gate:
     """Every match of the pattern contains one of ``literals`` (lower-cased when the pattern
-    ignores case) or a match of ``needle``."""
+    ignores case), and a match of one of ``needles`` when given: patterns that start with a
+    literal, which ``re`` scans for quickly (their classes cover both cases of a
+    case-insensitive pattern's)."""
 
     literals: tuple[str, ...] = ()
-    needle: re.Pattern[str] | None = None
+    needles: tuple[re.Pattern[str], ...] = ()
 
-    def allows(self, text: str, lowered: str, ascii_text: bool, ignore_case: bool) -> bool:
+    def allows(self, text: GatedText, ignore_case: bool) -> bool:
         """False only when no match of the gated pattern can occur in ``text``."""
-        if self.needle is not None:
-            return self.needle.search(text) is not None
-        if ignore_case:
-            if not ascii_text:  # re folds more pairs than str.lower (long s, Kelvin)
-                return True
-            return any(lit in lowered for lit in self.literals)
-        return any(lit in text for lit in self.literals)
+        if self.literals and not any(text.contains(lit, ignore_case) for lit in self.literals):
+            return False
+        if not self.needles or (ignore_case and not text.ascii):
+            return True  # needles are case-sensitive (fast); ASCII text has no odd case pairs
+        return any(n.search(text.text) is not None for n in self.needles)
 
 
 def _lit(*literals: str) -> Gate:
@@ -50,7 +50,7 @@ GATES: dict[tuple[str, int], Gate] = {
     (
         r"aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?[\'\"]([0-9a-zA-Z/+]{40})[\'\"]",
         IU,
-    ): _lit("aws"),
+    ): Gate(("aws",), (re.compile(r"'[0-9a-zA-Z/+]{40}"), re.compile(r'"[0-9a-zA-Z/+]{40}'))),
     (r"AccountKey=[a-zA-Z0-9+\/=]{88}", U): _lit("AccountKey="),
     (r"(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9_]{36}", U): _lit("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
     (r"(glpat|gldt|glft|glsoat|glrt)-[A-Za-z0-9_\-]{20,50}(?!\w)", U): _lit(
@@ -81,23 +81,23 @@ GATES: dict[tuple[str, int], Gate] = {
     (r'(?:\s|=|:|"|^)AKC[a-zA-Z0-9]{10,}(?:\s|"|$)', U): _lit("AKC"),
     (r'(?:\s|=|:|"|^)AP[\dABCDEF][a-zA-Z0-9]{8,}(?:\s|"|$)', U): _lit("AP"),
     (r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}", U): Gate(
-        needle=re.compile(r"\.[a-zA-Z\d_-]{6}\.")  # starts with a literal: a fast scan
+        needles=(re.compile(r"\.[a-zA-Z\d_-]{6}\."),)
     ),
     (r"[0-9a-z]{32}-us[0-9]{1,2}", U): _lit("-us"),
     (r"\/\/.+\/:_authToken=\s*((npm_.+)|([A-Fa-f0-9-]{36})).*", U): _lit("/:_authToken="),
     (r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9-_]{70,}", U): _lit("pypi-AgEIcHlwaS5vcmc"),
     (r"pypi-AgENdGVzdC5weXBpLm9yZw[A-Za-z0-9-_]{70,}", U): _lit("pypi-AgENdGVzdC5weXBpLm9yZw"),
     (r"SG\.[a-zA-Z0-9_-]{22}\.[a-zA-Z0-9_-]{43}", U): _lit("SG."),
-    (r"xox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]+", IU): _lit("xox"),
+    (r"xox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]+", IU): _lit(
+        "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"
+    ),
     (
         r"https://hooks\.slack\.com/services/T[a-zA-Z0-9_]+/B[a-zA-Z0-9_]+/[a-zA-Z0-9_]+",
         IU | re.VERBOSE,
     ): _lit("hooks.slack.com/services/"),
     (r"sq0csp-[0-9A-Za-z\\\-_]{43}", U): _lit("sq0csp-"),
     (r"(?:r|s)k_live_[0-9a-zA-Z]{24}", U): _lit("k_live_"),
-    (r"\d{8,10}:[0-9A-Za-z_-]{35}", U): Gate(
-        needle=re.compile(r":[0-9A-Za-z_-]{35}")  # starts with a literal: a fast scan
-    ),
+    (r"\d{8,10}:[0-9A-Za-z_-]{35}", U): Gate(needles=(re.compile(r":[0-9A-Za-z_-]{35}"),)),
     (r"AC[a-z0-9]{32}", U): _lit("AC"),
     (r"SK[a-z0-9]{32}", U): _lit("SK"),
     # petgov's own patterns (scanners/secrets.py OWN)
@@ -115,18 +115,37 @@ GATES: dict[tuple[str, int], Gate] = {
 }
 
 
+# Substrings shared by several literals: when one is absent, so is every literal holding it.
+FAMILIES = ("BEGIN ", "sk-", "pypi-AgE")
+
+
 class GatedText:
-    """A text prepared once for every gate: its lower-cased form and whether it is ASCII."""
+    """A text prepared once for every gate: its lower-cased form, whether it is ASCII, and the
+    answers of the substring checks made so far."""
 
     def __init__(self, text: str, lowered: str) -> None:
         self.text = text
         self.lowered = lowered
         self.ascii = text.isascii()
+        self._seen: dict[tuple[str, bool], bool] = {}
+
+    def contains(self, literal: str, ignore_case: bool) -> bool:
+        """Whether ``literal`` occurs (case-insensitively: in the lower-cased text, and always
+        True for a non-ASCII text, where re folds more pairs than str.lower: long s, Kelvin)."""
+        key = (literal, ignore_case)
+        found = self._seen.get(key)
+        if found is None:
+            if ignore_case:
+                found = not self.ascii or literal in self.lowered
+            else:
+                shared = [f for f in FAMILIES if f in literal and f != literal]
+                found = all(self.contains(f, False) for f in shared) and literal in self.text
+            self._seen[key] = found
+        return found
 
     def may_match(self, pattern: re.Pattern[str]) -> bool:
         """False only when ``pattern`` cannot match the text (an ungated pattern may)."""
         gate = GATES.get((pattern.pattern, pattern.flags))
         if gate is None:
             return True
-        ignore_case = bool(pattern.flags & re.IGNORECASE)
-        return gate.allows(self.text, self.lowered, self.ascii, ignore_case)
+        return gate.allows(self, bool(pattern.flags & re.IGNORECASE))
