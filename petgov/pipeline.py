@@ -43,9 +43,9 @@ from petgov.targets.remote.ranged import cost_note
 from petgov.util.clock import iso, system_clock
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-# Small files are read whole once, at sniffing, and every later stage (digest, item scanners)
-# reads them from memory; this bounds what one inventory holds at a time.
-HOLD_BUDGET = 8 << 20
+# Small files are read whole once, at sniffing, and hashed from those bytes; up to this many
+# bytes per inventory stay held for the item scanners (released after them), the rest go.
+HOLD_BUDGET = 4 << 20
 INVENTORY_ENGINE = "inventory"
 _STAGE_ENGINES = frozenset({ARCHIVE_ENGINE, INVENTORY_ENGINE})
 
@@ -142,8 +142,7 @@ def inventory(
         while queue:
             raw = queue.popleft()
             try:
-                if budget > 0 and not raw.raw_data:
-                    budget -= raw.source.hold(min(INLINE_BYTES, budget))
+                held = 0 if raw.raw_data else raw.source.hold(INLINE_BYTES)
                 fmt = F.BINARY if raw.raw_data else sniff(raw.source, raw.path)
                 raw.source.prepare(fmt, whole=digests is DigestMode.ALL)  # remote: fetch whole
             except OSError as exc:
@@ -166,6 +165,10 @@ def inventory(
                 result.findings.extend(exp.findings)
                 result.coverage.extend(exp.coverage)
                 queue.extend(exp.entries)
+            if held > budget:
+                raw.source.release()
+            else:
+                budget -= held
     except BaseException:
         hasher.close()
         raise
