@@ -38,6 +38,7 @@ class IdSpec:
     keywords: tuple[str, ...] = ()  # column-name / context words that name it
     length: int = 0  # only compact values of this length (0: any the validator takes)
     needs_name: bool = False  # a date without a check digit: only where the name says so
+    shape: str = ""  # a regex the compact value must match where the validator is too lax
 
     def validator(self) -> Callable[[str], bool]:
         return _validator(self.module)
@@ -81,7 +82,11 @@ SPECS: tuple[IdSpec, ...] = (
     _s("JP_MY_NUMBER", "JP", "jp.in_", PERSONAL, 0.11, "mynumber", "kojin"),
     _s("MY_NRIC", "MY", "my.nric", PERSONAL, 0.05, "nric", "mykad"),
     _s("NL_BSN", "NL", "nl.bsn", PERSONAL, 0.1, "bsn", "burgerservicenummer", "sofi"),
-    _s("PT_CC", "PT", "pt.cc", PERSONAL, 0.11, "cartao", "cidadao"),
+    # stdnum's pt.cc takes any Luhn-valid digit string (every card number): require the real
+    # layout, 9 digits, a two-letter version and a check digit (e.g. 00000000 0 ZZ4)
+    IdSpec(
+        "PT_CC", "PT", "pt.cc", PERSONAL, 0.11, ("cartao", "cidadao"), shape=r"^\d{9}[A-Z]{2}\d$"
+    ),
     _s("RO_CNP", "RO", "ro.cnp", PERSONAL, 0.01, "cnp"),
     _s("SI_EMSO", "SI", "si.emso", PERSONAL, 0.01, "emso"),
     _s("TH_TNIN", "TH", "th.pin", PERSONAL, 0.1, "tnin", "pin"),
@@ -180,7 +185,22 @@ def matches(value: str, specs: Sequence[IdSpec]) -> list[IdSpec]:
     if bare is None:
         return []
     text = value.strip()
-    return [s for s in specs if (not s.length or len(bare) == s.length) and _valid(s.module, text)]
+    return [
+        s
+        for s in specs
+        if (not s.length or len(bare) == s.length)
+        and (not s.shape or _shaped(s.shape, bare))
+        and _valid(s.module, text)
+    ]
+
+
+@functools.cache
+def _shape(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _shaped(pattern: str, bare: str) -> bool:
+    return _shape(pattern).match(bare.upper()) is not None
 
 
 @functools.lru_cache(maxsize=65536)

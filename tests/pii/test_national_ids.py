@@ -67,6 +67,19 @@ def test_weak_checks_need_a_context_word_in_text() -> None:
     assert ("CA_SIN", sin) in _found(f"my SIN is {sin}")
 
 
+def test_card_numbers_are_not_portuguese_citizen_cards() -> None:
+    from faker import Faker
+
+    fake = Faker()
+    fake.seed_instance(7)
+    cards = [fake.credit_card_number() for _ in range(200)]
+    pt_cc = [s for s in N.SPECS if s.entity == "PT_CC"]
+    assert all(not N.matches(c, pt_cc) for c in cards)  # stdnum alone accepts every one
+    assert N.column_verdict(cards, ["card_number"], N.SPECS) is None
+    assert N.matches("00000000 0 ZZ4", pt_cc) and N.matches("000000000ZZ4", pt_cc)
+    assert not N.matches("00000000 0 ZZ5", pt_cc)  # wrong check digit
+
+
 def test_column_verdict_needs_more_than_chance() -> None:
     valid = _birth_numbers(3)
     spec = [s for s in N.SPECS if s.entity == "NO_FODSELSNUMMER"]
