@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from petgov.pii.country_gated import with_country
 from petgov.pii.engine import GATED_ENTITIES, Hit, PiiEngine
 
 _NUMERIC = re.compile(
@@ -92,6 +93,10 @@ class Column:
         spaced = sum(1 for v in vals if v.count(" ") >= 4) / len(vals)
         if avg < 120 and set(name_words(self.name)) & _LOCATION_COLUMN:
             return False  # postal addresses are long and spaced, and still one field
+        if avg >= 40 and spaced >= 0.3 and avg < 120:  # ... whatever the header says
+            from petgov.pii.shapes import address_shaped
+
+            return sum(map(address_shaped, vals)) * 2 < len(vals)
         return avg >= 40 and spaced >= 0.3
 
 
@@ -167,6 +172,7 @@ def classify(
     ids = id_verdict(col, distinct, words, countries)
     lowered = col.name.lower()
     extra = [e for e, keys in GATED_ENTITIES.items() if any(k in lowered for k in keys)]
+    extra = with_country(col.name, extra)  # passports, NINOs...: asked for by name only
     if not extra and all(_NUMERIC.match(v) for v in distinct):
         if ids:
             return ids
@@ -274,31 +280,78 @@ def _shape_verdicts(
     col: Column, distinct: list[str], words: list[str], already: set[str]
 ) -> list[ColumnVerdict]:
     """PERSON / LOCATION without NER: the column name says so and the values look the part."""
+    from petgov.pii import shapes
+    from petgov.pii.lexicon import load
+
     names = set(words)
     out = []
+    lex = load()
     if "PERSON" not in already and names & _NAME_COLUMN and not names & _NOT_PERSON:
         shaped = [v for v in distinct if _NAME_VALUE.match(v.strip())]
-        if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE:
+        listed = [v for v in shaped if any(lex.is_name(t.strip(".,")) for t in v.split())]
+        # a product catalogue's `name` column is capitalised too, but not made of names
+        if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE and len(listed) * 2 >= len(distinct):
             out.append(_shape("PERSON", col, shaped, distinct))
     if not already and names & _LOCATION_COLUMN:  # an ip_address column is not a place
         shaped = [v for v in distinct if len(v) <= 120 and re.search(r"[^\W\d_]{2}", v)]
         if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE:
             out.append(_shape("LOCATION", col, shaped, distinct))
+    if not already and names & _ORG_COLUMN:  # never without the column name (or a model)
+        shaped = [v for v in distinct if shapes.organization_shaped(v)]
+        if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE:
+            out.append(_shape("ORGANIZATION", col, shaped, distinct))
+    if already or out or names & _NOT_PERSON or len(distinct) < _SHAPE_MIN_VALUES:
+        return out
+    # No column-name help ("col_7"): the values alone, with a higher bar of evidence
+    shaped = [v for v in distinct if shapes.person_shaped(v, lex)]
+    if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE:
+        out.append(_shape("PERSON", col, shaped, distinct, _LEXICON))
+    shaped = [v for v in distinct if shapes.address_shaped(v)]
+    if len(shaped) / len(distinct) >= _SHAPE_MIN_RATE:
+        out.append(_shape("LOCATION", col, shaped, distinct, _ADDRESS))
     return out
 
 
-def _shape(entity: str, col: Column, shaped: list[str], distinct: list[str]) -> ColumnVerdict:
+_NAME_AND_SHAPE = ("petgov-column-name-and-shape", 0.4, "low")
+# Value evidence alone: most values are lexicon names, or addresses with a house number and
+# street type or a postcode of a known shape (petgov/pii/shapes.py).
+_LEXICON = ("petgov-name-lexicon", 0.6, "medium")
+_ADDRESS = ("petgov-address-shape", 0.6, "medium")
+_SHAPE_MIN_VALUES = 5  # a handful of values is no column verdict
+_ORG_COLUMN = {
+    "company",
+    "employer",
+    "organization",
+    "organisation",
+    "org",
+    "firm",
+    "institution",
+    "agency",
+    "affiliation",
+    "companyname",
+    "employername",
+}
+
+
+def _shape(
+    entity: str,
+    col: Column,
+    shaped: list[str],
+    distinct: list[str],
+    how: tuple[str, float, str] = _NAME_AND_SHAPE,
+) -> ColumnVerdict:
     from petgov.pii.redact import smallest_shapes
 
+    recognizer, score, confidence = how
     return ColumnVerdict(
         col.name,
         entity,
         len(shaped),
         len(distinct),
         len(shaped) / len(distinct),
-        0.4,
-        "petgov-column-name-and-shape",
-        "low",
+        score,
+        recognizer,
+        confidence,
         smallest_shapes(shaped),
         False,
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from petgov.errors import UsageError
+from petgov.pii.country_gated import RECOGNIZERS as COUNTRY_GATED
 from petgov.pii.national_ids import ENTITIES as ID_ENTITIES
 
 THRESHOLD = 0.5
@@ -60,6 +61,7 @@ _PRIORITY = {
     "MAC_ADDRESS": 6,
     "PHONE_NUMBER": 5,
     **dict.fromkeys(ID_ENTITIES, 7),
+    **dict.fromkeys(COUNTRY_GATED, 7),
 }
 
 
@@ -155,7 +157,7 @@ class PiiEngine:
         if nlp_model:  # NER: presidio's full default set, including its spaCy recognizer
             self.registry.load_predefined_recognizers(nlp_engine=nlp_engine, languages=["en"])
             recognizers.apply_fixes(self.registry)
-            self._built.update(recognizers.PRESIDIO_DEFAULTS)
+            self._built.update(e for e in recognizers.PRESIDIO_DEFAULTS if e not in COUNTRY_GATED)
         else:  # an empty registry would make AnalyzerEngine load presidio's whole default set
             self.ensure(("EMAIL_ADDRESS",))
         self.analyzer = AnalyzerEngine(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from petgov.pii import national_ids
+from petgov.pii import country_gated, national_ids
 
 PHONE_CONTEXT = [
     "phone",
@@ -112,6 +112,8 @@ PRESIDIO_DEFAULTS: dict[str, tuple[str, ...]] = {
     "UUID": ("UuidRecognizer",),
     "CREDIT_CARD": (),
     **dict.fromkeys(national_ids.ENTITIES, ()),  # petgov's stdnum-backed recognizer
+    # presidio's country patterns, requested only by a column name (country_gated.py)
+    **{entity: (name,) for entity, name in country_gated.RECOGNIZERS.items()},
 }
 
 

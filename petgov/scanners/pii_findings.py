@@ -10,13 +10,15 @@ from typing import Any
 
 from petgov.catalog import finding
 from petgov.model import Finding, ScanResult, Severity
+from petgov.pii.country_gated import RECOGNIZERS as COUNTRY_GATED
 from petgov.scanners.options import PiiOptions
 
 ENGINE = "pii"
 NER_NOTE = (
-    "no NLP model: names and locations are found only from column names and value shapes "
-    "(low confidence), organisations (ORGANIZATION) not at all; pass --nlp-model PATH (a local "
-    "spaCy model folder) for NER"
+    "no NLP model: names and postal addresses are found from column names, a given-name/surname "
+    "lexicon and address shapes (house number + street type, postcodes), organisations "
+    "(ORGANIZATION) only in columns named like one (company, employer), never in free text; "
+    "pass --nlp-model PATH (a local spaCy model folder) for NER"
 )
 _SEVERITY = {
     "US_SSN": Severity.MEDIUM,
@@ -31,6 +33,7 @@ _SEVERITY = {
     "URL": Severity.INFO,
     "DATE_TIME": Severity.INFO,
     "MAC_ADDRESS": Severity.INFO,
+    **dict.fromkeys(COUNTRY_GATED, Severity.MEDIUM),  # passports, licences, NINOs
 }
 
 

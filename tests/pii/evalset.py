@@ -3,9 +3,12 @@
 PII columns: national/tax ids from faker's locale providers (kept only where python-stdnum
 accepts the value, so the label is right), IBANs of many countries in several groupings
 (faker, plus Montenegrin ones completed with stdnum's check digits), phonenumbers' example
-numbers for every region, e-mails, IPs, names, addresses and birth dates. Decoy columns hold
-codes that look like identifiers but are not personal data (ISBN/ISIN/LEI/CUSIP, digests,
-UUIDs, timestamps, versions, SKUs, handles, record ids). ``gold`` maps each column to the
+numbers for every region, e-mails, IPs, names, addresses and birth dates, and names and
+addresses of nine locales under headers that say nothing (``col_7``, ``col_8``). Decoy columns
+hold codes that look like identifiers but are not personal data (ISBN/ISIN/LEI/CUSIP,
+digests, UUIDs, timestamps, versions, SKUs, handles, record ids) and capitalised text that is
+not a person or a place (product titles, company names, lorem text, codes) under blank
+headers. ``gold`` maps each column to the
 entity a scanner should report, or None for a decoy that must stay silent.
 """
 
@@ -18,6 +21,7 @@ import uuid
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 ROWS = 60
 
@@ -174,6 +178,110 @@ def _contact(seed: int) -> list[EvalColumn]:
     ]
 
 
+NAME_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "sv_SE")
+ADDRESS_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "nl_NL", "en_CA", "es_ES", "pl_PL", "sv_SE")
+
+
+def _unlabelled(seed: int) -> list[EvalColumn]:
+    """Names and addresses under headers that say nothing, plus an employer column."""
+    rng = random.Random(seed + 11)
+    namers = [_faker(loc, seed + 20 + i) for i, loc in enumerate(NAME_LOCALES)]
+    placers = [_faker(loc, seed + 40 + i) for i, loc in enumerate(ADDRESS_LOCALES)]
+    fake = _faker("en_US", seed + 12)
+    names = [str(rng.choice(namers).name()) for _ in range(ROWS)]  # type: ignore[attr-defined]
+    addresses = [
+        str(rng.choice(placers).address()).replace("\n", ", ")  # type: ignore[attr-defined]
+        for _ in range(ROWS)
+    ]
+    employers = [str(fake.company()) for _ in range(ROWS)]  # type: ignore[attr-defined]
+    return [
+        EvalColumn("col_7", "PERSON", names, "name"),
+        EvalColumn("col_8", "LOCATION", addresses, "address"),
+        EvalColumn("employer", "ORGANIZATION", employers, "org"),
+    ]
+
+
+def _icao(body: str) -> str:
+    """``body`` plus its ICAO 9303 check digit (weights 7, 3, 1; A=10 ... Z=35)."""
+    total = sum(int(c, 36) * (7, 3, 1)[i % 3] for i, c in enumerate(body))
+    return body + str(total % 10)
+
+
+def _gated(seed: int) -> list[EvalColumn]:
+    """Documents without a check digit stdnum knows (presidio's country patterns): only a
+    column name that names the document may report them."""
+    rng = random.Random(seed + 15)
+    up = string.ascii_uppercase
+
+    def nino() -> str:
+        while True:
+            prefix = rng.choice("ABCEGHJKLMNPRSTWXYZ") + rng.choice("ABCEGHJKLMNPRSTWXYZ")
+            if prefix not in ("BG", "GB", "NK", "KN", "NT", "TN", "ZZ"):
+                break
+        digits = f"{rng.randint(0, 999999):06d}"
+        sep = rng.choice(("", " "))
+        pairs = sep.join(digits[i : i + 2] for i in (0, 2, 4))
+        return f"{prefix}{sep}{pairs}{sep}{rng.choice('ABCD')}"
+
+    def de_passport() -> str:
+        allowed = "CFGHJKLMNPRTVWXYZ"
+        first = rng.choice(allowed)
+        rest = "".join(rng.choice(allowed + string.digits) for _ in range(7))
+        return _icao(first + rest)
+
+    def voter() -> str:
+        letters = rng.choice(up) + rng.choice("ABCDGHJKMNPRSY") + rng.choice(up)
+        return f"{letters}{rng.randint(0, 9_999_999):07d}"
+
+    def many(make: Callable[[], str]) -> list[str]:
+        return [make() for _ in range(ROWS)]
+
+    return [
+        EvalColumn("nino", "UK_NINO", many(nino), "gated"),
+        EvalColumn("reisepassnummer", "DE_PASSPORT", many(de_passport), "gated"),
+        EvalColumn(
+            "steuernummer",
+            "DE_TAX_NUMBER",
+            many(
+                lambda: f"{rng.randint(10, 99)}/{rng.randint(100, 999)}/{rng.randint(0, 99999):05d}"
+            ),
+            "gated",
+        ),
+        EvalColumn("voter_id", "IN_VOTER", many(voter), "gated"),
+    ]
+
+
+_ADJECTIVES = ("Ergonomic", "Wireless", "Smart", "Premium", "Classic", "Rustic", "Compact")
+_MATERIALS = ("Steel", "Wooden", "Cotton", "Leather", "Granite", "Rubber", "Bamboo", "Silk")
+_PRODUCTS = ("Chair", "Lamp", "Table", "Keyboard", "Shoes", "Wallet", "Backpack", "Speaker")
+
+
+def _text_decoys(seed: int) -> list[EvalColumn]:
+    """Capitalised text that is not a person, a place or an address, under blank headers."""
+    rng = random.Random(seed + 13)
+    fake = _faker("en_US", seed + 14)
+
+    def product() -> str:
+        words = (rng.choice(_ADJECTIVES), rng.choice(_MATERIALS), rng.choice(_PRODUCTS))
+        size = f" {rng.choice((2, 4, 6, 8, 10, 12))} Pack" if rng.random() < 0.3 else ""
+        return " ".join(words) + size
+
+    def code() -> str:
+        letters = "".join(rng.choice(string.ascii_uppercase) for _ in range(2))
+        return f"{letters}-{rng.randint(1000, 9999)}-{rng.choice(string.ascii_uppercase)}"
+
+    return [
+        EvalColumn("col_3", None, [product() for _ in range(ROWS)], "decoy"),
+        EvalColumn("col_4", None, [str(fake.company()) for _ in range(ROWS)], "decoy"),  # type: ignore[attr-defined]
+        EvalColumn("col_5", None, [_lorem(fake) for _ in range(ROWS)], "decoy"),
+        EvalColumn("col_6", None, [code() for _ in range(ROWS)], "decoy"),
+    ]
+
+
+def _lorem(fake: Any) -> str:
+    return str(fake.paragraph(nb_sentences=3))
+
+
 def _decoys(seed: int) -> list[EvalColumn]:
     from stdnum import cusip, isin
 
@@ -242,7 +350,16 @@ def _mod97(text: str) -> int:
 
 def build(seed: int = 0) -> list[EvalColumn]:
     """Every column of the evaluation table (fixed ``seed``: the same table each run)."""
-    return _ids(seed) + _ibans(seed) + [_phones(seed)] + _contact(seed) + _decoys(seed)
+    return (
+        _ids(seed)
+        + _ibans(seed)
+        + [_phones(seed)]
+        + _contact(seed)
+        + _unlabelled(seed)
+        + _gated(seed)
+        + _decoys(seed)
+        + _text_decoys(seed)
+    )
 
 
 def write_csv(columns: list[EvalColumn], path: str) -> None:

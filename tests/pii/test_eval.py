@@ -62,6 +62,8 @@ def test_recall_zero_decoys_and_one_verdict_per_table_whatever_the_format(
     assert got.recall(ids) >= 0.95, got.missed
     assert got.recall({"IBAN_CODE"}) >= 0.99, got.missed
     assert got.fp == {}, got.fp  # no column labelled with an entity it does not hold
+    # names and addresses under blank headers, organisations only where the column says so
+    assert got.recall({"PERSON", "LOCATION", "ORGANIZATION"}) == 1.0, got.missed
     for other in ("eval.jsonl", "eval.parquet"):
         assert _facts_verdicts(doc, tmp_path / other) == csv_verdicts, other
 
