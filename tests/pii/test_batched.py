@@ -93,12 +93,20 @@ def test_lazy_registry_matches_presidio_defaults() -> None:
             tuple(getattr(r, "supported_regions", ())),
         )
 
+    from petgov.pii.country_gated import RECOGNIZERS
+
     for entity in PRESIDIO_DEFAULTS:
-        want = sorted(
-            shape(r)
-            for r in eager.get_recognizers("en", entities=[entity])
-            if r.name != "SpacyRecognizer"
-        )
+        try:
+            found = eager.get_recognizers("en", entities=[entity])
+        except ValueError:  # presidio raises when its default set has none for the entity
+            found = []
+        want = sorted(shape(r) for r in found if r.name != "SpacyRecognizer")
+        if entity in RECOGNIZERS and not want:  # a country pattern presidio enables for
+            built = build_recognizers(entity, eager.global_regex_flags)  # another language
+            assert [(r.name, r.supported_entities) for r in built] == [
+                (RECOGNIZERS[entity], [entity])
+            ], entity
+            continue
         assert (
             sorted(shape(r) for r in build_recognizers(entity, eager.global_regex_flags)) == want
         ), entity
