@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -15,8 +16,12 @@ def register(app: typer.Typer) -> None:
 
 
 def redact(
-    data: Path = typer.Argument(..., help="A CSV, TSV, JSONL or Parquet dataset."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where the redacted copy goes."),
+    data: Path = typer.Argument(
+        ..., help="A CSV, TSV, JSONL or Parquet dataset, or a folder of them."
+    ),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="Where the redacted copy (file or mirrored folder) goes."
+    ),
     config: Path | None = typer.Option(
         None, "--config", help="Config file with [pii.redact] (default: discovered petgov.toml)."
     ),
@@ -30,10 +35,44 @@ def redact(
     from petgov.errors import UsageError
     from petgov.pii import rewrite
     from petgov.pii.engine import check_model_folder, get_engine
+    from petgov.pii.readers import ReadError
     from petgov.pii.settings import load
 
-    if not data.is_file():
-        raise UsageError(f"{data}: no such file")
+    if data.is_dir():
+        from petgov.pii.rewrite_tree import check_paths
+
+        check_paths(data, output, force)
+    elif not data.is_file():
+        raise UsageError(f"{data}: no such file or folder")
+    else:
+        _check_file(data, output, force)
+    settings = load(config)
+    if nlp_model is not None:
+        check_model_folder(nlp_model)
+    engine = get_engine(str(nlp_model) if nlp_model else None)
+    if data.is_dir():
+        return _redact_folder(data, output, engine, settings, force)
+    fmt = rewrite.format_of(data)
+    try:
+        summary = rewrite.redact_file(
+            data, fmt, output, engine, settings.redact, countries=settings.countries
+        )
+        left = rewrite.remaining(output, fmt, engine, settings)
+    except ReadError as exc:
+        raise UsageError(f"{data}: {exc}") from None
+    for line in summary.lines():
+        typer.echo(line)
+    if left:
+        typer.echo(f"still personal data in {output}: {', '.join(left)}", err=True)
+        return ExitCode.GATE_FAILED
+    typer.echo(f"wrote {output}")
+    return ExitCode.OK
+
+
+def _check_file(data: Path, output: Path, force: bool) -> None:
+    from petgov.errors import UsageError
+    from petgov.pii import rewrite
+
     if output.exists() and (output.resolve() == data.resolve() or output.samefile(data)):
         raise UsageError(f"{output}: is the input; petgov redact never writes over its input")
     if output.exists() and not force:
@@ -43,20 +82,24 @@ def redact(
         raise UsageError(f"{output}: must have the input's format ({fmt})")
     if not output.parent.is_dir():
         raise UsageError(f"{output.parent}: no such folder")
-    settings = load(config)
-    if nlp_model is not None:
-        check_model_folder(nlp_model)
-    engine = get_engine(str(nlp_model) if nlp_model else None)
-    table = rewrite.read_table(data, fmt)
-    new, summary = rewrite.redact_table(
-        table, engine, settings.redact, countries=settings.countries
-    )
-    rewrite.write_table(new, fmt, output)
-    left = rewrite.remaining(rewrite.read_table(output, fmt), engine, settings)
-    for line in summary.lines():
+
+
+def _redact_folder(data: Path, output: Path, engine: Any, settings: Any, force: bool) -> int:
+    """The folder mirrored into OUTPUT; copied files that are datasets are scanned after."""
+    from petgov.pii.rewrite_tree import redact_tree
+    from petgov.pipeline import ScanOptions, scan
+
+    result = redact_tree(data, output, engine, settings, force=force)
+    if result.copied:  # text, JSON or Arrow data is copied as it is: say what it still holds
+        targets = [str(output / rel) for rel in result.copied]
+        report = scan(targets, ScanOptions(scanners=["pii"]))
+        for rel, path in zip(result.copied, targets, strict=True):
+            for entity in report.facts.get(path, {}).get("pii.entities") or []:
+                result.left.append(f"{rel}: {entity} (copied: not a format redact rewrites)")
+    for line in result.lines():
         typer.echo(line)
-    if left:
-        typer.echo(f"still personal data in {output}: {', '.join(left)}", err=True)
+    if result.left:
+        typer.echo(f"still personal data in {output}: {'; '.join(result.left)}", err=True)
         return ExitCode.GATE_FAILED
     typer.echo(f"wrote {output}")
     return ExitCode.OK

@@ -174,162 +174,236 @@ def rewrite_text(value: str, hits: list[Any], rewrite: Callable[[str, str], str 
     return out
 
 
-def read_table(path: Path, fmt: str) -> Any:
-    """The whole dataset as a pyarrow table (redaction rewrites every row)."""
-    import pyarrow as pa
+@dataclass
+class ColumnPlan:
+    """What happens to one column: its entities, its method, and free text or whole cells."""
 
+    name: str
+    entities: list[str]
+    method: str
+    free_text: bool = False
+
+
+@dataclass
+class RedactPlan:
+    """Decisions taken from the scan's seeded sample, applied to every batch of the file."""
+
+    rows: int
+    columns: dict[str, ColumnPlan]
+    id_entities: list[str]
+
+
+def plan(
+    path: Path,
+    fmt: str,
+    engine: Any,
+    settings: RedactSettings,
+    *,
+    countries: tuple[str, ...] | None = None,
+    seed: int = 0,
+    sample_rows: int = 1000,
+) -> RedactPlan:
+    """Which columns to rewrite and how: the column verdicts ``petgov scan`` gives the same
+    file (one streamed pass, a seeded sample), so memory does not grow with the file."""
+    from petgov.pii.column import classify
+    from petgov.pii.core import finalize_sample, sample_batches
+    from petgov.pii.national_ids import enabled
     from petgov.pii.readers import iter_batches
     from petgov.targets.interface import FileSource
 
-    batches = list(iter_batches(FileSource(path), fmt))
-    if not batches:
+    sample = finalize_sample(sample_batches(iter_batches(FileSource(path), fmt), sample_rows, seed))
+    if sample.rows == 0:
         raise UsageError(f"{path}: no rows to redact")
-    table = pa.Table.from_batches(batches)
-    if fmt in (F.CSV, F.TSV):  # read as bytes (no type guessing); written back as text
-        table = pa.table(
-            {
-                n: [
-                    None if v is None else v.decode("utf-8", "replace")
-                    for v in table.column(n).to_pylist()
-                ]
-                for n in table.column_names
-            }
-        )
-    return table
+    columns: dict[str, ColumnPlan] = {}
+    for name, col in sample.columns.items():
+        if col.skip_reason:  # numbers, booleans, timestamps: never rewritten
+            continue
+        if col.free_text:
+            columns[name] = ColumnPlan(name, [], settings.default, free_text=True)
+            continue
+        verdicts = classify(col, engine, seed=seed, countries=countries)
+        if verdicts:
+            entities = [v.entity for v in verdicts]
+            columns[name] = ColumnPlan(name, entities, method_for(settings, name, entities))
+    for column in columns.values():
+        if column.method == "hash" and not column.free_text:
+            _key(settings)  # no key: stop before anything is written
+    return RedactPlan(
+        sample.rows, columns, list(dict.fromkeys(s.entity for s in enabled(countries)))
+    )
 
 
-def write_table(table: Any, fmt: str, out: Path) -> None:
-    """Write ``table`` as ``fmt`` to a temp file beside ``out``, then rename it over ``out``."""
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
+class BatchRewriter:
+    """Applies a plan to one record batch at a time and counts what changed."""
 
+    def __init__(self, plan: RedactPlan, engine: Any, settings: RedactSettings) -> None:
+        self.plan = plan
+        self.engine = engine
+        self.settings = settings
+        self.summary = RedactSummary(rows=plan.rows)
+        self._changes: dict[str, ColumnChange] = {}
+        self._made: dict[str, Callable[[str, str], str | None]] = {}
+        self._free_found: dict[str, Counter[str]] = {}
+        for column in plan.columns.values():
+            if column.free_text:
+                continue
+            change = ColumnChange(column.name, column.entities, column.method)
+            self._changes[column.name] = change
+            self.summary.changes.append(change)
+            if column.method == "drop":
+                self.summary.dropped.append(column.name)
+
+    def _rewriter(self, method: str) -> Callable[[str, str], str | None]:
+        if method not in self._made:
+            self._made[method] = cell_rewriter(method, self.settings)
+        return self._made[method]
+
+    def __call__(self, batch: Any, as_text: bool) -> Any:
+        """The rewritten batch; ``as_text``: every column as strings (CSV/TSV)."""
+        import pyarrow as pa
+
+        from petgov.pii.readers import to_text
+
+        names: list[str] = []
+        arrays: list[Any] = []
+        for i, name in enumerate(batch.schema.names):
+            raw = batch.column(i)
+            column = self.plan.columns.get(name)
+            if column is not None and column.method == "drop" and not column.free_text:
+                self._changes[name].cells += len(raw) - raw.null_count
+                continue
+            names.append(name)
+            if column is None or (column.method == "keep" and not column.free_text):
+                if as_text:  # CSV cells are read as bytes; written back as text
+                    texts = [None if v is None else to_text(v) for v in raw.to_pylist()]
+                    raw = pa.array(texts, type=pa.string())
+                arrays.append(raw)
+                continue
+            texts = [None if v is None else to_text(v) for v in raw.to_pylist()]
+            if column.free_text:
+                arrays.append(pa.array(self._free_text(name, texts), type=pa.string()))
+                continue
+            rewrite = self._rewriter(column.method)
+            change = self._changes[name]
+            new: list[str | None] = []
+            for t in texts:
+                if t is None or not t.strip():
+                    new.append(t)
+                    continue
+                new.append(rewrite(column.entities[0], t))
+                change.cells += 1
+            arrays.append(pa.array(new, type=pa.string()))
+        return pa.record_batch(arrays, names=names)
+
+    def _free_text(self, name: str, texts: list[str | None]) -> list[str | None]:
+        from petgov.pii.column import name_words
+
+        present = list(dict.fromkeys(t for t in texts if t))
+        entities = self.engine.entities(self.plan.id_entities)
+        hits = self.engine.analyze_values(present, entities, name_words(name))
+        by_value = dict(zip(present, hits, strict=True))
+        found = self._free_found.setdefault(name, Counter())
+        changed = 0
+
+        def rewrite(entity: str, value: str) -> str | None:
+            return self._rewriter(method_for(self.settings, name, [entity]))(entity, value)
+
+        new: list[str | None] = []
+        for t in texts:
+            spans = by_value.get(t, []) if t else []
+            kept = [h for h in spans if method_for(self.settings, name, [h.entity]) != "keep"]
+            if not kept:
+                new.append(t)
+                continue
+            found.update(h.entity for h in kept)
+            new.append(rewrite_text(t or "", kept, rewrite))
+            changed += 1
+        if changed:
+            change = self._changes.get(name)
+            if change is None:
+                change = ColumnChange(name, [], "")
+                self._changes[name] = change
+                self.summary.changes.append(change)
+            change.cells += changed
+            change.entities = sorted(found)
+            method = method_for(self.settings, name, change.entities)
+            change.method = f"{method} (spans in free text)"
+        return new
+
+
+def redact_file(
+    src: Path,
+    fmt: str,
+    out: Path,
+    engine: Any,
+    settings: RedactSettings,
+    *,
+    countries: tuple[str, ...] | None = None,
+    seed: int = 0,
+) -> RedactSummary:
+    """Stream ``src`` batch by batch (CSV blocks, JSONL blocks, Parquet row groups) through
+    the plan into a temp file beside ``out``, renamed over ``out`` when complete."""
+    from petgov.pii.readers import iter_batches
+    from petgov.targets.interface import FileSource
+
+    decided = plan(src, fmt, engine, settings, countries=countries, seed=seed)
+    rewriter = BatchRewriter(decided, engine, settings)
+    as_text = fmt in (F.CSV, F.TSV)
+    batches = (rewriter(b, as_text) for b in iter_batches(FileSource(src), fmt))
+    write_batches(batches, fmt, out)
+    return rewriter.summary
+
+
+def write_batches(batches: Any, fmt: str, out: Path) -> None:
+    """Write record batches as ``fmt`` to a temp file beside ``out``, then rename it."""
     fd, tmp = tempfile.mkstemp(prefix=".petgov-redact-", dir=out.parent)
     os.close(fd)
     try:
-        if fmt in (F.CSV, F.TSV):
-            opts = pacsv.WriteOptions(
-                delimiter="\t" if fmt == F.TSV else ",", quoting_style="needed"
-            )
-            pacsv.write_csv(table, tmp, write_options=opts)
-        elif fmt == F.PARQUET:
-            pq.write_table(table, tmp)
-        else:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                for row in table.to_pylist():
-                    fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        _write(batches, fmt, tmp)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def redact_table(
-    table: Any,
-    engine: Any,
-    settings: RedactSettings,
-    *,
-    countries: tuple[str, ...] | None = None,
-    seed: int = 0,
-) -> tuple[Any, RedactSummary]:
-    """The table with every column's personal data rewritten, and what changed."""
-    import pyarrow as pa
+def _write(batches: Any, fmt: str, tmp: str) -> None:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
-    from petgov.pii.column import Column, classify
-    from petgov.pii.national_ids import enabled
-
-    summary = RedactSummary(rows=table.num_rows)
-    columns: dict[str, Any] = {}
-    id_entities = list(dict.fromkeys(s.entity for s in enabled(countries)))
-    for name in table.column_names:
-        raw = table.column(name)
-        values = raw.to_pylist()
-        texts = [None if v is None else v if isinstance(v, str) else str(v) for v in values]
-        col = Column(
-            name=name, arrow_type=str(raw.type), values=[t for t in texts if t is not None]
-        )
-        if col.free_text:
-            columns[name] = _free_text(name, texts, engine, settings, id_entities, summary)
-            continue
-        verdicts = classify(col, engine, seed=seed, countries=countries)
-        if not verdicts:
-            columns[name] = raw
-            continue
-        entities = [v.entity for v in verdicts]
-        method = method_for(settings, name, entities)
-        change = ColumnChange(name, entities, method)
-        summary.changes.append(change)
-        if method == "drop":
-            summary.dropped.append(name)
-            change.cells = sum(t is not None for t in texts)
-            continue
-        if method == "keep":
-            columns[name] = raw
-            continue
-        rewrite = cell_rewriter(method, settings)
-        new = []
-        for t in texts:
-            if t is None or not t.strip():
-                new.append(t)
-                continue
-            new.append(rewrite(entities[0], t))
-            change.cells += 1
-        columns[name] = pa.array(new, type=pa.string())
-    return pa.table(columns), summary
+    writer: Any = None
+    try:
+        if fmt == F.JSONL:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                for batch in batches:
+                    for row in batch.to_pylist():
+                        fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            return
+        for batch in batches:
+            if writer is None and fmt in (F.CSV, F.TSV):
+                opts = pacsv.WriteOptions(
+                    delimiter="\t" if fmt == F.TSV else ",", quoting_style="needed"
+                )
+                writer = pacsv.CSVWriter(tmp, batch.schema, write_options=opts)
+            elif writer is None:
+                writer = pq.ParquetWriter(tmp, batch.schema)
+            writer.write_batch(batch)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
-def _free_text(
-    name: str,
-    texts: list[str | None],
-    engine: Any,
-    settings: RedactSettings,
-    id_entities: list[str],
-    summary: RedactSummary,
-) -> Any:
-    import pyarrow as pa
+def remaining(path: Path, fmt: str, engine: Any, settings: Any) -> list[str]:
+    """``column: ENTITY`` left in a redacted file (the scan's sample and column verdicts),
+    except what was kept or faked on purpose."""
+    from petgov.pii.column import classify
+    from petgov.pii.core import finalize_sample, sample_batches
+    from petgov.pii.readers import iter_batches
+    from petgov.targets.interface import FileSource
 
-    from petgov.pii.column import name_words
-
-    entities = engine.entities(id_entities)
-    present = [t for t in texts if t]
-    hits = engine.analyze_values(present, entities, name_words(name))
-    found: Counter[str] = Counter()
-    by_value = dict(zip(present, hits, strict=True))
-    new = []
-    changed = 0
-    made: dict[str, Callable[[str, str], str | None]] = {}
-
-    def rewrite(entity: str, value: str) -> str | None:
-        method = method_for(settings, name, [entity])
-        if method not in made:
-            made[method] = cell_rewriter(method, settings)
-        return made[method](entity, value)
-
-    for t in texts:
-        spans = by_value.get(t, []) if t else []
-        kept = [h for h in spans if method_for(settings, name, [h.entity]) != "keep"]
-        if not kept:
-            new.append(t)
-            continue
-        found.update(h.entity for h in kept)
-        new.append(rewrite_text(t or "", kept, rewrite))
-        changed += 1
-    if found:
-        method = method_for(settings, name, sorted(found))
-        summary.changes.append(
-            ColumnChange(name, sorted(found), f"{method} (spans in free text)", changed)
-        )
-    return pa.array(new, type=pa.string())
-
-
-def remaining(table: Any, engine: Any, settings: Any) -> list[str]:
-    """``column: ENTITY`` left in a redacted table, except what was kept or faked on purpose."""
-    from petgov.pii.column import Column, classify
-
+    sample = finalize_sample(sample_batches(iter_batches(FileSource(path), fmt), 1000, 0))
     left: list[str] = []
-    for name in table.column_names:
-        values = [str(v) for v in table.column(name).to_pylist() if v is not None]
-        col = Column(name=name, arrow_type=str(table.column(name).type), values=values)
-        if col.free_text:
+    for name, col in sample.columns.items():
+        if col.skip_reason or col.free_text:
             continue  # spans were rewritten in place; the column name is not a verdict
         left.extend(
             f"{name}: {v.entity}"

@@ -121,3 +121,78 @@ def test_redact_refuses_to_write_over_its_input(tmp_path: Path, cli: Any) -> Non
     res = cli("redact", str(src), "-o", str(tmp_path / "taken.csv"))
     assert res.code == 2 and "--force" in res.stderr
     assert (tmp_path / "taken.csv").read_text() == "mine\n"
+
+
+def test_redact_streams_parquet_row_groups_and_large_csv(tmp_path: Path, cli: Any) -> None:
+    """Batches in, batches out: a Parquet file keeps several row groups (a whole-table write
+    made one), and a CSV larger than one read block is rewritten whole."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    rows = 150_000
+    emails = [f"user{i}@example.org" for i in range(rows)]
+    table = pa.table({"email": emails, "n": list(range(rows))})
+    src = tmp_path / "big.parquet"
+    pq.write_table(table, src, row_group_size=50_000)
+    out = tmp_path / "big.clean.parquet"
+    res = cli("redact", str(src), "-o", str(out))
+    assert res.code == 0, res.stderr
+    assert f"email: EMAIL_ADDRESS -> mask ({rows} cells)" in res.stdout
+    meta = pq.ParquetFile(out).metadata
+    assert meta.num_rows == rows and meta.num_row_groups > 1
+    clean = pq.read_table(out)
+    assert not any("user" in e for e in clean.column("email").to_pylist())  # masked
+    assert clean.column("n").to_pylist() == list(range(rows))  # untouched column, same type
+    csv_src = tmp_path / "big.csv"
+    pacsv.write_csv(table, csv_src)
+    assert csv_src.stat().st_size > 4 << 20  # more than one 4 MiB read block
+    csv_out = tmp_path / "big.clean.csv"
+    res = cli("redact", str(csv_src), "-o", str(csv_out))
+    assert res.code == 0, res.stderr
+    written = pacsv.read_csv(
+        csv_out, convert_options=pacsv.ConvertOptions(strings_can_be_null=False)
+    )
+    assert written.num_rows == rows
+    assert not any("user" in e for e in written.column("email").to_pylist())
+
+
+def _tree(root: Path, with_notes: bool) -> None:
+    (root / "data" / "sub").mkdir(parents=True)
+    _write(_rows(), root / "data" / "train.csv")
+    _write(_rows(), root / "data" / "sub" / "more.jsonl")
+    (root / "README.md").write_text("# people\nContact the maintainers via the issue tracker.\n")
+    (root / "data" / "config.json").write_text('{"homepage": "https://example.org/ds"}\n')
+    if with_notes:
+        (root / "data" / "notes.txt").write_text("ask jane.doe@example.com\n" * 10)
+
+
+def test_redact_a_folder_mirrors_it(tmp_path: Path, cli: Any) -> None:
+    src = tmp_path / "ds"
+    _tree(src, with_notes=False)
+    out = tmp_path / "ds-clean"
+    res = cli("redact", str(src), "-o", str(out))
+    assert res.code == 0, res.stderr
+    got = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert got == ["README.md", "data/config.json", "data/sub/more.jsonl", "data/train.csv"]
+    assert (out / "README.md").read_bytes() == (src / "README.md").read_bytes()
+    assert (out / "data/config.json").read_bytes() == (src / "data/config.json").read_bytes()
+    assert "data/train.csv:" in res.stdout and "2 other file(s) copied unchanged" in res.stdout
+    for rel in ("data/train.csv", "data/sub/more.jsonl"):
+        assert _entities(cli, out / rel) == set(), rel
+    assert not list(out.rglob(".petgov-redact-*"))
+    res = cli("redact", str(src), "-o", str(out))
+    assert res.code == 2 and "--force" in res.stderr
+    res = cli("redact", str(src), "-o", str(src / "inside"))
+    assert res.code == 2 and "overlaps" in res.stderr
+    assert not (src / "inside").exists()
+
+
+def test_redact_a_folder_reports_data_it_could_only_copy(tmp_path: Path, cli: Any) -> None:
+    src = tmp_path / "ds"
+    _tree(src, with_notes=True)
+    out = tmp_path / "ds-clean"
+    res = cli("redact", str(src), "-o", str(out))
+    assert res.code == 1, res.stderr
+    assert "data/notes.txt: EMAIL_ADDRESS (copied" in res.stderr
+    assert (out / "data/notes.txt").read_bytes() == (src / "data/notes.txt").read_bytes()
