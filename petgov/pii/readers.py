@@ -60,6 +60,19 @@ def iter_batches(source: Source, fmt: str, ragged: RaggedRows | None = None) -> 
         raise ReadError(f"cannot read {fmt}: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
+def _closing(reader: Any) -> Iterator[Any]:
+    """The reader's batches, closing it when done *or abandoned* (a sample stops early).
+
+    pyarrow's streaming readers read ahead on native threads; one left to the interpreter's
+    teardown can abort the process after the work is done ("terminate called without an
+    active exception", apache/arrow#34314), so each is closed before its file is.
+    """
+    try:
+        yield from reader
+    finally:
+        reader.close()
+
+
 def _open(source: Source) -> IO[bytes]:
     local = source.local_path
     return open(local, "rb") if local is not None else source.open()
@@ -83,8 +96,9 @@ def _csv(source: Source, delimiter: str, ragged: RaggedRows) -> Iterator[Any]:
         column_types={name: pa.binary() for name in header}, strings_can_be_null=False
     )
     with _open(source) as fh:
-        reader = pacsv.open_csv(fh, read_options=read, parse_options=parse, convert_options=convert)
-        yield from reader
+        yield from _closing(
+            pacsv.open_csv(fh, read_options=read, parse_options=parse, convert_options=convert)
+        )
 
 
 HEADER_BLOCK = 64 * 1024
@@ -97,20 +111,28 @@ def _csv_header(source: Source, parse: Any, read: Any) -> list[str]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    small = pacsv.ReadOptions(block_size=HEADER_BLOCK)
     try:
-        with _open(source) as fh:
-            return list(pacsv.open_csv(fh, read_options=small, parse_options=parse).schema.names)
+        return _names(source, pacsv.ReadOptions(block_size=HEADER_BLOCK), parse)
     except pa.ArrowInvalid:
-        with _open(source) as fh:
-            return list(pacsv.open_csv(fh, read_options=read, parse_options=parse).schema.names)
+        return _names(source, read, parse)
+
+
+def _names(source: Source, read: Any, parse: Any) -> list[str]:
+    import pyarrow.csv as pacsv
+
+    with _open(source) as fh:
+        reader = pacsv.open_csv(fh, read_options=read, parse_options=parse)
+        try:
+            return list(reader.schema.names)
+        finally:
+            reader.close()  # before its file: no read-ahead thread outlives either
 
 
 def _parquet(source: Source) -> Iterator[Any]:
     import pyarrow.parquet as pq
 
-    with _open(source) as fh:
-        yield from pq.ParquetFile(fh).iter_batches(batch_size=BATCH_ROWS)
+    with _open(source) as fh, pq.ParquetFile(fh) as parquet:
+        yield from parquet.iter_batches(batch_size=BATCH_ROWS)
 
 
 def _arrow(source: Source) -> Iterator[Any]:
@@ -125,7 +147,7 @@ def _arrow(source: Source) -> Iterator[Any]:
             for i in range(reader.num_record_batches):
                 yield reader.get_batch(i)
         else:  # HF datasets cache files are IPC streams
-            yield from ipc.open_stream(pa.PythonFile(fh, mode="r"))
+            yield from _closing(ipc.open_stream(pa.PythonFile(fh, mode="r")))
 
 
 def _jsonl(source: Source) -> Iterator[Any]:
@@ -133,7 +155,8 @@ def _jsonl(source: Source) -> Iterator[Any]:
 
     with _open(source) as fh:
         if hasattr(pajson, "open_json"):
-            yield from pajson.open_json(fh, read_options=pajson.ReadOptions(block_size=1 << 22))
+            read = pajson.ReadOptions(block_size=1 << 22)
+            yield from _closing(pajson.open_json(fh, read_options=read))
         else:  # pragma: no cover - older pyarrow
             yield from pajson.read_json(fh).to_batches(BATCH_ROWS)
 
