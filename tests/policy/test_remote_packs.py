@@ -38,6 +38,14 @@ docs: {what: a, why: b, fix: c}
 """
 
 
+@pytest.fixture(autouse=True)
+def _online(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A named remote pack is consent to fetch it, unless the environment says offline (CI
+    exports HF_HUB_OFFLINE=1, which petgov honours for packs too): these tests are online."""
+    for name in ("HF_HUB_OFFLINE", "PETGOV_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def no_network_later(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
     """Refuse every connection from when it is called (conftest's no_network, deferred)."""
