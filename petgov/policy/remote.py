@@ -67,7 +67,7 @@ def _fetch_oci(ref: Reference, sha256: str | None, cache: Path) -> FetchedPack:
     held = _cached_oci(folder, ref)
     if held is not None:
         return _pinned(held, sha256, str(ref))
-    _require_network(str(ref), folder)
+    consent.require_network(f"rule pack {ref}", "fetching it")  # not cached: offline refuses
     registry = Registry(ref)
     manifest_bytes = registry.manifest(ref.digest)
     pack_layer, sig_layer = _layers(manifest_bytes, ref)
@@ -166,7 +166,7 @@ def _fetch_https(url: str, sha256: str | None, cache: Path) -> FetchedPack:
     with contextlib.suppress(OSError):
         if hashlib.sha256(tarball.read_bytes()).hexdigest() == digest:
             return FetchedPack(tarball, digest)
-    _require_network(url, folder)
+    consent.require_network(f"rule pack {url}", "fetching it")  # not cached: offline refuses
     data = _get(url, MAX_PACK_BYTES)
     if data is None:
         raise PolicyError(f"rule pack {url}: not found (404)")
@@ -181,16 +181,6 @@ def _fetch_https(url: str, sha256: str | None, cache: Path) -> FetchedPack:
         files[name + ".sig"] = signature
     _store(folder, files)
     return FetchedPack(tarball, digest)
-
-
-def _require_network(source: str, folder: Path) -> None:
-    """Refuse in one line when the pack is not cached and the run is offline (no socket)."""
-    if consent.offline():
-        raise PolicyError(
-            f"rule pack {source} is not in the cache ({folder}) and {consent.why_offline()} "
-            "forbids fetching it",
-            hint=consent.HINT,
-        )
 
 
 def _get(url: str, limit: int) -> bytes | None:

@@ -8,6 +8,7 @@ Read from the environment at call time so tests and CI can point it elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -87,9 +88,12 @@ def prune(
     entries: list[tuple[float, int, Path]] = []
     doomed: list[tuple[int, Path]] = []
     for path in folder.rglob("*"):
-        if not path.is_file() or path.is_symlink():
+        try:  # a concurrent scan renames its temp files away: a vanished file is skipped
+            if not path.is_file() or path.is_symlink():
+                continue
+            st = path.stat()
+        except OSError:
             continue
-        st = path.stat()
         stale_temp = path.name.endswith(".tmp") and now - st.st_mtime > TEMP_GRACE
         too_old = older_than is not None and now - st.st_mtime > older_than
         if stale_temp or too_old:
@@ -112,6 +116,7 @@ def prune(
             continue  # another scan's rename or a read-only cache: leave it
         files, freed = files + 1, freed + size
     for sub in folder.iterdir():
-        if sub.is_dir() and not sub.is_symlink() and not any(sub.iterdir()):
-            sub.rmdir()
+        if sub.is_dir() and not sub.is_symlink():
+            with contextlib.suppress(OSError):  # a scan may be writing into it right now
+                sub.rmdir()  # only an empty folder is removed
     return files, freed

@@ -116,3 +116,23 @@ def test_the_command_prunes_by_default_age_and_rejects_bad_values(
     for flag, value in (("--older-than", "3x"), ("--max-size", "lots")):
         bad = cli("cache", "prune", flag, value)
         assert bad.code == 2 and flag in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_file_another_scan_renames_away_mid_prune_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "cache"
+    shard = root / "scan" / "ef"
+    shard.mkdir(parents=True)
+    (shard / ".gone.tmp").write_bytes(b"t")
+    (shard / "kept.json").write_bytes(b"x")
+    real_stat = Path.stat
+
+    def racing_stat(self: Path, **kwargs: Any) -> Any:
+        if self.name == ".gone.tmp":
+            raise FileNotFoundError(self)  # renamed into place by a concurrent scan
+        return real_stat(self, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", racing_stat)
+    assert prune(root, older_than=30 * DAY, max_bytes=None, now=time.time()) == (0, 0)
+    assert (shard / "kept.json").exists()
