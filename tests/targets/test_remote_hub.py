@@ -99,24 +99,26 @@ def verdict(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     return sorted((f["rule_id"], f["path"], f["severity"]) for f in report["findings"])
 
 
+def remote_then_cached(
+    hub: fakehub.FakeHub, files: dict[str, bytes], tmp_path: Path, cli: Callable[..., Any]
+) -> tuple[str, Any, Any]:
+    """(target, JSON scan of the repo read from the hub by range, JSON scan of the same commit
+    from a local Hugging Face cache): the two a remote scan must agree on."""
+    commit = hub.add(REPO, files)
+    target = f"hf://{REPO}@{commit}"
+    remote = cli("scan", target, "-f", "json", "--no-cache", env=hub_env(hub, tmp_path))
+    cache = tmp_path / "cache"
+    write_repo(cache, REPO, files, commit=commit)
+    env = {**hub_env(hub, tmp_path), "HF_HUB_CACHE": str(cache)}
+    return target, remote, cli("scan", target, "--no-cache", "-f", "json", env=env)
+
+
 def test_remote_repo_verdict_equals_the_cached_copy_and_pickles_are_read_whole(
     hub: fakehub.FakeHub, tmp_path: Path, cli: Callable[..., Any]
 ) -> None:
     files = mixed_repo()
-    commit = hub.add(REPO, files)
-    target = f"hf://{REPO}@{commit}"
-    remote = cli("scan", target, "-f", "json", "--no-cache", env=hub_env(hub, tmp_path))
+    target, remote, local = remote_then_cached(hub, files, tmp_path, cli)
     assert remote.code == 1, remote.stderr  # the pickle and the template fail the gate
-    cache = tmp_path / "cache"
-    write_repo(cache, REPO, files, commit=commit)
-    local = cli(
-        "scan",
-        target,
-        "--no-cache",
-        "-f",
-        "json",
-        env={**hub_env(hub, tmp_path), "HF_HUB_CACHE": str(cache)},
-    )
     assert local.code == 1, local.stderr
     remote_doc, local_doc = remote.json(), local.json()
     assert verdict(remote_doc) == verdict(local_doc)
@@ -356,19 +358,7 @@ def test_onnx_with_external_data_is_judged_without_its_weights(
     past_end: bool, hub: fakehub.FakeHub, tmp_path: Path, cli: Callable[..., Any]
 ) -> None:
     files = onnx_files(past_end)
-    commit = hub.add(REPO, files)
-    target = f"hf://{REPO}@{commit}"
-    remote = cli("scan", target, "-f", "json", "--no-cache", env=hub_env(hub, tmp_path))
-    cache = tmp_path / "cache"
-    write_repo(cache, REPO, files, commit=commit)
-    local = cli(
-        "scan",
-        target,
-        "--no-cache",
-        "-f",
-        "json",
-        env={**hub_env(hub, tmp_path), "HF_HUB_CACHE": str(cache)},
-    )
+    target, remote, local = remote_then_cached(hub, files, tmp_path, cli)
     assert remote.code == local.code, remote.stderr
     assert verdict(remote.json()) == verdict(local.json())
     past = [f for f in remote.json()["findings"] if f["rule_id"].startswith("PG-SER")]
