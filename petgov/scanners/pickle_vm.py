@@ -191,7 +191,21 @@ def _line(buf: memoryview | bytes, pos: int, limit: int) -> tuple[bytes, int]:
     return bytes(buf[pos : pos + end]), pos + end + 1
 
 
-def _pop_mark(stack: list[object]) -> list[object]:
+def _pop_mark(stack: list[object], marks: list[int] | None = None) -> list[object]:
+    """Pop everything above the topmost MARK, and the MARK.
+
+    ``marks`` holds the stack heights at which MARK opcodes pushed (a hint: a mark may have
+    been popped as a value since, or another pushed by DUP/GET); a height is used only if it
+    still holds a MARK with none above it, which is the topmost MARK by definition.
+    """
+    while marks:
+        m = marks.pop()
+        if m < len(stack) and stack[m] is _MARK:
+            items = stack[m + 1 :]
+            if _MARK not in items:
+                del stack[m:]
+                return items
+            break
     for i in range(len(stack) - 1, -1, -1):
         if stack[i] is _MARK:
             items = stack[i + 1 :]
@@ -295,80 +309,271 @@ def run_one(
     return _run_one(buf, pos, limit, out, joblib)
 
 
+_U8 = struct.Struct("<B").unpack_from
+_U16 = struct.Struct("<H").unpack_from
+_U32 = struct.Struct("<I").unpack_from
+_I32 = struct.Struct("<i").unpack_from
+_U64 = struct.Struct("<Q").unpack_from
+
+
 def _run_one(
     buf: memoryview | bytes, pos: int, limit: int, out: Analysis, joblib: bool = False
 ) -> int:
-    stack: list[object] = []
-    memo: dict[int, object] = {}
-    while True:
-        if pos >= limit:
-            raise Truncated("no STOP opcode")
-        at = pos
-        code = buf[pos]
-        pos += 1
-        out.ops += 1
-        if out.ops > out.max_ops:
-            raise BudgetExceeded(f"operation budget of {out.max_ops} opcodes reached", at)
-        if not out.ops & 0xFFFF and out.deadline is not None and monotonic() > out.deadline:
-            raise BudgetExceeded(f"time limit reached after {out.ops} opcodes", at)
-        spec = _OPS.get(code)
-        if spec is None:
-            raise ValueError(f"unknown opcode 0x{code:02x} at {at}")
-        name, kind, size = spec
-        arg: object = None
-        if kind == "f":
-            if pos + size > limit:
-                raise Truncated(f"{name} argument cut off")
-            raw = bytes(buf[pos : pos + size])
-            pos += size
-            arg = int.from_bytes(raw, "little", signed=name == "BININT")
-            if name == "BINFLOAT":
-                arg = 0.0
-        elif kind == "p":
-            if pos + size > limit:
-                raise Truncated(f"{name} length cut off")
-            n = int.from_bytes(bytes(buf[pos : pos + size]), "little", signed=name == "BINSTRING")
-            pos += size
-            if n < 0 or pos + n > limit:
-                raise Truncated(f"{name} of {n} bytes runs past the end")
-            if name in _STR_OPS and n <= SECRET_MAX:
-                text = bytes(buf[pos : pos + n]).decode("utf-8", "replace")
-                out.keep_string(at, text)
-                arg = text if n <= _KEEP_STR else _UNKNOWN
-            elif name in _BYTES_OPS and n <= _KEEP_BYTES:
-                arg = bytes(buf[pos : pos + n])
-            elif name in ("LONG1", "LONG4") and n <= 8:
-                arg = int.from_bytes(bytes(buf[pos : pos + n]), "little", signed=True)
-            else:
-                arg = _UNKNOWN
-            pos += n
-        elif kind == "l":
-            raw, pos = _line(buf, pos, limit)
-            arg = raw.decode("latin-1")
-            if name in ("INT", "LONG"):
-                arg = _int_literal(str(arg))
-            if name in ("STRING", "UNICODE"):
-                text = str(arg)
-                if name == "STRING" and len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-                    text = text[1:-1]
-                out.keep_string(at, text)
-                arg = text
-        elif kind == "2l":
-            mod, pos = _line(buf, pos, limit)
-            nm, pos = _line(buf, pos, limit)
-            arg = (mod.decode("latin-1"), nm.decode("latin-1"))
+    """The walk: the common opcodes are decoded inline, the rest by ``_decode`` + ``_step``.
 
-        if name == "STOP":
-            out.result = stack[-1] if stack else None
-            return pos
-        if name == "BUILD" and len(stack) >= 2:
-            target, state = stack[-2], stack[-1]
-            _step(name, arg, at, stack, memo, out)
-            if joblib and _is_joblib_wrapper(target):
-                out.inline_arrays += 1
-                pos = _skip_joblib_array(buf, pos, limit, state, out)
-            continue
-        _step(name, arg, at, stack, memo, out)
+    Every path keeps the generic path's order of checks (budget, opcode, argument, stack), so
+    the inline cases are shortcuts with the same results, errors and messages, not a second
+    semantics; tests/scanners/test_pickle_vm_differential.py holds them to the first engine.
+    """
+    stack: list[object] = []
+    push = stack.append
+    memo: dict[int, object] = {}
+    marks: list[int] = []  # stack heights at MARK: hints for _pop_mark, checked before use
+    max_memo = out.max_memo
+    ops = out.ops
+    gate = _gate(ops, out.max_ops)
+    try:
+        while True:
+            if pos >= limit:
+                raise Truncated("no STOP opcode")
+            at = pos
+            code = buf[pos]
+            pos += 1
+            ops += 1
+            if ops >= gate:
+                out.ops = ops
+                _check_budget(out, at)
+                gate = _gate(ops, out.max_ops)
+            if code == 0x47:  # BINFLOAT
+                if pos + 8 > limit:
+                    raise Truncated("BINFLOAT argument cut off")
+                pos += 8
+                push(_UNKNOWN)
+            elif code == 0x94:  # MEMOIZE
+                if not stack:
+                    raise ValueError("MEMOIZE on an empty stack")
+                memo[len(memo)] = stack[-1]
+                if len(memo) > max_memo:
+                    raise BudgetExceeded(f"memo budget of {max_memo} entries reached", at)
+            elif code == 0x8C:  # SHORT_BINUNICODE
+                if pos + 1 > limit:
+                    raise Truncated("SHORT_BINUNICODE length cut off")
+                n = buf[pos]
+                pos += 1
+                if pos + n > limit:
+                    raise Truncated(f"SHORT_BINUNICODE of {n} bytes runs past the end")
+                text = str(buf[pos : pos + n], "utf-8", "replace")
+                if len(text) >= SECRET_MIN:
+                    out.keep_string(at, text)
+                push(text)
+                pos += n
+            elif code == 0x4B:  # BININT1
+                if pos + 1 > limit:
+                    raise Truncated("BININT1 argument cut off")
+                push(buf[pos])
+                pos += 1
+            elif code == 0x28:  # MARK
+                height = len(stack)
+                while marks and marks[-1] >= height:
+                    marks.pop()  # stale hints: never more hints than stack entries
+                marks.append(height)
+                push(_MARK)
+            elif code == 0x71 or code == 0x68 or code == 0x72 or code == 0x6A:
+                # BINPUT, BINGET (1-byte key), LONG_BINPUT, LONG_BINGET (4-byte key)
+                if code == 0x71 or code == 0x68:
+                    if pos + 1 > limit:
+                        raise Truncated(f"{_OPS[code][0]} argument cut off")
+                    key = buf[pos]
+                    pos += 1
+                else:
+                    if pos + 4 > limit:
+                        raise Truncated(f"{_OPS[code][0]} argument cut off")
+                    key = _U32(buf, pos)[0]
+                    pos += 4
+                if code == 0x71 or code == 0x72:
+                    if not stack:
+                        raise ValueError("PUT on an empty stack")
+                    memo[key] = stack[-1]
+                    if len(memo) > max_memo:
+                        raise BudgetExceeded(f"memo budget of {max_memo} entries reached", at)
+                elif key in memo:
+                    push(memo[key])
+                else:
+                    raise ValueError(f"memo key {key} was never stored")
+            elif code == 0x65 or code == 0x75:  # APPENDS, SETITEMS
+                items = _pop_mark(stack, marks)
+                if not stack:
+                    raise ValueError(
+                        f"{'APPENDS' if code == 0x65 else 'SETITEMS'} without a container"
+                    )
+                if code == 0x75:
+                    top = stack[-1]
+                    if isinstance(top, _Dict):
+                        top.add(items)
+            elif code == 0x61:  # APPEND
+                if not stack:
+                    raise ValueError("pop from an empty stack")
+                stack.pop()
+                if not stack:
+                    raise ValueError("APPEND without a container")
+            elif code == 0x73:  # SETITEM
+                if len(stack) < 2:
+                    raise ValueError("pop from an empty stack")
+                value = stack.pop()
+                key_obj = stack.pop()
+                if stack:
+                    top = stack[-1]
+                    if isinstance(top, _Dict):
+                        top.add([key_obj, value])
+                else:
+                    raise ValueError("SETITEM without a container")
+            elif code == 0x7D:  # EMPTY_DICT
+                push(_Dict())
+            elif code == 0x5D or code == 0x88 or code == 0x89 or code == 0x8F:
+                push(_UNKNOWN)  # EMPTY_LIST, NEWTRUE, NEWFALSE, EMPTY_SET
+            elif code == 0x4E:  # NONE
+                push(None)
+            elif code == 0x29:  # EMPTY_TUPLE
+                push(())
+            elif code == 0x85 or code == 0x86 or code == 0x87:  # TUPLE1, TUPLE2, TUPLE3
+                n = code - 0x84
+                if len(stack) < n:
+                    raise ValueError(f"TUPLE{n} needs {n} items")
+                items = stack[-n:]
+                del stack[-n:]
+                push(tuple(items))
+            elif code == 0x74:  # TUPLE
+                push(tuple(_pop_mark(stack, marks)))
+            elif code == 0x4D:  # BININT2
+                if pos + 2 > limit:
+                    raise Truncated("BININT2 argument cut off")
+                push(_U16(buf, pos)[0])
+                pos += 2
+            elif code == 0x4A:  # BININT
+                if pos + 4 > limit:
+                    raise Truncated("BININT argument cut off")
+                push(_I32(buf, pos)[0])
+                pos += 4
+            elif code == 0x58 or code == 0x43 or code == 0x42:
+                # BINUNICODE, SHORT_BINBYTES, BINBYTES
+                if code == 0x43:
+                    if pos + 1 > limit:
+                        raise Truncated("SHORT_BINBYTES length cut off")
+                    n = buf[pos]
+                    pos += 1
+                else:
+                    if pos + 4 > limit:
+                        raise Truncated(
+                            f"{'BINUNICODE' if code == 0x58 else 'BINBYTES'} length cut off"
+                        )
+                    n = _U32(buf, pos)[0]
+                    pos += 4
+                if pos + n > limit:
+                    opname = {0x58: "BINUNICODE", 0x43: "SHORT_BINBYTES"}.get(code, "BINBYTES")
+                    raise Truncated(f"{opname} of {n} bytes runs past the end")
+                if code != 0x58:
+                    push(bytes(buf[pos : pos + n]) if n <= _KEEP_BYTES else _UNKNOWN)
+                elif n <= SECRET_MAX:
+                    text = str(buf[pos : pos + n], "utf-8", "replace")
+                    if len(text) >= SECRET_MIN:
+                        out.keep_string(at, text)
+                    push(text if n <= _KEEP_STR else _UNKNOWN)
+                else:
+                    push(_UNKNOWN)
+                pos += n
+            elif code == 0x95:  # FRAME
+                if pos + 8 > limit:
+                    raise Truncated("FRAME argument cut off")
+                pos += 8
+            elif code == 0x80:  # PROTO
+                if pos + 1 > limit:
+                    raise Truncated("PROTO argument cut off")
+                pos += 1
+            elif code == 0x2E:  # STOP
+                out.result = stack[-1] if stack else None
+                return pos
+            elif code == 0x62 and len(stack) >= 2:  # BUILD: joblib's array data may follow
+                target, state = stack[-2], stack[-1]
+                _step("BUILD", None, at, stack, memo, out)
+                if joblib and _is_joblib_wrapper(target):
+                    out.inline_arrays += 1
+                    out.ops = ops
+                    try:
+                        pos = _skip_joblib_array(buf, pos, limit, state, out)
+                    finally:
+                        ops = out.ops  # an object array's inner pickle counts its own opcodes
+                    gate = _gate(ops, out.max_ops)
+            else:
+                name, arg, pos = _decode(buf, code, at, pos, limit, out)
+                _step(name, arg, at, stack, memo, out)
+    finally:
+        out.ops = ops
+
+
+def _gate(ops: int, max_ops: int) -> int:
+    """The next opcode count at which the walk checks its bounds (the op budget, or the clock
+    every 65,536 opcodes)."""
+    return min(max_ops + 1, (ops | 0xFFFF) + 1)
+
+
+def _check_budget(out: Analysis, at: int) -> None:
+    if out.ops > out.max_ops:
+        raise BudgetExceeded(f"operation budget of {out.max_ops} opcodes reached", at)
+    if not out.ops & 0xFFFF and out.deadline is not None and monotonic() > out.deadline:
+        raise BudgetExceeded(f"time limit reached after {out.ops} opcodes", at)
+
+
+def _decode(
+    buf: memoryview | bytes, code: int, at: int, pos: int, limit: int, out: Analysis
+) -> tuple[str, object, int]:
+    """Any opcode's name and decoded argument, and where the next opcode starts."""
+    spec = _OPS.get(code)
+    if spec is None:
+        raise ValueError(f"unknown opcode 0x{code:02x} at {at}")
+    name, kind, size = spec
+    arg: object = None
+    if kind == "f":
+        if pos + size > limit:
+            raise Truncated(f"{name} argument cut off")
+        raw = bytes(buf[pos : pos + size])
+        pos += size
+        arg = int.from_bytes(raw, "little", signed=name == "BININT")
+        if name == "BINFLOAT":
+            arg = 0.0
+    elif kind == "p":
+        if pos + size > limit:
+            raise Truncated(f"{name} length cut off")
+        n = int.from_bytes(bytes(buf[pos : pos + size]), "little", signed=name == "BINSTRING")
+        pos += size
+        if n < 0 or pos + n > limit:
+            raise Truncated(f"{name} of {n} bytes runs past the end")
+        if name in _STR_OPS and n <= SECRET_MAX:
+            text = bytes(buf[pos : pos + n]).decode("utf-8", "replace")
+            out.keep_string(at, text)
+            arg = text if n <= _KEEP_STR else _UNKNOWN
+        elif name in _BYTES_OPS and n <= _KEEP_BYTES:
+            arg = bytes(buf[pos : pos + n])
+        elif name in ("LONG1", "LONG4") and n <= 8:
+            arg = int.from_bytes(bytes(buf[pos : pos + n]), "little", signed=True)
+        else:
+            arg = _UNKNOWN
+        pos += n
+    elif kind == "l":
+        raw, pos = _line(buf, pos, limit)
+        arg = raw.decode("latin-1")
+        if name in ("INT", "LONG"):
+            arg = _int_literal(str(arg))
+        if name in ("STRING", "UNICODE"):
+            text = str(arg)
+            if name == "STRING" and len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+                text = text[1:-1]
+            out.keep_string(at, text)
+            arg = text
+    elif kind == "2l":
+        mod, pos = _line(buf, pos, limit)
+        nm, pos = _line(buf, pos, limit)
+        arg = (mod.decode("latin-1"), nm.decode("latin-1"))
+    return name, arg, pos
 
 
 def _int_literal(text: str) -> object:
