@@ -131,7 +131,7 @@ def test_only_petgov_classes_use_the_cache(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setitem(sys.modules, "someone_else", module)
     try:
         dc.install()
-        exec(  # noqa: S102 - a class of another package, defined the way its module would
+        exec(  # a class of another package, defined the way its module would
             "@dataclasses.dataclass(frozen=True)\nclass Other:\n    x: int = 1\n",
             module.__dict__,
         )
