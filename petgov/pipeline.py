@@ -19,7 +19,13 @@ from typing import Any
 import petgov
 from petgov import filetypes as F
 from petgov.errors import TargetError
-from petgov.inventory.hashing import INLINE_BYTES, BackgroundHasher, DigestMode, wants_digest
+from petgov.inventory.hashing import (
+    INLINE_BYTES,
+    BackgroundHasher,
+    DigestMode,
+    settled,
+    wants_digest,
+)
 from petgov.inventory.sniff import sniff
 from petgov.model import Coverage, CoverageStatus, Finding, Item, Report, ToolInfo
 from petgov.policy.evaluate import PolicyOptions, evaluate
@@ -99,7 +105,7 @@ def _hashed_inline(pending: dict[int, Future[str | None]], index: int) -> str | 
     """The digest of an item hashed on the spot (a small file), taken out of ``pending``;
     None while it is still being hashed, or when hashing failed (``finish`` says so)."""
     future = pending.get(index)
-    if future is None or not future.done() or future.exception() is not None:
+    if future is None or not settled(future) or future.exception() is not None:
         return None
     digest = future.result()
     if digest is None:  # a remote item's unknown digest: it stays "pending" for the AI-BOM

@@ -167,6 +167,10 @@ def run(argv: Sequence[str] | None = None) -> None:
         from petgov.cli.fastscan import scan_arguments
 
         fast = scan_arguments(args)
+        if fast is not None:  # large files' digests run while the pipeline imports
+            from petgov.inventory import early
+
+            early.start_for_scan(fast)
     try:
         if fast is not None:
             from petgov.cli import scanrun
@@ -207,6 +211,8 @@ def run(argv: Sequence[str] | None = None) -> None:
             + " (hint: re-run with --debug and report the traceback)"
         )
         code = ExitCode.USAGE_OR_INPUT
+    if fast is not None:
+        early.cancel_all()  # what no scan adopted (an error came first): never waited for
     sys.exit(code)
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import IO
 
 from petgov import filetypes as F
+from petgov.inventory import early
+from petgov.inventory.filehash import FileDigest, stamp_of, workers
 from petgov.targets.interface import Source
 
 CHUNK = 1 << 20
@@ -103,16 +105,45 @@ def _in_hand(source: Source) -> bool:
     return source.held() is not None or source.local_path is not None
 
 
+class _FileFuture(Future[str | None]):
+    """A local file's digest from the shared workers (``filehash``): ``result()`` re-checks
+    that the file is still in the state it was read in, so a changed file is hashed again."""
+
+    def __init__(self, job: FileDigest) -> None:
+        super().__init__()
+        self.job = job
+        job.on_done(self._finished)
+
+    def _finished(self, job: FileDigest) -> None:
+        error = job.error
+        if error is None:
+            self.set_result(None)  # the value comes from ``result()``, checked when collected
+        else:
+            self.set_exception(error)
+
+    def result(self, timeout: float | None = None) -> str | None:
+        super().result(timeout)
+        return self.job.confirmed()
+
+
+def settled(future: Future[str | None]) -> bool:
+    """Whether a digest is final already (hashed on the spot): a file's digest is not, it is
+    checked against the file again when collected (the file may change while it is scanned)."""
+    return future.done() and not isinstance(future, _FileFuture)
+
+
 class BackgroundHasher:
     """Hashes submitted while the inventory is still being built; results are awaited later.
 
     The scanners read the same files meanwhile, so the bytes come from the page cache once.
-    Small items are hashed inline (the result is a finished future).
+    Small items are hashed inline (the result is a finished future); large local files go to
+    the shared digest workers, adopting a digest the CLI started early for the same file state.
     """
 
     def __init__(self, jobs: int | None = None) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self._jobs = jobs or _workers()
+        self._files: list[FileDigest] = []
 
     def submit(self, source: Source) -> Future[str | None]:
         if source.partial():  # a remote header read: the server's digest (or none), no download
@@ -126,11 +157,28 @@ class BackgroundHasher:
             except Exception as exc:  # said when the digest is collected, as for pool jobs
                 done.set_exception(exc)
             return done
+        local = source.local_path
+        if local is not None and source.held() is None and source.digest_memo() is None:
+            path = os.fspath(local)
+            try:
+                listed = stamp_of(os.stat(path))
+            except OSError as exc:
+                failed: Future[str | None] = Future()
+                failed.set_exception(exc)
+                return failed
+            job = early.adopt(path, listed) or workers().submit(path, listed)
+            self._files.append(job)
+            return _FileFuture(job)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self._jobs, thread_name_prefix="sha256")
         return self._pool.submit(sha256_source, source)
 
     def close(self) -> None:
+        """Call off what nobody collected (an error ended the scan): never waits on a file."""
+        for job in self._files:
+            if not job.done():
+                job.cancel()
+        self._files.clear()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

@@ -1,0 +1,136 @@
+"""Digests of a scan's large local files, started as soon as the command line is read.
+
+``petgov scan`` spends its first ~0.1-0.2 s importing the pipeline and the scanners; a 300 MB
+file takes ~0.2 s to hash. Started here, before those imports, the hashing of the biggest files
+runs alongside them. The pipeline later adopts a running digest when the file it lists is the
+same file in the same state (device, inode, size, mtime, ctime), so nothing is hashed twice, and
+a file changed meanwhile is hashed again (``FileDigest.confirmed`` checks once more when the digest
+is collected). A digest nobody adopts is cancelled when the command ends.
+
+Stdlib only (plus ``filehash``): importing this must cost next to nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from petgov.inventory.filehash import FileDigest, Stamp, stamp_of, workers
+
+# Files at most this big are hashed inline from the bytes read at sniffing (pipeline).
+LARGE_BYTES = 256 * 1024
+# The early walk lists at most this many entries: a folder of thousands of small files has
+# nothing to gain and would pay for a second walk.
+MAX_LISTED = 2000
+# The folders a walk skips by default (targets.filters.DEFAULT_SKIP_DIRS; a test keeps them equal).
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"})
+IGNORE_FILE = ".petgovignore"
+
+_started: dict[tuple[int, int], FileDigest] = {}
+_lock = threading.Lock()
+
+
+def start(targets: Sequence[str], *, default_skips: bool = True, exclude: bool = False) -> int:
+    """Start hashing the large regular files of local ``targets``, biggest first; how many.
+
+    Only what the pipeline's walk will list: no links, no default-skipped folders (unless
+    ``default_skips`` is off); a folder is not walked here when globs leave files out
+    (``exclude``, a ``.petgovignore``), the pipeline hashes those itself.
+    """
+    found: list[tuple[str, os.stat_result]] = []
+    budget = [MAX_LISTED]
+    ignored_here = os.path.exists(IGNORE_FILE)
+    for target in targets:
+        if "://" in target or target in ("", "-"):
+            continue
+        try:
+            st = os.stat(target, follow_symlinks=False)
+        except OSError:
+            continue  # the pipeline words the error
+        if stat.S_ISREG(st.st_mode):
+            if st.st_size > LARGE_BYTES:
+                found.append((target, st))
+        elif stat.S_ISDIR(st.st_mode) and not (exclude or ignored_here or _has_ignore(target)):
+            found.extend(_large_files(target, default_skips, budget))
+    found.sort(key=lambda f: -f[1].st_size)
+    pool = workers()
+    with _lock:
+        for path, st in found:
+            key = (st.st_dev, st.st_ino)
+            if key not in _started:
+                _started[key] = pool.submit(path, stamp_of(st))
+    return len(found)
+
+
+def _has_ignore(folder: str) -> bool:
+    return os.path.exists(os.path.join(folder, IGNORE_FILE))
+
+
+def _large_files(
+    top: str, default_skips: bool, budget: list[int]
+) -> Iterable[tuple[str, os.stat_result]]:
+    skip = SKIP_DIRS if default_skips else frozenset()
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        budget[0] -= len(entries)
+        if budget[0] < 0:
+            return
+        for e in entries:
+            try:
+                if e.is_symlink():
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    if e.name not in skip:
+                        stack.append(e.path)
+                elif e.is_file(follow_symlinks=False):
+                    st = e.stat(follow_symlinks=False)
+                    if st.st_size > LARGE_BYTES:
+                        yield e.path, st
+            except OSError:
+                continue
+
+
+def adopt(path: str, listed: Stamp) -> FileDigest | None:
+    """The digest started early for the file at ``path``, if it is in the state ``listed``."""
+    if not _started:
+        return None
+    with _lock:
+        job = _started.pop((listed[0], listed[1]), None)
+    if job is None:
+        return None
+    if job.listed != listed or job.cancelled:
+        job.cancel()  # changed since: the caller hashes it again
+        return None
+    return job
+
+
+def cancel_all() -> None:
+    """Call off every early digest nobody adopted (the command is ending)."""
+    with _lock:
+        jobs = list(_started.values())
+        _started.clear()
+    for job in jobs:
+        job.cancel()
+
+
+def start_for_scan(arguments: Mapping[str, Any]) -> None:
+    """The early start for a ``petgov scan`` command line read by ``cli.fastscan`` (its
+    ``scanrun.run`` keyword arguments): local targets, digests on, not read by Spark."""
+    digests = getattr(arguments.get("digests"), "value", "top")
+    engine = getattr(arguments.get("engine"), "value", "local")
+    if digests == "none" or engine == "spark":
+        return
+    start(
+        list(arguments.get("targets") or ()),
+        default_skips=bool(arguments.get("default_skips", True)),
+        exclude=bool(arguments.get("exclude")),
+    )
