@@ -101,3 +101,42 @@ def test_license_link_becomes_url_fact() -> None:
     path = corpus_path("aibom", "hf-model-cards", "Qwen2.5-0.5B-Instruct-GGUF")
     facts = target_facts(run(path, "licenses"), path)
     assert str(facts["license.url"]).startswith("https://")
+
+
+def test_shipped_spdx_ids_are_the_installed_index() -> None:
+    """petgov/data/licenses/spdx_ids.json is what the installed license-expression holds
+    (regenerate with PETGOV_UPDATE_GOLDEN=1 after upgrading it)."""
+    import json
+
+    from tests.conftest import REPO
+    from tests.golden import check
+
+    path = REPO / "petgov" / "data" / licensing.SPDX_IDS_FILE
+    check(path, json.dumps(licensing.spdx_ids(), indent=0) + "\n")
+
+
+def test_shipped_spdx_ids_normalize_as_the_library_does() -> None:
+    """Every id the table answers for, in several casings, is what Licensing.validate gives."""
+    table = licensing._known_ids()
+    assert len(table) > 1000 and table["apache-2.0"] == "Apache-2.0"
+    library = licensing._spdx()
+    for name, key in table.items():
+        for spelling in (name, name.upper(), key, key.lower().title()):
+            info = library.validate(spelling)
+            assert not info.errors and str(info.normalized_expression) == key, spelling
+
+
+def test_spdx_ids_of_another_license_expression_version_are_not_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from petgov.util import distversion
+
+    before = licensing.normalize("Apache-2.0 OR bsd-3-clause", "card").expression
+    licensing._known_ids.cache_clear()
+    monkeypatch.setattr(distversion, "version", lambda name: "0.0.1")
+    try:
+        assert licensing._known_ids() == {}
+        after = licensing.normalize("Apache-2.0 OR bsd-3-clause", "card").expression
+    finally:
+        licensing._known_ids.cache_clear()
+    assert before == after == "Apache-2.0 OR BSD-3-Clause"
