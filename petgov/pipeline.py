@@ -5,6 +5,7 @@ Stages never reach back: scanners do not know about policy, policy does not know
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import datetime as dt
@@ -14,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import petgov
 from petgov import filetypes as F
@@ -47,6 +48,9 @@ from petgov.targets.filters import PathFilter
 from petgov.targets.interface import RawEntry, ResolvedTarget, resolvers
 from petgov.targets.remote.ranged import cost_note
 from petgov.util.clock import iso, system_clock
+
+if TYPE_CHECKING:
+    from petgov.util.forked import Forked
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Small files are read whole once, at sniffing, and hashed from those bytes; up to this many
@@ -222,6 +226,7 @@ def run_scanners(
     total = len(inv.entries) + phases
     # Sorted out once, not per entry: an isinstance check against an ABC is not free.
     item_scanners = [s for s in scanners if isinstance(s, ItemScanner)]
+    early = _fork_early(scanners, ctx, item_scanners)
     for done, entry in enumerate(inv.entries, 1):
         cached = (cache or NO_CACHE).item(entry, inv.pending.get(done - 1))
         for examiner in item_scanners:
@@ -247,8 +252,12 @@ def run_scanners(
         if isinstance(scanner, TargetScanner):
             if progress:  # the phase label: which whole-target scanner is at work
                 progress(f"{scanner.name}: {inv.target.target}", done, total)
-            call_t = functools.partial(scanner.scan_target, ctx)
-            result.extend(_guarded(scanner, inv.target.target, call_t))
+            forked = early.pop(id(scanner), None)
+            res_t = forked.result() if forked is not None else None
+            if res_t is None:  # not forked, or the child did not deliver: run it here
+                call_t = functools.partial(scanner.scan_target, ctx)
+                res_t = _guarded(scanner, inv.target.target, call_t)
+            result.extend(res_t)
             done += 1
     for scanner in scanners:
         if isinstance(scanner, PostScanner):
@@ -272,6 +281,31 @@ def run_scanners(
                 )
             )
     return result
+
+
+def _fork_early(
+    scanners: Sequence[Scanner], ctx: ScanContext, item_scanners: Sequence[ItemScanner]
+) -> dict[int, Forked[ScanResult]]:
+    """Target scanners that asked to run in a forked child, started now: they work on a second
+    core while the item scanners run here, and are collected in their usual turn (same order,
+    same results; a child that fails is run again in-process). Only when item scanners have
+    work to overlap with."""
+    from petgov.util import forked
+
+    started: dict[int, Forked[ScanResult]] = {}
+    wanted = [s for s in scanners if isinstance(s, TargetScanner) and s.fork_early(ctx)]
+    if not wanted or not forked.available():
+        return started
+    if not any(s.applies_to(e, ctx) for e in ctx.entries for s in item_scanners):
+        return started
+    path = ctx.target.target if ctx.target else ""
+    for scanner in wanted:
+        call = functools.partial(scanner.scan_target, ctx)
+        child = forked.start(functools.partial(_guarded, scanner, path, call), scanner.release)
+        if child is not None:
+            atexit.register(child.cancel)  # a parent leaving early stops the child
+            started[id(scanner)] = child
+    return started
 
 
 def _guarded(scanner: Scanner, path: str, call: Callable[[], ScanResult]) -> ScanResult:

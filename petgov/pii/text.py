@@ -230,3 +230,10 @@ def _pool(nlp_model: str | None, n_workers: int, entities: Sequence[str]) -> Any
         _POOLS[key] = pool
         atexit.register(pool.shutdown, cancel_futures=True)
     return pool
+
+
+def shutdown_pools() -> None:
+    """Stop the worker pools (a forked scan calls it: it exits without running atexit)."""
+    while _POOLS:
+        _, pool = _POOLS.popitem()
+        pool.shutdown(cancel_futures=True)

@@ -88,6 +88,14 @@ class TargetScanner(Scanner):
     def scan_target(self, ctx: ScanContext) -> ScanResult:
         """Examine the target in ``ctx``."""
 
+    def fork_early(self, ctx: ScanContext) -> bool:
+        """True when ``scan_target`` is worth running in a forked child from the start, on a
+        second core while the item scanners run (``pipeline`` collects it in its usual turn)."""
+        return False
+
+    def release(self) -> None:
+        """Stop what ``scan_target`` left running (worker pools); a forked child calls it."""
+
 
 class PostScanner(Scanner):
     """Runs after every item and target scanner of a target, over what they handed on.

@@ -45,11 +45,30 @@ class PiiScanner(TargetScanner):
 
         return is_dataset(entry)
 
-    def scan_target(self, ctx: ScanContext) -> ScanResult:
-        out = ScanResult()
+    def fork_early(self, ctx: ScanContext) -> bool:
+        """Local datasets, when presidio is not loaded here yet: importing it and analysing
+        take a second core while the item scanners (secrets over the same CSV) run here.
+        Spark keeps its session in this process; remote sources hold locks a fork would copy."""
+        import sys
+
+        if ctx.options.pii.engine == "spark" or "presidio_analyzer" in sys.modules:
+            return False
+        entries = self._datasets(ctx)
+        return bool(entries) and all(e.source.local_path is not None for e in entries)
+
+    def release(self) -> None:
+        from petgov.pii.text import shutdown_pools
+
+        shutdown_pools()
+
+    def _datasets(self, ctx: ScanContext) -> list[Entry]:
         # Members of a model container (a PyTorch zip's `version`, `byteorder`) are not datasets.
         models = {e.item.path for e in ctx.entries if e.item.format in F.MODEL_ARCHIVES}
-        entries = [e for e in ctx.entries if self.wanted(e) and e.item.parent not in models]
+        return [e for e in ctx.entries if self.wanted(e) and e.item.parent not in models]
+
+    def scan_target(self, ctx: ScanContext) -> ScanResult:
+        out = ScanResult()
+        entries = self._datasets(ctx)
         if not entries:
             return out
         opts = ctx.options.pii
