@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+DEFAULT_SWITCH = 0.005  # CPython's GIL switch interval
 
 
 def cores() -> int:
@@ -83,6 +84,7 @@ def start(call: Callable[[], T], cleanup: Callable[[], None] | None = None) -> F
     code = 1
     try:  # the child: never returns into the parent's code, never runs its atexit handlers
         os.close(read)
+        sys.setswitchinterval(DEFAULT_SWITCH)  # the parent's hashing threads are not here
         try:
             payload = pickle.dumps((True, call()), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException:
