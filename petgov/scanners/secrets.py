@@ -18,7 +18,7 @@ import importlib
 import json
 import posixpath
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, ClassVar
@@ -483,29 +483,71 @@ def _keyed_span(text: str, key: str) -> Span | None:
     return _container_after(text, m.end()) if m else None
 
 
+# The same scan without a Python step per token (a vocabulary has 200k+ strings): everything up
+# to the next bracket outside a string literal (whole literals, runs of other characters, and a
+# quote that opens no literal, which the token scan passes over), ...
+_TO_BRACKET = re.compile(r'(?:"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|[^"{}\[\]]++|")*+')
+# ... and the string literals alone, counted (an empty group: findall lists empty strings).
+_COUNTED_STRING = re.compile(r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"()')
+
+
 def _container_after(text: str, at: int) -> Span | None:
-    """The JSON object or array opening at or after ``at``; None when it never closes."""
-    depth = strings = 0
+    """The JSON object or array opening at or after ``at``; None when it never closes.
+
+    The tokens are those of ``_JSON_TOKEN`` scanned from ``at``; only brackets take a step here.
+    """
+    depth = 0
     start = -1
-    for m in _JSON_TOKEN.finditer(text, at):
-        tok = m.group()
-        if tok[0] == '"':
-            strings += 1
-            continue
+    pos = at
+    size = len(text)
+    while True:
+        m = _TO_BRACKET.match(text, pos)
+        pos = m.end() if m else pos
+        if pos >= size:
+            return None
         if start < 0:
-            start = m.start()
-        depth += 1 if tok in "{[" else -1
+            start = pos
+        depth += 1 if text[pos] in "{[" else -1
+        pos += 1
         if depth == 0:
-            return start, m.end(), strings
-    return None
+            return start, pos, len(_COUNTED_STRING.findall(text, at, pos))
+
+
+# In a span where string literals have only short runs of other characters between them (under
+# LONG_TOKEN and newline-free, no stray quote), ``_LONG_STRING``'s scan matches whole literals
+# only: an attempt at a closing quote ends within such a run. One pass checks that and finds
+# the long literals: it passes over short literals (plain ones first), short runs and newlines,
+# and stops at a long literal (group 1), at a long run or stray quote, or at the end.
+_SHORT = str(LONG_TOKEN - 1)
+_NEXT_LONG = re.compile(
+    r'(?:"[^"\\\n]{0,' + _SHORT + r'}+"|"(?:[^"\\\n]|\\.){0,' + _SHORT + r'}+"'
+    r'|[^"\n]{1,' + _SHORT + r'}+(?![^"\n])|\n)*+'
+    r'("(?:[^"\\\n]|\\.){' + str(LONG_TOKEN) + r',}+")?'
+)
 
 
 def _long_strings(text: str, span: Span) -> list[str]:
-    """The string literals of ``LONG_TOKEN``+ characters inside ``span``, decoded."""
+    """The string literals of ``LONG_TOKEN``+ characters inside ``span``, decoded, as
+    ``_LONG_STRING`` finds them scanning the span."""
+    start, end = span[0], span[1]
+    found = []
+    pos = start
+    while (m := _NEXT_LONG.match(text, pos, end)) is not None:
+        pos = m.end()
+        if m.group(1) is not None:
+            found.append(m.group(1))
+        elif pos == end:
+            return _decoded(found)
+        else:  # a long run or a stray quote: the literal scan itself
+            break
+    return _decoded(m.group() for m in _LONG_STRING.finditer(text, start, end))
+
+
+def _decoded(literals: Iterable[str]) -> list[str]:
     out = []
-    for m in _LONG_STRING.finditer(text, span[0], span[1]):
+    for literal in literals:
         try:
-            piece = json.loads(m.group())
+            piece = json.loads(literal)
         except ValueError:
             continue
         if isinstance(piece, str):
