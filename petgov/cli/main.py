@@ -163,14 +163,15 @@ def run(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     args, debug = _take_debug(args)
     fast = None
-    if "scan" in args[:2]:  # a plain `petgov scan ...` runs without typer/click (~60 ms)
+    scanning = "scan" in args[:2]
+    if scanning:  # a plain `petgov scan ...` runs without typer/click (~60 ms)
+        from petgov.inventory import early
+
+        early.start_from_argv(args)  # large files' digests run while petgov loads
         from petgov.cli.fastscan import scan_arguments
 
         fast = scan_arguments(args)
-        if fast is not None:  # large files' digests run while the pipeline imports
-            from petgov.inventory import early
-
-            early.start_for_scan(fast)
+        early.settle(fast)
     try:
         if fast is not None:
             from petgov.cli import scanrun
@@ -211,7 +212,7 @@ def run(argv: Sequence[str] | None = None) -> None:
             + " (hint: re-run with --debug and report the traceback)"
         )
         code = ExitCode.USAGE_OR_INPUT
-    if fast is not None:
+    if scanning:
         early.cancel_all()  # what no scan adopted (an error came first): never waited for
     sys.exit(code)
 

@@ -1,11 +1,12 @@
-"""Digests of a scan's large local files, started as soon as the command line is read.
+"""Digests of a scan's large local files, started as soon as ``petgov scan`` is called.
 
 ``petgov scan`` spends its first ~0.1-0.2 s importing the pipeline and the scanners; a 300 MB
 file takes ~0.2 s to hash. Started here, before those imports, the hashing of the biggest files
-runs alongside them. The pipeline later adopts a running digest when the file it lists is the
+runs alongside them (the command line is guessed at first; ``settle`` calls off what its parser
+says is not a target). The pipeline later adopts a running digest when the file it lists is the
 same file in the same state (device, inode, size, mtime, ctime), so nothing is hashed twice, and
-a file changed meanwhile is hashed again (``FileDigest.confirmed`` checks once more when the digest
-is collected). A digest nobody adopts is cancelled when the command ends.
+a file changed meanwhile is hashed again (``FileDigest.confirmed`` checks once more when the
+digest is collected). A digest nobody adopts is cancelled when the command ends.
 
 Stdlib only (plus ``filehash``): importing this must cost next to nothing.
 """
@@ -30,6 +31,7 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "node_modu
 IGNORE_FILE = ".petgovignore"
 
 _started: dict[tuple[int, int], FileDigest] = {}
+_origin: dict[tuple[int, int], str] = {}  # the target word each was started for
 _lock = threading.Lock()
 
 
@@ -40,7 +42,7 @@ def start(targets: Sequence[str], *, default_skips: bool = True, exclude: bool =
     ``default_skips`` is off); a folder is not walked here when globs leave files out
     (``exclude``, a ``.petgovignore``), the pipeline hashes those itself.
     """
-    found: list[tuple[str, os.stat_result]] = []
+    found: list[tuple[str, os.stat_result, str]] = []
     budget = [MAX_LISTED]
     ignored_here = os.path.exists(IGNORE_FILE)
     for target in targets:
@@ -52,16 +54,17 @@ def start(targets: Sequence[str], *, default_skips: bool = True, exclude: bool =
             continue  # the pipeline words the error
         if stat.S_ISREG(st.st_mode):
             if st.st_size > LARGE_BYTES:
-                found.append((target, st))
+                found.append((target, st, target))
         elif stat.S_ISDIR(st.st_mode) and not (exclude or ignored_here or _has_ignore(target)):
-            found.extend(_large_files(target, default_skips, budget))
+            found.extend((p, s, target) for p, s in _large_files(target, default_skips, budget))
     found.sort(key=lambda f: -f[1].st_size)
     pool = workers()
     with _lock:
-        for path, st in found:
+        for path, st, target in found:
             key = (st.st_dev, st.st_ino)
             if key not in _started:
                 _started[key] = pool.submit(path, stamp_of(st))
+                _origin[key] = target
     return len(found)
 
 
@@ -105,6 +108,7 @@ def adopt(path: str, listed: Stamp) -> FileDigest | None:
         return None
     with _lock:
         job = _started.pop((listed[0], listed[1]), None)
+        _origin.pop((listed[0], listed[1]), None)
     if job is None:
         return None
     if job.listed != listed or job.cancelled:
@@ -118,19 +122,69 @@ def cancel_all() -> None:
     with _lock:
         jobs = list(_started.values())
         _started.clear()
+        _origin.clear()
     for job in jobs:
         job.cancel()
 
 
-def start_for_scan(arguments: Mapping[str, Any]) -> None:
-    """The early start for a ``petgov scan`` command line read by ``cli.fastscan`` (its
-    ``scanrun.run`` keyword arguments): local targets, digests on, not read by Spark."""
+# The options of `petgov scan` that take a value (cli.fastscan.VALUE_OPTIONS; a test keeps
+# them equal): the word after one is not a target.
+VALUE_OPTIONS = frozenset(
+    {
+        "--format", "-f", "--output", "-o", "--fail-on", "--policy", "--waivers", "--mode",
+        "--scanner", "--digests", "--nlp-model", "--engine", "--spark-master", "--verify-key",
+        "--verify-cert-chain", "--verify-identity", "--verify-issuer", "--trust-root", "--osv-db",
+        "--lock", "--max-depth", "--max-members", "--max-bytes", "--timeout", "--baseline",
+        "--compliance", "--color", "--severity", "--exclude",
+    }
+)  # fmt: skip
+
+
+def start_from_argv(args: Sequence[str]) -> None:
+    """The early start from the raw words of ``petgov [--debug] scan ARGS``, before the command
+    line parser is even imported (~30 ms of hashing sooner). A guess: ``settle`` calls off
+    what the parsed command line does not scan; a digest is only ever adopted for the same file
+    in the same state, so a wrong guess costs CPU, never a wrong digest."""
+    words = list(args[1:] if args[:1] == ["--debug"] else args)
+    if words[:1] != ["scan"]:
+        return
+    targets: list[str] = []
+    options: dict[str, str] = {}
+    rest = iter(words[1:])
+    for word in rest:
+        if word == "--":
+            targets.extend(rest)
+        elif not word.startswith("-"):
+            targets.append(word)
+        elif word in VALUE_OPTIONS:
+            options[word] = next(rest, "")
+        else:
+            name, _, value = word.partition("=")
+            options[name] = value
+    if options.get("--digests") == "none" or options.get("--engine") == "spark":
+        return
+    skips = "--no-default-skips" not in options or "--default-skips" in options
+    start(targets, default_skips=skips, exclude="--exclude" in options)
+
+
+def settle(arguments: Mapping[str, Any] | None) -> None:
+    """After the command line is parsed (``cli.fastscan``'s ``scanrun.run`` arguments; None: the
+    full parser will read it): call off the early digests of anything that is not a target,
+    or all of them when digests are off or Spark reads the targets."""
+    if arguments is None:
+        return  # typer parses it; the pipeline adopts what matches, the rest is called off at exit
     digests = getattr(arguments.get("digests"), "value", "top")
     engine = getattr(arguments.get("engine"), "value", "local")
-    if digests == "none" or engine == "spark":
-        return
-    start(
-        list(arguments.get("targets") or ()),
-        default_skips=bool(arguments.get("default_skips", True)),
-        exclude=bool(arguments.get("exclude")),
-    )
+    targets = set(arguments.get("targets") or ())
+    with _lock:
+        drop = [
+            key
+            for key, origin in _origin.items()
+            if digests == "none" or engine == "spark" or origin not in targets
+        ]
+        jobs = [_started.pop(key, None) for key in drop]
+        for key in drop:
+            del _origin[key]
+    for job in jobs:
+        if job is not None:
+            job.cancel()

@@ -8,6 +8,7 @@ must carry the digest of their final content.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import threading
@@ -188,3 +189,43 @@ def test_a_failed_scan_does_not_wait_for_early_digests(
     assert early.start([str(big)]) == 1  # in this process: the workers are daemon threads
     assert [t.daemon for t in threading.enumerate() if t.name == "sha256"] != []
     assert all(t.daemon for t in threading.enumerate() if t.name == "sha256")
+
+
+def test_value_options_are_the_parsers() -> None:
+    from petgov.cli.fastscan import VALUE_OPTIONS
+
+    assert set(VALUE_OPTIONS) == early.VALUE_OPTIONS
+
+
+def test_the_raw_command_line_starts_the_targets_and_settle_keeps_only_them(
+    tmp_path: Path,
+) -> None:
+    from petgov.cli.fastscan import scan_arguments
+
+    model = _write(tmp_path / "model.bin", MiB, 1)
+    report = _write(tmp_path / "old-report.json", MiB, 2)
+    args = ["scan", "--no-progress", "-o", str(report), "--format=json", str(model)]
+    early.start_from_argv(args)
+    assert set(early._origin.values()) == {str(model)}
+    early.cancel_all()
+    early.start_from_argv(["--debug", "scan", "--digests", "none", str(model)])
+    early.start_from_argv(["scan", "--engine", "spark", str(model)])
+    early.start_from_argv(["cache", "info", str(model)])
+    assert early._started == {}
+    early.start_from_argv(["scan", "--weird", str(report), "--", str(model)])  # a wrong guess
+    assert set(early._origin.values()) == {str(report), str(model)}
+    jobs = dict(early._started)
+    early.settle(scan_arguments(["scan", str(model)]))
+    assert set(early._origin.values()) == {str(model)}
+    assert [j.cancelled for j in jobs.values()].count(True) == 1
+    early.settle(scan_arguments(["scan", "--digests", "none", str(model)]))
+    assert early._started == {}
+
+
+def test_a_scan_with_a_guessed_output_file_reports_plain_sha256(cli: Any, tmp_path: Path) -> None:
+    model = _write(tmp_path / "model.bin", 3 * MiB, 1)
+    out = _write(tmp_path / "report.json", MiB, 2)  # overwritten by the scan
+    res = cli("scan", "--no-progress", "-o", str(out), "-f", "json", str(model))
+    assert res.code == 0, res.stderr
+    doc = json.loads(out.read_text())
+    assert [i["sha256"] for i in doc["items"]] == [_sha(model)]
