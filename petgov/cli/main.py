@@ -172,12 +172,21 @@ def run(argv: Sequence[str] | None = None) -> None:
 
         fast = scan_arguments(args)
         early.settle(fast)
+    quick = None
+    if fast is None:  # help and --version are fixed text: printed without typer (~90 ms)
+        from petgov.cli.quickhelp import reply
+
+        quick = reply(args)
     try:
         if fast is not None:
             from petgov.cli import scanrun
 
             _state["debug"] = debug
             result: Any = scanrun.run(**fast)
+        elif quick is not None:
+            text, to_stderr = quick
+            (sys.stderr if to_stderr else sys.stdout).write(text)
+            result = ExitCode.USAGE_OR_INPUT if to_stderr else ExitCode.OK
         else:
             command = build_command(args)
             result = command.main(args=args, prog_name="petgov", standalone_mode=False)
