@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from typing_extensions import assert_never
-
 from petgov.attestation.appraisal import (
     Reference,
     appraise,
@@ -34,6 +32,7 @@ from petgov.attestation.interface import (
     VerifyInputs,
 )
 from petgov.errors import UsageError
+from petgov.util.never import assert_never
 
 MAX_EVIDENCE = 8 << 20
 REPORT_DATA_TYPES = ("snp", "tdx")  # the nonce can only be bound in report data

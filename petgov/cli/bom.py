@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typing_extensions import assert_never
 
 from petgov.exitcodes import ExitCode
+from petgov.util.never import assert_never
 
 
 class BomFormat(str, enum.Enum):

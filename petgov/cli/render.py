@@ -10,9 +10,9 @@ import json
 from typing import TYPE_CHECKING
 
 import typer
-from typing_extensions import assert_never
 
 from petgov.reporters.formats import TableOrJson
+from petgov.util.never import assert_never
 
 if TYPE_CHECKING:
     from petgov.cleanroom.promote import Promotion

@@ -11,7 +11,6 @@ strings that did parse.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -47,6 +46,8 @@ def seekable(fh: IO[bytes]) -> IO[bytes]:
             return fh
     except (OSError, ValueError):
         pass
+    import tempfile  # ~3 ms at import: only when a member is spooled
+
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
     shutil.copyfileobj(fh, spool, 1 << 20)
     spool.seek(0)

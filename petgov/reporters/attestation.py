@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from typing_extensions import assert_never
-
 from petgov.attestation.api import AttestationResult
 from petgov.reporters.formats import TableOrJson
+from petgov.util.never import assert_never
 
 MEASUREMENTS_SHOWN = 8  # the table lists the first few; JSON has them all
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from typing_extensions import assert_never
+from petgov.util.never import assert_never
 
 if TYPE_CHECKING:  # the CLI imports this enum at start-up; reporters load on use
     from petgov.reporters.interface import Reporter

@@ -9,7 +9,6 @@ coverage: modelscan prints "No issues found" when its own parser crashes, petgov
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -75,6 +74,8 @@ class ModelscanScanner(ItemScanner):
         return ctx.cross_check or fmt not in self.covered_elsewhere
 
     def scan(self, entry: Entry, ctx: ScanContext) -> ScanResult:
+        import tempfile
+
         from modelscan.modelscan import ModelScan
         from modelscan.settings import DEFAULT_SETTINGS
 

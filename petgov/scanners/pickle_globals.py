@@ -15,7 +15,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 _ALIASES = {"__builtin__": "builtins", "copy_reg": "copyreg", "exceptions": "builtins"}
@@ -40,9 +39,10 @@ class Lists:
 @lru_cache(maxsize=1)
 def lists() -> Lists:
     """The packaged lists, parsed once."""
+    from petgov.util.shipped import PACKAGE  # not importlib.resources: ~3 ms to import
     from petgov.util.yamldocs import documents, warm
 
-    raw = resources.files("petgov.data").joinpath("pickle/globals.yaml").read_bytes()
+    raw = (PACKAGE / "data" / "pickle" / "globals.yaml").read_bytes()
     warm([raw], "pickle-lists")  # parsed once per installation (JSON in the cache folder)
     (data,) = documents(raw)  # a safe loader (libyaml when present)
     deny = data["deny"]

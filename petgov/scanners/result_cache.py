@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -231,6 +230,8 @@ def write_entry(path: Path, record: Mapping[str, Any]) -> bool:
     try:
         body = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        import tempfile  # ~3 ms at import (random, shutil): only when an entry is written
+
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -32,6 +31,8 @@ def atomic_open(path: Path, mode: str = "wb", *, private: bool = False) -> Itera
     if path.is_dir():
         raise OutputError(f"{path} is a directory", hint="give a file name, not a folder")
     directory = path.parent if str(path.parent) else Path(".")
+    import tempfile  # ~3 ms at import (random, shutil): only when a file is written
+
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:

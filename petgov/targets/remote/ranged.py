@@ -14,16 +14,18 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from petgov import filetypes as F
 from petgov.targets.interface import DigestMemo, Source
 from petgov.util.sizes import human_size
+
+if TYPE_CHECKING:
+    import tempfile
 
 BLOCK = 64 * 1024
 MAX_READAHEAD = 4 << 20
@@ -167,6 +169,8 @@ class RemoteFile(Source):
 
     def fetch_all(self) -> None:
         """Download every byte into a private temporary file and check the reported digest."""
+        import tempfile  # ~3 ms at import: only for a whole download
+
         with self._lock:
             if self._path is not None:
                 return
@@ -258,6 +262,8 @@ class Workdir:
     def __call__(self) -> Path:
         with self._lock:
             if self._tmp is None:
+                import tempfile
+
                 self._tmp = tempfile.TemporaryDirectory(prefix="petgov-remote-")
             return Path(self._tmp.name)
 
