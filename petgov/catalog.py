@@ -49,13 +49,13 @@ def catalog() -> Mapping[str, RuleInfo]:
     root = shipped_dir("rules")
     if root is None:
         raise ModelError("built-in rules not found", hint="reinstall petgov")
-    return _read(root)
+    return _read(root, builtin_rule_files(root))
 
 
-def _read(root: Path) -> dict[str, RuleInfo]:
+def _read(root: Path, files: dict[str, bytes] | None = None) -> dict[str, RuleInfo]:
     from petgov.util.yamldocs import documents, warm  # shared with the policy pack loader
 
-    files = shipped_rule_files(root)
+    files = shipped_rule_files(root) if files is None else files
     warm(list(files.values()), "rules")
     out: dict[str, RuleInfo] = {}
     for name, raw in files.items():
@@ -67,6 +67,17 @@ def _read(root: Path) -> dict[str, RuleInfo]:
                 if info is not None:
                     out.setdefault(info.kind, info)
     return out
+
+
+def builtin_rule_files(root: Path) -> dict[str, bytes]:
+    """``shipped_rule_files`` of the built-in rule folder (``root``), read once per process:
+    the catalog and the policy pack loader both need it (~2.5 ms a read)."""
+    if not _builtin:
+        _builtin.append(shipped_rule_files(root))
+    return dict(_builtin[0])
+
+
+_builtin: list[dict[str, bytes]] = []
 
 
 def shipped_rule_files(root: Path) -> dict[str, bytes]:

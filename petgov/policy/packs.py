@@ -108,9 +108,13 @@ def load_pack(
             raise PolicyError(f"rule pack {location} refused: it is not signed")
     digest = None
     if location.is_dir():
-        files = _folder_files(location)
-        if _is_builtin(location):  # parsed once per installation, not once per scan
+        if _is_builtin(location):  # read once per process, parsed once per installation
+            from petgov.catalog import builtin_rule_files
+
+            files = _checked_sizes(location, builtin_rule_files(location))
             warm(list(files.values()), "rules")
+        else:
+            files = _folder_files(location)
     else:
         data = location.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
@@ -130,6 +134,16 @@ def _is_builtin(location: Path) -> bool:
 
     found = shipped_dir("rules")
     return found is not None and location.resolve() == found.resolve()
+
+
+def _checked_sizes(root: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """``_folder_files``'s size limit over files already read."""
+    for name, raw in files.items():
+        if len(raw) > MAX_RULE_BYTES:
+            raise PolicyError(
+                f"rule pack {root}: {root / name} is larger than {MAX_RULE_BYTES} bytes"
+            )
+    return files
 
 
 def _folder_files(root: Path) -> dict[str, bytes]:
