@@ -10,7 +10,6 @@ strings that did parse.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -46,6 +45,7 @@ def seekable(fh: IO[bytes]) -> IO[bytes]:
             return fh
     except (OSError, ValueError):
         pass
+    import shutil
     import tempfile  # ~3 ms at import: only when a member is spooled
 
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115

@@ -10,8 +10,6 @@ import json
 import posixpath
 import re
 import struct
-import tarfile
-import zipfile
 import zlib
 from pathlib import PurePosixPath
 
@@ -264,6 +262,8 @@ def _delimited(text: str, sep: str) -> bool:
 def _carries_gguf(source: Source, head: bytes) -> bool:
     """An executable with GGUF weights: a ``.gguf`` zip member (llamafile's zipalign layout)
     or, for an Actually Portable Executable, a GGUF header appended after the program."""
+    import zipfile  # only for zip-shaped files (~1 ms to import)
+
     try:
         with source.open() as fh, zipfile.ZipFile(fh) as zf:
             if any(n.lower().endswith(".gguf") for n in zf.namelist()):
@@ -280,6 +280,8 @@ def _carries_gguf(source: Source, head: bytes) -> bool:
 
 
 def _zip_kind(source: Source) -> str:
+    import zipfile
+
     try:
         with source.open() as fh, zipfile.ZipFile(fh) as zf:
             names = zf.namelist()
@@ -302,6 +304,8 @@ def _zip_kind(source: Source) -> str:
 
 
 def _tar_kind(source: Source) -> str:
+    import tarfile  # only for tar-shaped files (~2.5 ms to import with shutil, bz2, lzma)
+
     try:
         with source.open() as fh, tarfile.open(fileobj=fh, mode="r:") as tf:
             names = {m.name for m in tf.getmembers()[:64]}

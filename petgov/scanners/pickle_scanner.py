@@ -11,13 +11,9 @@ model is a PG-SEC finding (redacted) without the file ever being unpickled.
 
 from __future__ import annotations
 
-import bz2
 import dataclasses
 import functools
-import gzip
-import lzma
 import mmap
-import tarfile
 import time
 import zlib
 from collections.abc import Iterator
@@ -87,7 +83,7 @@ class PickleScanner(ItemScanner):
                     analysis = analyze(buf, max_pickles=5)
                 else:
                     analysis = analyze(buf)
-        except (OSError, ValueError, EOFError, zlib.error, lzma.LZMAError, tarfile.TarError) as exc:
+        except _read_errors() as exc:
             out.not_scanned(path, ENGINE, f"could not read: {exc}", error=True)
             return out
         legacy = fmt == F.PYTORCH_LEGACY
@@ -157,13 +153,28 @@ def _compressed(buf: memoryview | bytes) -> bool:
     return any(head.startswith(m) for m in _COMPRESSED)
 
 
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What a damaged entry raises; evaluated only when something was raised, so that a scan
+    imports lzma and tarfile only for the entries that need them."""
+    import lzma
+    import tarfile
+
+    return (OSError, ValueError, EOFError, zlib.error, lzma.LZMAError, tarfile.TarError)
+
+
 def _inflate(data: bytes) -> bytes:
     """Undo joblib's / the user's compression (zlib, gzip, bz2, xz), bounded in size."""
     if data[:2] == b"\x1f\x8b":
+        import gzip
+
         return gzip.GzipFile(fileobj=__import__("io").BytesIO(data)).read(_MAX_INFLATED)
     if data[:3] == b"BZh":
+        import bz2
+
         return bz2.BZ2Decompressor().decompress(data, _MAX_INFLATED)
     if data[:6] == b"\xfd7zXZ\x00":
+        import lzma
+
         return lzma.LZMADecompressor().decompress(data, _MAX_INFLATED)
     if data[:1] == b"\x78":
         return zlib.decompressobj().decompress(data, _MAX_INFLATED)

@@ -132,3 +132,17 @@ def test_a_scan_parses_no_yaml_once_the_rules_are_cached(tmp_path: Path) -> None
     )
     assert code == 1
     assert "yaml" not in modules and "_yaml" not in modules
+
+
+def test_a_tiny_piped_scan_imports_no_archive_or_temp_file_modules(tmp_path: Path) -> None:
+    """Decompressors, archive readers, temp files and other modules a tiny pickle never needs
+    are imported where they are used (each ~1-3 ms at start)."""
+    (tmp_path / "tiny.pkl").write_bytes(pickle.dumps({"a": 1}))
+    code, modules = loaded_by(["scan", "--no-progress", "--no-cache", "tiny.pkl"], tmp_path)
+    assert code == 0
+    lazy = {"tarfile", "zipfile", "gzip", "bz2", "lzma", "shutil", "tempfile", "typing_extensions"}
+    assert lazy & modules == set()
+    _, names = loaded_by(
+        ["scan", "--no-progress", "--no-cache", "tiny.pkl"], tmp_path, packages=False
+    )
+    assert "importlib.resources" not in names

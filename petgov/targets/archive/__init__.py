@@ -11,9 +11,6 @@ sniffed format to its walker. A new archive format is one walker plus one line i
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import re
 from collections.abc import Callable
 from typing import IO, cast
@@ -38,6 +35,25 @@ __all__ = [
     "expand",
 ]
 
+
+def _gunzip(fh: IO[bytes]) -> IO[bytes]:
+    import gzip  # the decompressors are imported for an archive of their kind only
+
+    return cast(IO[bytes], gzip.GzipFile(fileobj=fh))
+
+
+def _bunzip2(fh: IO[bytes]) -> IO[bytes]:
+    import bz2
+
+    return cast(IO[bytes], bz2.BZ2File(fh))
+
+
+def _unxz(fh: IO[bytes]) -> IO[bytes]:
+    import lzma
+
+    return cast(IO[bytes], lzma.LZMAFile(fh))
+
+
 WALKERS: dict[str, Callable[[RawEntry, ArchiveLimits, Expansion], None]] = {
     F.ZIP: walk_zip,
     F.PYTORCH_ZIP: walk_zip,
@@ -48,9 +64,9 @@ WALKERS: dict[str, Callable[[RawEntry, ArchiveLimits, Expansion], None]] = {
     F.TAR: walk_tar,
     F.SEVENZIP: walk_7z,
     F.ZLIB: walk_zlib,
-    F.GZIP: walk_stream(lambda fh: cast(IO[bytes], gzip.GzipFile(fileobj=fh))),
-    F.BZIP2: walk_stream(lambda fh: cast(IO[bytes], bz2.BZ2File(fh))),
-    F.XZ: walk_stream(lambda fh: cast(IO[bytes], lzma.LZMAFile(fh))),  # noqa: SIM115
+    F.GZIP: walk_stream(_gunzip),
+    F.BZIP2: walk_stream(_bunzip2),
+    F.XZ: walk_stream(_unxz),
 }
 
 # torch.save writes each tensor storage as ``<archive>/data/<key>``; torch reads it as raw bytes.

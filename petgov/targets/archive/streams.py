@@ -3,15 +3,20 @@ member is read through its local header (as PyTorch does) without extracting any
 
 from __future__ import annotations
 
-import bz2
 import io
 import struct
-import zipfile
 import zlib
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from petgov.targets.archive.limits import LimitExceeded
 from petgov.targets.interface import Source
+
+if TYPE_CHECKING:
+    import zipfile
+
+# zip compression methods (APPNOTE 4.4.5; zipfile's ZIP_STORED, ZIP_DEFLATED, ZIP_BZIP2): the
+# readers below need no zipfile import of their own.
+STORED, DEFLATED, BZIP2 = 0, 8, 12
 
 
 class ZipMemberSource(Source):
@@ -35,9 +40,12 @@ class Inflate(io.RawIOBase):
         self.fh = fh
         self.left = size
         self.pending = b""
-        self.dec: Any = (
-            zlib.decompressobj(-15) if method == zipfile.ZIP_DEFLATED else (bz2.BZ2Decompressor())
-        )
+        if method == DEFLATED:
+            self.dec: Any = zlib.decompressobj(-15)
+        else:
+            import bz2
+
+            self.dec = bz2.BZ2Decompressor()
 
     def readable(self) -> bool:
         return True
@@ -66,12 +74,14 @@ def open_member_raw(fh: IO[bytes], info: zipfile.ZipInfo) -> IO[bytes]:
     fh.seek(info.header_offset)
     local = fh.read(30)
     if len(local) != 30 or local[:4] != b"PK\x03\x04":
+        import zipfile
+
         raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
     name_len, extra_len = struct.unpack("<HH", local[26:30])
     fh.seek(info.header_offset + 30 + name_len + extra_len)
-    if info.compress_type == zipfile.ZIP_STORED:
+    if info.compress_type == STORED:
         return io.BufferedReader(Slice(fh, info.compress_size))
-    if info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2):
+    if info.compress_type in (DEFLATED, BZIP2):
         return io.BufferedReader(Inflate(fh, info.compress_size, info.compress_type))
     raise NotImplementedError(f"compression method {info.compress_type}")
 

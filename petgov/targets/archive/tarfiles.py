@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tarfile
-
 from petgov.catalog import finding
 from petgov.model import Coverage, CoverageStatus
 from petgov.targets.archive.expansion import (
@@ -25,6 +23,8 @@ def walk_tar(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
     source = seekable(entry, limits, out)
     if source is None:
         return
+    import tarfile  # only when a tar is walked (~2.5 ms to import)
+
     with source.open() as fh, tarfile.open(fileobj=fh, mode="r:*") as tf:
         for member in tf:
             count += 1

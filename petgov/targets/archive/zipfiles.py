@@ -3,7 +3,6 @@ mismatches, traversal, links and bombs; small members read in one pass, large on
 
 from __future__ import annotations
 
-import zipfile
 import zlib
 
 from petgov.catalog import finding
@@ -28,6 +27,8 @@ def walk_zip(entry: RawEntry, limits: ArchiveLimits, out: Expansion) -> None:
         return
     total = 0
     inline_budget = limits.max_inline_bytes
+    import zipfile  # only when a zip is walked
+
     with source.open() as fh, zipfile.ZipFile(fh) as zf:
         infos = zf.infolist()
         if len(infos) > limits.max_members:
