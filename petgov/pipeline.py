@@ -46,7 +46,6 @@ from petgov.targets.archive import ENGINE as ARCHIVE_ENGINE
 from petgov.targets.archive import ArchiveLimits, expand
 from petgov.targets.filters import PathFilter
 from petgov.targets.interface import RawEntry, ResolvedTarget, resolvers
-from petgov.targets.remote.ranged import cost_note
 from petgov.util.clock import iso, system_clock
 
 if TYPE_CHECKING:
@@ -120,7 +119,7 @@ def _hashed_inline(pending: dict[int, Future[str | None]], index: int) -> str | 
 
 def resolve(target: str, path_filter: PathFilter | None = None) -> ResolvedTarget:
     """Resolve one target string with the first resolver that accepts it."""
-    for resolver in resolvers():
+    for resolver in resolvers(target):
         if resolver.accepts(target):
             return resolver.resolve(target, path_filter)
     raise TargetError(f"{target}: no resolver accepts this target")
@@ -421,9 +420,12 @@ def walk_notes(targets: Sequence[str], facts: Mapping[str, Mapping[str, Any]]) -
                 f"{target}: {len(uses)} model use(s) listed but not judged: no [shadow_ai] "
                 "sanctioned list in your petgov.toml (or --policy)"
             )
-        cost = cost_note(target, f)
-        if cost:
-            notes.append(cost)
+        if "remote.bytes_fetched" in f:  # a remote target: what it cost
+            from petgov.targets.remote.ranged import cost_note
+
+            cost = cost_note(target, f)
+            if cost:
+                notes.append(cost)
     return notes
 
 

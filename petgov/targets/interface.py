@@ -178,10 +178,15 @@ class TargetResolver(ABC):
         """Resolve ``target`` or raise TargetError with a hint; a walk honours ``path_filter``."""
 
 
-def resolvers() -> Sequence[TargetResolver]:
-    """Every resolver, most specific first; the local one accepts anything left."""
-    from petgov.targets.hf import HfResolver
+def resolvers(target: str | None = None) -> Sequence[TargetResolver]:
+    """Every resolver, most specific first; the local one accepts anything left. For a
+    ``target`` without a scheme only the local one: every other resolver needs ``://``, and
+    importing them (hub, object stores, web, network consent) is ~2 ms of a local scan."""
     from petgov.targets.local import LocalResolver
+
+    if target is not None and "://" not in target:
+        return [LocalResolver()]
+    from petgov.targets.hf import HfResolver
     from petgov.targets.remote.objects import ObjectStoreResolver
     from petgov.targets.remote.webfile import HttpsResolver
 
