@@ -143,15 +143,16 @@ class PiiEngine:
         self.model: NlpModelInfo | None = None
         if nlp_model:
             folder = check_model_folder(Path(nlp_model))
-            nlp = spacy.load(folder)
-            self.model = NlpModelInfo(str(folder), model_digest(folder), str(nlp.meta.get("name")))
-        else:
-            nlp = spacy.blank("en")
-        if "lemmatizer" not in nlp.pipe_names:
-            recognizers.register_lemma_component()
-            nlp.add_pipe("petgov_lower_lemma", last=True)
-        recognizers.unstop_context_words(nlp, recognizers.PHONE_CONTEXT)
-        nlp_engine = recognizers.fixed_nlp_engine(nlp)
+            model = spacy.load(folder)
+            self.model = NlpModelInfo(
+                str(folder), model_digest(folder), str(model.meta.get("name"))
+            )
+            self.pipeline = recognizers.OnDemand(lambda: recognizers.with_lemmas(model))
+        else:  # built when a text first needs its words (``_needs_words``), often never
+            self.pipeline = recognizers.OnDemand(_blank_pipeline)
+        nlp_engine = recognizers.fixed_nlp_engine(self.pipeline)
+        self._no_words = recognizers.no_words(nlp_engine)
+        self._word_cache: dict[tuple[Any, ...], _WordRecognizers] = {}
         self.registry = RecognizerRegistry(supported_languages=["en"])
         self._built: set[str] = set()
         if nlp_model:  # NER: presidio's full default set, including its spaCy recognizer
@@ -168,6 +169,60 @@ class PiiEngine:
             context_aware_enhancer=recognizers.fast_enhancer(LemmaContextAwareEnhancer),
         )
         self.has_ner = self.model is not None
+        if self.has_ner:
+            self.pipeline["en"]  # a user's model is loaded (and checked) up front
+
+    def _text_words(self, entities: Sequence[str], context: Sequence[str]) -> _WordRecognizers:
+        """The requested recognizers whose context words only a text's own words could supply.
+
+        Presidio raises a result's score when a recognizer's context word is a substring of a
+        word near it (a lemma: the lower-cased token in blank mode) or of a ``context`` word.
+        A recognizer the column name already supports gets the raise either way; for the others
+        only words inside the text count, and a lower-cased token is a substring of the
+        lower-cased text. None: always tokenize (a model's lemmas, an odd context word).
+        """
+        self.ensure(entities)
+        key = (tuple(entities), tuple(context), len(self._built))
+        if key not in self._word_cache:
+            self._word_cache[key] = self._find_text_words(entities, context)
+        return self._word_cache[key]
+
+    def _find_text_words(self, entities: Sequence[str], context: Sequence[str]) -> _WordRecognizers:
+        if self.has_ner:
+            return None
+        given = [c.lower() for c in context]
+        out = []
+        try:
+            recognizers = self.registry.get_recognizers("en", entities=list(entities))
+        except ValueError:  # none serves the request: presidio says so, with its tokens too
+            return None
+        for recognizer in recognizers:
+            own = tuple(w.lower() for w in recognizer.context or ())
+            if "" in own or not all(w.isascii() for w in own):
+                return None
+            if own and not any(w in k for w in own for k in given):
+                out.append((recognizer, own))
+        return out
+
+    def _needs_words(self, text: str, entities: Sequence[str], context: Sequence[str]) -> bool:
+        """Whether ``text`` gets other results with spaCy's tokens than without them.
+
+        Only a result of a recognizer from ``_text_words`` whose context word occurs in the
+        text can differ; a recognizer without results there has nothing to raise. Presidio
+        calls recognizers the same way (its pattern recognizers ignore the NLP artifacts).
+        """
+        found = self._text_words(entities, context)
+        if found is None:
+            return True
+        lowered = text.lower()
+        for recognizer, words in found:
+            if any(w in lowered for w in words):
+                if not recognizer.is_loaded:
+                    recognizer.load()
+                    recognizer.is_loaded = True
+                if recognizer.analyze(text=text, entities=list(entities), nlp_artifacts=None):
+                    return True
+        return False
 
     def ensure(self, entities: Iterable[str]) -> None:
         """Build the recognizers for ``entities`` that are not built yet (blank mode: lazily)."""
@@ -187,6 +242,7 @@ class PiiEngine:
         import regex  # type: ignore[import-untyped]
 
         self.ensure(entities)
+        self.pipeline["en"]  # and spaCy's pipeline, should a text need its words
         for recognizer in self.registry.get_recognizers("en", entities=list(entities)):
             flags = getattr(recognizer, "global_regex_flags", None)
             for pattern in getattr(recognizer, "patterns", ()):
@@ -220,14 +276,18 @@ class PiiEngine:
         entities: Sequence[str],
         context: Sequence[str],
         relaxed: Sequence[str],
+        words: bool | None = None,
     ) -> list[Hit]:
         self.ensure(entities)
+        if words is None:
+            words = self._needs_words(text, entities, context)
         results: list[Any] = self.analyzer.analyze(
             text,
             language="en",
             entities=list(entities),
             context=list(context) or None,
             score_threshold=RELAXED_THRESHOLD if relaxed else THRESHOLD,
+            nlp_artifacts=None if words else self._no_words,
         )
         return [
             Hit(
@@ -248,6 +308,7 @@ class PiiEngine:
         entities: Sequence[str],
         context: Sequence[str],
         relaxed: Sequence[str],
+        words: bool | None = None,
     ) -> list[list[Hit]]:
         """One presidio call over values joined by a separator of neutral tokens.
 
@@ -265,7 +326,7 @@ class PiiEngine:
             starts.append(pos)
             pos += len(value) + len(SEPARATOR)
         text = SEPARATOR.join(values)
-        for hit in self._raw(text, entities, context, relaxed):
+        for hit in self._raw(text, entities, context, relaxed, words):
             i = bisect.bisect_right(starts, hit.start) - 1
             begin = starts[i]
             if hit.end > begin + len(values[i]):
@@ -326,13 +387,22 @@ class PiiEngine:
         relaxed: Sequence[str],
         raw: list[list[Hit]],
     ) -> None:
+        # Values that need spaCy's tokens go apart, so the others are joined without them: the
+        # separator holds no letters, so a joined text holds a context word only if a value does.
         todo = list(index)
-        for start in range(0, len(todo), CHUNK):
-            part = todo[start : start + CHUNK]
-            found = self._raw_many([values[i] for i in part], entities, context, relaxed)
-            for i, hits in zip(part, found, strict=True):
-                raw[i].extend(hits)
+        words = [self._needs_words(values[i], entities, context) for i in todo]
+        for need in (False, True):
+            group = [i for i, w in zip(todo, words, strict=True) if w is need]
+            for start in range(0, len(group), CHUNK):
+                part = group[start : start + CHUNK]
+                texts = [values[i] for i in part]
+                found = self._raw_many(texts, entities, context, relaxed, need)
+                for i, hits in zip(part, found, strict=True):
+                    raw[i].extend(hits)
 
+
+# Recognizers whose context only a text's own words could supply, with those words (None: any).
+_WordRecognizers = list[tuple[Any, tuple[str, ...]]] | None
 
 CHUNK = 50  # values per presidio call: its duplicate removal is quadratic in matches per text
 # Costly recognizers, analysed after everything that outranks them in resolve_overlaps.
@@ -401,6 +471,17 @@ def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
         if not clash:
             keep.append(hit)
     return sorted(keep, key=lambda h: h.start)
+
+
+def _blank_pipeline() -> Any:
+    """spaCy's blank English pipeline (a tokenizer) with lower-case lemmas: no download."""
+    import spacy
+
+    from petgov.pii import recognizers
+    from petgov.pii.hidden_imports import DEEP_LEARNING, hidden
+
+    with hidden(DEEP_LEARNING):
+        return recognizers.with_lemmas(spacy.blank("en"))
 
 
 @functools.lru_cache(maxsize=4)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from petgov.pii import country_gated, national_ids
@@ -77,13 +78,58 @@ def unstop_context_words(nlp: Any, words: list[str]) -> None:
         nlp.vocab[word].is_stop = False
 
 
+class OnDemand(Mapping[str, Any]):
+    """``{"en": pipeline}`` for presidio's spaCy engine, the pipeline built on first use."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._nlp: Any = None
+
+    def __getitem__(self, language: str) -> Any:
+        if language != "en":
+            raise KeyError(language)
+        if self._nlp is None:
+            self._nlp = self._build()
+        return self._nlp
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("en",))
+
+    def __len__(self) -> int:
+        return 1
+
+
+def with_lemmas(nlp: Any) -> Any:
+    """A pipeline whose lemmas presidio's context enhancer can read (lower-case text when it
+    has no lemmatizer), with the phone context words not treated as stop words."""
+    if "lemmatizer" not in nlp.pipe_names:
+        register_lemma_component()
+        nlp.add_pipe("petgov_lower_lemma", last=True)
+    unstop_context_words(nlp, PHONE_CONTEXT)
+    return nlp
+
+
+def no_words(nlp_engine: Any) -> Any:
+    """NLP artifacts without tokens: presidio's context enhancer then reads the given context
+    words only (what a text without any recognizer context word gets from its tokens too)."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    none: Any = []
+    return NlpArtifacts(
+        entities=[], tokens=none, tokens_indices=[], lemmas=[], nlp_engine=nlp_engine, language="en"
+    )
+
+
 def fixed_nlp_engine(nlp: Any) -> Any:
-    """A presidio ``SpacyNlpEngine`` around an already built pipeline; ``load`` never downloads."""
+    """A presidio ``SpacyNlpEngine`` around a built pipeline or an ``OnDemand`` one; ``load``
+    never downloads."""
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    models = nlp if isinstance(nlp, OnDemand) else {"en": nlp}
 
     class _LoadedSpacyNlpEngine(SpacyNlpEngine):
         def load(self) -> None:
-            self.nlp = {"en": nlp}  # type: ignore[assignment]
+            self.nlp = models  # type: ignore[assignment]
 
     engine = _LoadedSpacyNlpEngine(models=[{"lang_code": "en", "model_name": "petgov-local"}])
     engine.load()
