@@ -229,3 +229,18 @@ def test_a_scan_with_a_guessed_output_file_reports_plain_sha256(cli: Any, tmp_pa
     assert res.code == 0, res.stderr
     doc = json.loads(out.read_text())
     assert [i["sha256"] for i in doc["items"]] == [_sha(model)]
+
+
+def test_a_folder_of_many_files_is_left_to_the_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_LISTED entries the early walk stops before any stat (no second walk)."""
+    monkeypatch.setattr(early, "MAX_LISTED", 4)
+    _write(tmp_path / "big.bin", MiB, 1)
+    for i in range(4):
+        _write(tmp_path / f"s{i}.bin", 10, i)
+    assert early.start([str(tmp_path)]) == 0
+    report = scan([str(tmp_path)], ScanOptions(scanners=["pickle"]))
+    assert {Path(i.path).name: i.sha256 for i in report.items}["big.bin"] == _sha(
+        tmp_path / "big.bin"
+    )
