@@ -157,17 +157,18 @@ def error_line(message: str) -> None:
 
 def run(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the app, map every outcome to an exit code, never a bare traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    args, debug = _take_debug(args)
+    scanning = "scan" in args[:2]
+    if scanning:  # large files' digests run while petgov loads (first: nothing waits on them)
+        from petgov.inventory import early
+
+        early.start_from_argv(args)
     from petgov.util import dataclass_code
 
     dataclass_code.install()  # ~30 ms of every start: petgov's dataclass methods, compiled
-    args = list(sys.argv[1:] if argv is None else argv)
-    args, debug = _take_debug(args)
     fast = None
-    scanning = "scan" in args[:2]
     if scanning:  # a plain `petgov scan ...` runs without typer/click (~60 ms)
-        from petgov.inventory import early
-
-        early.start_from_argv(args)  # large files' digests run while petgov loads
         from petgov.cli.fastscan import scan_arguments
 
         fast = scan_arguments(args)
