@@ -466,7 +466,7 @@ def _dedupe(coverage: Sequence[Coverage]) -> list[Coverage]:
     seen: set[tuple[str, str, str]] = set()
     out = []
     for c in coverage:
-        key = (c.path, c.engine, c.status.value)
+        key = (c.path, c.engine, c.status._value_)  # not .value: an enum property is slow
         if key not in seen:
             seen.add(key)
             out.append(c)

@@ -88,6 +88,10 @@ def _pairs_no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# One decoder for every header: ``json.loads`` with a hook builds a new decoder per call.
+_HEADER_JSON = json.JSONDecoder(object_pairs_hook=_pairs_no_dupes)
+
+
 def read_header(fh: IO[bytes], size: int) -> SafetensorsHeader:
     """Parse the header of a safetensors stream of ``size`` bytes (positioned at 0).
 
@@ -111,7 +115,7 @@ def read_header(fh: IO[bytes], size: int) -> SafetensorsHeader:
     if not text.startswith("{"):
         raise FormatError("bad_json", "header does not start with '{'")
     try:
-        doc = json.loads(text, object_pairs_hook=_pairs_no_dupes)
+        doc = _HEADER_JSON.decode(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise FormatError("bad_json", f"header is not valid JSON: {str(exc)[:120]}") from None
     if not isinstance(doc, dict):

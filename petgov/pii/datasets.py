@@ -34,18 +34,18 @@ LFS_POINTER_MAX = 1024
 def is_dataset(entry: Any) -> bool:
     """A data file by format and name (``entry``: a scanner Entry): tabular formats, or text
     data files (``.txt``)."""
+    fmt = entry.item.format
+    if fmt != F.TEXT and fmt not in F.TABULAR:
+        return False  # before the name: most entries of a model folder stop here
     name = posixpath.basename(entry.item.path.replace("!/", "/"))
     if NOT_DATA.search(name):
         return False
-    fmt = entry.item.format
     if fmt == F.TEXT:
         bare = name.lower()
         for suffix in COMPRESSION_SUFFIXES:
             bare = bare.removesuffix(suffix)
         if not bare.endswith(TEXT_DATA_SUFFIXES):
             return False
-    elif fmt not in F.TABULAR:
-        return False
     return not (entry.item.size <= LFS_POINTER_MAX and _lfs_pointer(entry))
 
 
@@ -73,7 +73,6 @@ def _rows(values: list[Any]) -> bool:
 
 def _lfs_pointer(entry: Any) -> bool:
     try:
-        with entry.source.open() as fh:
-            return is_lfs_pointer(fh.read(64))
+        return is_lfs_pointer(entry.source.read_head(64))  # kept after release: no reopen
     except OSError:
         return False

@@ -66,25 +66,17 @@ class PickleScanner(ItemScanner):
             return out
         analyze = _analyzer(ctx.options.pickle)
         try:
-            with _buffer(entry) as buf:
-                if fmt == F.NUMPY_NPY:
-                    start = _npy_object_offset(buf)
-                    if start is None:
-                        out.scanned(path, ENGINE, "no object dtype: plain array data")
-                        return out
-                    analysis = analyze(buf, start)
-                elif _compressed(buf) and (fmt in (F.JOBLIB, F.ZLIB) or _wrapped(fmt, buf)):
-                    analysis = analyze(_inflate(bytes(buf)))
-                elif is_legacy_tar(bytes(buf[:262])):
-                    fmt = F.PYTORCH_LEGACY
-                    analysis = analyze_tar(bytes(buf), **analyze.keywords)
-                elif _LEGACY_MAGIC in bytes(buf[:32]):
-                    fmt = F.PYTORCH_LEGACY
-                    analysis = analyze(buf, max_pickles=5)
-                else:
-                    analysis = analyze(buf)
+            held = entry.source.held()
+            if held is not None:  # a small file or a member: no buffer to set up
+                fmt, analysis = _analysis(held, fmt, analyze)
+            else:
+                with _buffer(entry) as buf:
+                    fmt, analysis = _analysis(buf, fmt, analyze)
         except _read_errors() as exc:
             out.not_scanned(path, ENGINE, f"could not read: {exc}", error=True)
+            return out
+        if analysis is None:
+            out.scanned(path, ENGINE, "no object dtype: plain array data")
             return out
         legacy = fmt == F.PYTORCH_LEGACY
         out.findings.extend(_findings(analysis, path, legacy=legacy))
@@ -107,6 +99,23 @@ class PickleScanner(ItemScanner):
         return out
 
 
+def _analysis(
+    buf: memoryview | bytes, fmt: str, analyze: functools.partial[Analysis]
+) -> tuple[str, Analysis | None]:
+    """The walk the entry's bytes call for (None: an .npy without objects), and its format
+    (a pickle found to be a legacy torch checkpoint says so)."""
+    if fmt == F.NUMPY_NPY:
+        start = _npy_object_offset(buf)
+        return fmt, None if start is None else analyze(buf, start)
+    if _compressed(buf) and (fmt in (F.JOBLIB, F.ZLIB) or _wrapped(fmt, buf)):
+        return fmt, analyze(_inflate(bytes(buf)))
+    if is_legacy_tar(bytes(buf[:262])):
+        return F.PYTORCH_LEGACY, analyze_tar(bytes(buf), **analyze.keywords)
+    if _LEGACY_MAGIC in bytes(buf[:32]):
+        return F.PYTORCH_LEGACY, analyze(buf, max_pickles=5)
+    return fmt, analyze(buf)
+
+
 def _analyzer(opts: PickleOptions) -> functools.partial[Analysis]:
     """The VM with this item's work bounds; the time limit starts now, once per item."""
     deadline = None if opts.timeout is None else time.monotonic() + opts.timeout
@@ -125,12 +134,7 @@ def _wrapped(fmt: str, buf: memoryview | bytes) -> bool:
 
 @contextmanager
 def _buffer(entry: Entry) -> Iterator[memoryview | bytes]:
-    """The entry's bytes: held in memory (a small file, a member), or a read-only map of a
-    local file."""
-    held = entry.source.held()
-    if held is not None:
-        yield held
-        return
+    """The bytes of an entry not held in memory: a read-only map of a local file, else read."""
     local = entry.source.local_path
     if local is not None and entry.item.size > 0:
         with open(local, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
@@ -149,8 +153,7 @@ _COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x78")
 
 def _compressed(buf: memoryview | bytes) -> bool:
     """zlib/gzip/bz2/xz magic: only then is the whole entry inflated into memory."""
-    head = bytes(buf[:6])
-    return any(head.startswith(m) for m in _COMPRESSED)
+    return bytes(buf[:6]).startswith(_COMPRESSED)
 
 
 def _read_errors() -> tuple[type[BaseException], ...]:

@@ -88,24 +88,40 @@ class DigestMemo:
 class FileSource(Source):
     """A regular local file; ``size`` when the caller has just stat'ed it (a folder walk)."""
 
+    # Bytes kept from a released file: enough for a late look at its start (a Git-LFS pointer
+    # check after the item scanners) without opening the file again.
+    HEAD_KEPT = 64
+
     def __init__(self, path: Path | str, size: int | None = None) -> None:
         self._name = os.fspath(path)
         self._path = path if isinstance(path, Path) else None
         self.size = os.stat(self._name).st_size if size is None else size
         self._held: bytes | None = None
+        self._head: bytes | None = None
 
     def held(self) -> bytes | None:
         return self._held
 
+    def read_head(self, n: int) -> bytes:
+        head = self._held if self._held is not None else self._head
+        if head is not None and (n <= len(head) or len(head) == self.size):
+            return head[:n]
+        return super().read_head(n)
+
     def hold(self, limit: int) -> int:
         if self._held is None and 0 < self.size <= limit:
-            with open(self._name, "rb") as fh:
-                data = fh.read(self.size + 1)
-            if len(data) == self.size:  # changed since it was listed: read it as a file
+            fd = os.open(self._name, os.O_RDONLY)  # no file object: a third of the cost
+            try:
+                data = os.read(fd, self.size + 1)
+            finally:
+                os.close(fd)
+            if len(data) == self.size:  # changed since listed (or a short read): read as a file
                 self._held = data
         return 0 if self._held is None else len(self._held)
 
     def release(self) -> None:
+        if self._held is not None:
+            self._head = self._held[: self.HEAD_KEPT]
         self._held = None
 
     @property
