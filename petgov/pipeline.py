@@ -234,7 +234,7 @@ def run_scanners(
                     _guarded,
                     examiner,
                     entry.item.path,
-                    functools.partial(examiner.scan, entry, ctx),
+                    functools.partial(_scan_item, examiner, entry, ctx),
                 )
                 res = cached.result(examiner, call)
                 if examiner.judges_code and entry.item.format in F.CODE_BEARING:
@@ -305,6 +305,14 @@ def _fork_early(
             atexit.register(child.cancel)  # a parent leaving early stops the child
             started[id(scanner)] = child
     return started
+
+
+def _scan_item(scanner: ItemScanner, entry: Entry, ctx: ScanContext) -> ScanResult:
+    """One item scanner's verdict. A small file let go at listing (past the held budget) is
+    read once more here, for all its scanners, instead of opened (or mapped) by each."""
+    with contextlib.suppress(OSError):  # each scanner reports a read failure its own way
+        entry.source.hold(INLINE_BYTES)
+    return scanner.scan(entry, ctx)
 
 
 def _guarded(scanner: Scanner, path: str, call: Callable[[], ScanResult]) -> ScanResult:

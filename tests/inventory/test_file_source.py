@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from petgov import pipeline
+from petgov.demo import harmless_payload_pickle, safetensors_bytes
+from petgov.pipeline import ScanOptions, scan
 from petgov.targets.interface import FileSource
 
 
@@ -44,3 +51,25 @@ def test_a_file_over_the_limit_or_changed_since_listing_is_not_held(tmp_path: Pa
     assert listed.hold(1 << 20) == 0
     assert listed.held() is None
     assert listed.read_head(200) == b"a" * 150
+
+
+def _report(folder: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = scan([str(folder)], ScanOptions()).to_dict()
+    doc.pop("created_at", None)
+    return doc
+
+
+def test_files_released_at_listing_are_judged_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past the held budget a small file is let go after sniffing and read again, once, for its
+    # item scanners: the report is the one every file held gives.
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "evil.pkl").write_bytes(harmless_payload_pickle())
+    (folder / "state.pkl").write_bytes(pickle.dumps({"w": [1.0] * 40, "token": "x" * 12}))
+    (folder / "w.safetensors").write_bytes(safetensors_bytes())
+    held = _report(folder)
+    monkeypatch.setattr(pipeline, "HOLD_BUDGET", 0)
+    assert _report(folder) == held
+    assert any(f["kind"] == "ser.dangerous_global" for f in held["findings"])
