@@ -133,9 +133,13 @@ class PiiEngine:
             gc.enable()
 
     def _build(self, nlp_model: str | None) -> None:
+        from petgov.pii.hidden_imports import unchecked_patterns
+
         pin_tldextract()
         import spacy
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+        with unchecked_patterns():
+            from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
         from petgov.pii import recognizers

@@ -62,3 +62,49 @@ def test_hidden_imports_fail_only_inside_the_block_and_thread(
     import csvfast_probe_b.sub  # noqa: F401  (after the block: importable again)
 
     assert csvfast_probe_a.sub.VALUE == 1
+
+
+_PATTERN_PROBE = """
+import json, regex
+seen = []
+real = regex.compile
+regex.compile = lambda p, flags=0, *a, **k: (seen.append((p, flags)), real(p, flags, *a, **k))[1]
+from petgov.pii.engine import get_engine
+get_engine()
+from presidio_analyzer import Pattern
+from presidio_analyzer.predefined_recognizers import UrlRecognizer
+url = UrlRecognizer.PATTERNS[0].regex
+try:
+    Pattern("broken", "(", 0.5)
+    broken = "accepted"
+except ValueError:
+    broken = "refused"
+print(json.dumps({"url_checks": sum(p == url and not f for p, f in seen), "broken": broken}))
+"""
+
+
+def test_presidio_patterns_are_not_compiled_twice_and_the_check_comes_back() -> None:
+    """presidio checks each predefined pattern by compiling it at import (then compiles it
+    again, with flags, where used); petgov skips only that import-time check."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", _PATTERN_PROBE], capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == {"url_checks": 0, "broken": "refused"}
+
+
+def test_every_predefined_presidio_pattern_compiles() -> None:
+    """What the skipped check would have caught: none of presidio's shipped patterns is bad."""
+    import regex  # type: ignore[import-untyped]
+    from presidio_analyzer import PatternRecognizer
+    from presidio_analyzer import predefined_recognizers as pr
+
+    checked = 0
+    for name in dir(pr):
+        cls = getattr(pr, name)
+        if isinstance(cls, type) and issubclass(cls, PatternRecognizer):
+            for pattern in getattr(cls, "PATTERNS", ()):
+                regex.compile(pattern.regex, flags=regex.DOTALL | regex.MULTILINE | regex.I)
+                checked += 1
+    assert checked > 100
