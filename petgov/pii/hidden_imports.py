@@ -25,7 +25,8 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 
 # Optional accelerators of spaCy/thinc and presidio; none is needed for a blank pipeline.
-DEEP_LEARNING = ("torch", "transformers", "tensorflow", "jax", "cupy", "cupyx", "mxnet")
+# h5py serves only thinc's TensorFlow shim (0.1 s to import).
+DEEP_LEARNING = ("torch", "transformers", "tensorflow", "jax", "cupy", "cupyx", "mxnet", "h5py")
 
 
 class _Hide(importlib.abc.MetaPathFinder):
