@@ -16,7 +16,7 @@ from typing import Any
 
 from petgov.pii.engine import CHUNK as ENGINE_CHUNK
 from petgov.pii.engine import Hit
-from petgov.pii.prefilter import PREFILTER, needed
+from petgov.pii.prefilter import PREFILTER, may_hold_pii, needed
 
 __all__ = [
     "PREFILTER",
@@ -94,7 +94,7 @@ def _analyze_chunk(
 
 def candidates(values: Iterable[str], prefilter: bool) -> list[str]:
     """The distinct values worth analysing: non-blank and, with ``prefilter``, pattern-shaped."""
-    return [v for v in values if v.strip() and (not prefilter or PREFILTER.search(v))]
+    return [v for v in values if v.strip() and (not prefilter or may_hold_pii(v))]
 
 
 def text_partial(
