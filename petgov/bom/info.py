@@ -145,14 +145,15 @@ def gather(target: str, items: Sequence[Item], facts: Mapping[str, Mapping[str, 
     files = sorted(
         (
             FileInfo(
-                rel=relative(i.path, target),
+                rel=rel,
                 path=i.path,
                 sha256=i.sha256,
                 size=i.size,
                 format=i.format,
-                lfs_pointer=relative(i.path, target) in lfs,
+                lfs_pointer=rel in lfs,
             )
             for i in mine
+            for rel in (relative(i.path, target),)
         ),
         key=lambda f: f.rel,
     )

@@ -93,8 +93,10 @@ class ProvenanceScanner(TargetScanner):
         for path in list(paths):
             if path in covered or _is_signature(path):
                 continue
+            folder, name = os.path.split(path)
+            neighbours = listed.names(folder)
             for suffix in SIG_SUFFIXES:
-                if listed.has(path + suffix):
+                if name + suffix in neighbours:
                     sig = Path(path + suffix)
                     covered |= self._check(Path(path), sig, str(sig), trust, paths, out, ctx)
                     break
@@ -260,12 +262,12 @@ class _FolderFiles:
     def __init__(self) -> None:
         self._names: dict[str, frozenset[str]] = {}
 
-    def has(self, path: str) -> bool:
-        folder, name = os.path.split(path)
+    def names(self, folder: str) -> frozenset[str]:
+        """The regular files of ``folder`` ("" is the working directory)."""
         names = self._names.get(folder)
         if names is None:
             names = self._names[folder] = _regular_files(folder or ".")
-        return name in names
+        return names
 
 
 def _regular_files(folder: str) -> frozenset[str]:
