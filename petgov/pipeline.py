@@ -10,9 +10,10 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import types
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -315,6 +316,23 @@ def _scan_item(scanner: ItemScanner, entry: Entry, ctx: ScanContext) -> ScanResu
     return scanner.scan(entry, ctx)
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic collector runs less often while a scan runs.
+
+    A scan makes many small objects (items, coverage, findings) that all live until the
+    report; at the default threshold (700 allocations) the collector walks them again and
+    again: ~10% of a 5,000-file scan. Collections still happen, 50,000 allocations apart;
+    the previous thresholds come back after.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], 50_000), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def _guarded(scanner: Scanner, path: str, call: Callable[[], ScanResult]) -> ScanResult:
     """A scanner crash becomes an error coverage entry, never a lost verdict or a traceback."""
     try:
@@ -330,6 +348,7 @@ def _guarded(scanner: Scanner, path: str, call: Callable[[], ScanResult]) -> Sca
 Claim = Callable[[str], ScanResult | None]  # a target scanned by the caller, or None
 
 
+@_fewer_collections()
 def scan(
     targets: Sequence[str],
     options: ScanOptions | None = None,

@@ -5,13 +5,16 @@ scanner sees every entry it applies to (archive members included), target scanne
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import zipfile
 
+import pytest
+
 from petgov import filetypes as F
 from petgov.demo import harmless_payload_pickle, safetensors_bytes
-from petgov.model import Coverage, CoverageStatus
-from petgov.pipeline import inventory, run_scanners
+from petgov.model import Coverage, CoverageStatus, ScanResult
+from petgov.pipeline import ScanOptions, inventory, run_scanners, scan
 from petgov.scanners.interface import ScanContext, Scanner
 from petgov.targets.archive import ArchiveLimits
 from tests.conftest import MemoryResolver, RecordingScanner, TargetRecorder
@@ -65,3 +68,21 @@ def test_target_scanner_sees_every_entry_once() -> None:
     files = {"a.txt": b"hello\n", "b.zip": _zip({"c.txt": b"x"})}
     _run(files, target)
     assert target.entries == ["mem://t/a.txt", "mem://t/b.zip", "mem://t/b.zip!/c.txt"]
+
+
+def test_the_collector_runs_less_often_during_a_scan_and_as_before_after() -> None:
+    before = gc.get_threshold()
+    during: list[tuple[int, ...]] = []
+
+    def claim(target: str) -> ScanResult:
+        during.append(gc.get_threshold())
+        if target == "boom":
+            raise RuntimeError("claim failed")
+        return ScanResult()
+
+    scan(["t"], ScanOptions(scanners=["pickle"]), claim=claim)
+    assert during[0][0] >= 50_000 and during[0][1:] == before[1:]
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError, match="claim failed"):
+        scan(["boom"], ScanOptions(scanners=["pickle"]), claim=claim)
+    assert gc.get_threshold() == before
