@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from petgov.errors import OutputError
-from petgov.util.atomic import write_text_atomic
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -19,6 +18,8 @@ def emit(text: str, output: Path | None) -> None:
         raise OutputError(f"{output} is a directory", hint="give a file name with -o")
     if not output.parent.exists():
         raise OutputError(f"{output.parent}: no such directory", hint="create it first")
+    from petgov.util.atomic import write_text_atomic  # a file only: stdout needs none of it
+
     try:
         write_text_atomic(output, text)
     except OSError as exc:

@@ -310,10 +310,10 @@ VERIFY_FLAGS = {
 def checked_lock(explicit: Path | None, targets: list[str]) -> Path | None:
     """The lock to use (``--lock``, else ./petgov.lock for hf:// targets), read once so a bad
     one is exit 2; a stray ./petgov.lock never breaks a scan of local files."""
-    from petgov.provenance.hublock import find_lock, read_lock
-
     if explicit is None and not any(t.startswith("hf://") for t in targets):
         return None
+    from petgov.provenance.hublock import find_lock, read_lock
+
     path = find_lock(explicit)
     if path is not None:
         read_lock(path)
