@@ -168,26 +168,26 @@ def run(argv: Sequence[str] | None = None) -> None:
     try:
         args = list(sys.argv[1:] if argv is None else argv)
         args, debug = _take_debug(args)
+        fast = quick = None
         scanning = "scan" in args[:2]
-        if scanning:  # large files' digests run while petgov loads (first: nothing waits on them)
+        if not scanning or args[-1] in ("--help", "-h"):
+            from petgov.cli.quickhelp import reply
+
+            quick = reply(args)  # help and --version are fixed text: no typer (~90 ms)
+        hashing = scanning and quick is None
+        if hashing:  # large files' digests run while petgov loads (first: nothing waits on them)
             from petgov.inventory import early
 
             early.start_from_argv(args)
         from petgov.util import dataclass_code
 
         dataclass_code.install()  # ~30 ms of every start: petgov's dataclass methods, compiled
-        fast = None
-        if scanning:  # a plain `petgov scan ...` runs without typer/click (~60 ms)
+        if hashing:  # a plain `petgov scan ...` runs without typer/click (~60 ms)
             from petgov.cli.fastscan import scan_arguments
 
             fast = scan_arguments(args)
             early.settle(fast)
-        quick = None
-        if fast is None:  # help and --version are fixed text: printed without typer (~90 ms)
-            from petgov.cli.quickhelp import reply
-
-            quick = reply(args)
-        else:
+        if fast is not None:
             import petgov.pipeline  # noqa: F401 - the scan's first import, made in this window
     finally:
         if collecting:  # kept out of every later collection, which then sees only new objects
@@ -237,7 +237,7 @@ def run(argv: Sequence[str] | None = None) -> None:
             + " (hint: re-run with --debug and report the traceback)"
         )
         code = ExitCode.USAGE_OR_INPUT
-    if scanning:
+    if hashing:
         early.cancel_all()  # what no scan adopted (an error came first): never waited for
     sys.exit(code)
 

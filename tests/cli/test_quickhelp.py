@@ -135,3 +135,10 @@ def test_help_imports_no_typer(tmp_path: Path) -> None:
         code, modules = loaded_by(args, tmp_path, env={"COLUMNS": "100"})
         assert code == 0
         assert {"typer", "click", "rich", "pydantic"} & modules == set(), args
+
+
+def test_scan_help_reads_no_scan_command_line(tmp_path: Path) -> None:
+    """``petgov scan --help`` is answered before the scan's own parser and early hashing load."""
+    code, names = loaded_by(["scan", "--help"], tmp_path, packages=False, env={"COLUMNS": "100"})
+    assert code == 0
+    assert {"petgov.cli.fastscan", "petgov.inventory.early", "petgov.model"} & names == set()
