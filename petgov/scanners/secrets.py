@@ -514,14 +514,16 @@ def _container_after(text: str, at: int) -> Span | None:
 
 
 # In a span where string literals have only short runs of other characters between them (under
-# LONG_TOKEN and newline-free, no stray quote), ``_LONG_STRING``'s scan matches whole literals
-# only: an attempt at a closing quote ends within such a run. One pass checks that and finds
-# the long literals: it passes over short literals (plain ones first), short runs and newlines,
-# and stops at a long literal (group 1), at a long run or stray quote, or at the end.
+# LONG_TOKEN, newline- and backslash-free, no stray quote), ``_LONG_STRING``'s scan matches whole
+# literals only: an attempt at a closing quote ends within such a run (a backslash there could
+# escape the next opening quote and carry the attempt into the following literal). One pass
+# checks that and finds the long literals: it passes over short literals (plain ones first),
+# short runs and newlines, and stops at a long literal (group 1), at a long run, a stray quote
+# or a backslash between literals, or at the end.
 _SHORT = str(LONG_TOKEN - 1)
 _NEXT_LONG = re.compile(
     r'(?:"[^"\\\n]{0,' + _SHORT + r'}+"|"(?:[^"\\\n]|\\.){0,' + _SHORT + r'}+"'
-    r'|[^"\n]{1,' + _SHORT + r'}+(?![^"\n])|\n)*+'
+    r'|[^"\\\n]{1,' + _SHORT + r'}+(?![^"\n])|\n)*+'
     r'("(?:[^"\\\n]|\\.){' + str(LONG_TOKEN) + r',}+")?'
 )
 
