@@ -10,6 +10,7 @@ Otherwise each folder searched (the working directory first) offers its ``petgov
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -57,16 +58,24 @@ def discover(folders: Iterable[Path] = ()) -> ConfigFile | None:
     return None
 
 
+# Parsed TOML by its text: a scan asks for its configuration once per section (policy, PII,
+# shadow AI, clean rooms), and a large pyproject.toml costs ~1 ms to parse each time.
+_PARSED: dict[str, dict[str, Any]] = {}
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = _PARSED.get(text)
+        if data is None:
+            data = _PARSED[text] = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return data
+    return copy.deepcopy(data)  # callers own what they get, the cache keeps the parse
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -85,3 +85,24 @@ def test_named_file_wins_and_a_missing_one_is_refused(
     (tmp_path / "petgov.toml").unlink()
     with pytest.raises(ConfigError, match=r"no petgov\.toml"):
         load_room("research")
+
+
+def test_one_parse_per_text_and_an_edit_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomllib
+
+    parsed: list[str] = []
+    loads = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: parsed.append(text) or loads(text))
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "pyproject.toml", "critical", "parse-once/*", pyproject=True)
+    assert _seen(tmp_path)[:2] == (Severity.CRITICAL, ["parse-once/*"])
+    assert len(parsed) == 1  # three sections, one parse
+    found = discover()
+    assert found is not None
+    found.section("shadow_ai")["sanctioned_models"].append("mutated/*")  # a caller's own copy
+    assert _seen(tmp_path)[:2] == (Severity.CRITICAL, ["parse-once/*"])
+    _write(tmp_path / "pyproject.toml", "high", "parse-once/*", pyproject=True)  # edited
+    assert _seen(tmp_path)[:2] == (Severity.HIGH, ["parse-once/*"])
+    assert len(parsed) == 2
