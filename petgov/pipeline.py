@@ -14,7 +14,6 @@ import gc
 import types
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from petgov.errors import TargetError
 from petgov.inventory.hashing import (
     INLINE_BYTES,
     BackgroundHasher,
+    Digest,
     DigestMode,
     settled,
     wants_digest,
@@ -82,7 +82,7 @@ class Inventory:
     target: ResolvedTarget
     entries: list[Entry]
     result: ScanResult
-    pending: dict[int, Future[str | None]] = field(default_factory=dict)  # entry index -> digest
+    pending: dict[int, Digest] = field(default_factory=dict)  # entry index -> digest
     hasher: BackgroundHasher | None = None
 
     def finish(self) -> list[Item]:
@@ -105,7 +105,7 @@ class Inventory:
         return [e.item for e in self.entries]
 
 
-def _hashed_inline(pending: dict[int, Future[str | None]], index: int) -> str | None:
+def _hashed_inline(pending: dict[int, Digest], index: int) -> str | None:
     """The digest of an item hashed on the spot (a small file), taken out of ``pending``;
     None while it is still being hashed, or when hashing failed (``finish`` says so)."""
     future = pending.get(index)
@@ -146,7 +146,7 @@ def inventory(
     queue: deque[RawEntry] = deque(target.entries)
     sniffed: list[tuple[RawEntry, str]] = []
     hasher = BackgroundHasher()
-    pending: dict[int, Future[str | None]] = {}
+    pending: dict[int, Digest] = {}
     budget = HOLD_BUDGET
     try:
         while queue:

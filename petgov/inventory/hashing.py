@@ -17,14 +17,16 @@ import enum
 import hashlib
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Protocol
 
 from petgov import filetypes as F
 from petgov.inventory import early
 from petgov.inventory.filehash import FileDigest, stamp_of, workers
 from petgov.targets.interface import Source
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 CHUNK = 1 << 20
 # Smaller items are hashed on the spot: a thread-pool job costs more than hashing 256 KiB.
@@ -105,31 +107,65 @@ def _in_hand(source: Source) -> bool:
     return source.held() is not None or source.local_path is not None
 
 
-class _FileFuture(Future[str | None]):
+class Digest(Protocol):
+    """An item's sha256 as it comes: a thread pool's future, or one of the light forms below
+    (a small file is hashed on the spot thousands of times a scan: a Future, with its lock and
+    condition, cost more than the hash)."""
+
+    def done(self) -> bool: ...
+
+    def result(self) -> str | None: ...
+
+    def exception(self) -> BaseException | None: ...
+
+
+class Settled:
+    """A digest known at once: the value, or what hashing raised."""
+
+    __slots__ = ("_error", "_value")
+
+    def __init__(self, value: str | None = None, error: BaseException | None = None) -> None:
+        self._value, self._error = value, error
+
+    def done(self) -> bool:
+        return True
+
+    def result(self) -> str | None:
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def exception(self) -> BaseException | None:
+        return self._error
+
+
+class _FileResult:
     """A local file's digest from the shared workers (``filehash``): ``result()`` re-checks
     that the file is still in the state it was read in, so a changed file is hashed again."""
 
+    __slots__ = ("job",)
+
     def __init__(self, job: FileDigest) -> None:
-        super().__init__()
         self.job = job
-        job.on_done(self._finished)
 
-    def _finished(self, job: FileDigest) -> None:
-        error = job.error
-        if error is None:
-            self.set_result(None)  # the value comes from ``result()``, checked when collected
-        else:
-            self.set_exception(error)
+    def done(self) -> bool:
+        return self.job.done()
 
-    def result(self, timeout: float | None = None) -> str | None:
-        super().result(timeout)
+    def result(self) -> str | None:
         return self.job.confirmed()
 
+    def exception(self) -> BaseException | None:
+        try:
+            self.job.confirmed()
+        except Exception as exc:
+            return exc
+        return None
 
-def settled(future: Future[str | None]) -> bool:
+
+def settled(digest: Digest) -> bool:
     """Whether a digest is final already (hashed on the spot): a file's digest is not, it is
     checked against the file again when collected (the file may change while it is scanned)."""
-    return future.done() and not isinstance(future, _FileFuture)
+    return digest.done() and not isinstance(digest, _FileResult)
 
 
 class BackgroundHasher:
@@ -141,35 +177,31 @@ class BackgroundHasher:
     """
 
     def __init__(self, jobs: int | None = None) -> None:
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: ThreadPoolExecutor | None = None  # remote sources only
         self._jobs = jobs or _workers()
         self._files: list[FileDigest] = []
 
-    def submit(self, source: Source) -> Future[str | None]:
+    def submit(self, source: Source) -> Digest:
         if source.partial():  # a remote header read: the server's digest (or none), no download
-            done: Future[str | None] = Future()
-            done.set_result(source.unread_digest())
-            return done
+            return Settled(source.unread_digest())
         if source.size <= INLINE_BYTES and _in_hand(source):
-            done = Future()
             try:
-                done.set_result(sha256_source(source))
+                return Settled(sha256_source(source))
             except Exception as exc:  # said when the digest is collected, as for pool jobs
-                done.set_exception(exc)
-            return done
+                return Settled(error=exc)
         local = source.local_path
         if local is not None and source.held() is None and source.digest_memo() is None:
             path = os.fspath(local)
             try:
                 listed = stamp_of(os.stat(path))
             except OSError as exc:
-                failed: Future[str | None] = Future()
-                failed.set_exception(exc)
-                return failed
+                return Settled(error=exc)
             job = early.adopt(path, listed) or workers().submit(path, listed)
             self._files.append(job)
-            return _FileFuture(job)
+            return _FileResult(job)
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=self._jobs, thread_name_prefix="sha256")
         return self._pool.submit(sha256_source, source)
 
@@ -188,5 +220,7 @@ def sha256_many(sources: Sequence[Source], jobs: int | None = None) -> list[str]
     """Hash many sources, in parallel when there are several; order is preserved."""
     if len(sources) <= 1:
         return [sha256_source(s) for s in sources]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=jobs or _workers()) as pool:
         return list(pool.map(sha256_source, sources))

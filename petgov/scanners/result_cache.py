@@ -26,13 +26,15 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from petgov.model import Coverage, CoverageStatus, Finding, ScanResult, Severity, Strings
 from petgov.scanners.interface import Entry, Scanner
+
+if TYPE_CHECKING:
+    from petgov.inventory.hashing import Digest
 
 FORMAT = "1"  # bump when the entry layout or the key recipe changes
 SUBDIR = "scan"
@@ -66,7 +68,7 @@ class ScanCache:
             [FORMAT, code_fingerprint(), sys.version_info[:3], _dist_versions(), _fp(settings)]
         )
 
-    def item(self, entry: Entry, digest: Future[Any] | None) -> ItemCache:
+    def item(self, entry: Entry, digest: Digest | None) -> ItemCache:
         """The cache of ``entry``; ``digest`` is its pending sha256, if one is coming.
 
         Nothing is read (and no digest awaited) until a cacheable scanner asks: an item only
@@ -74,7 +76,7 @@ class ScanCache:
         """
         return ItemCache(self, entry, digest)
 
-    def locate(self, entry: Entry, digest: Future[Any] | None) -> Path | None:
+    def locate(self, entry: Entry, digest: Digest | None) -> Path | None:
         """Where ``entry``'s record lives; awaits its digest first (None: no content key)."""
         if not self._run_key:
             return None
@@ -104,7 +106,7 @@ NO_CACHE = ScanCache(Path(os.devnull))
 class ItemCache:
     """One item's cached results per scanner; ``save`` writes back what was computed."""
 
-    def __init__(self, cache: ScanCache, entry: Entry, digest: Future[Any] | None) -> None:
+    def __init__(self, cache: ScanCache, entry: Entry, digest: Digest | None) -> None:
         self.cache = cache
         self.entry = entry
         self.digest = digest
@@ -246,7 +248,7 @@ def write_entry(path: Path, record: Mapping[str, Any]) -> bool:
     return True
 
 
-def _content_key(entry: Entry, digest: Future[Any] | None) -> str | None:
+def _content_key(entry: Entry, digest: Digest | None) -> str | None:
     """What identifies the item's bytes: its sha256 (hashed here, or reported by the server
     for a remote item read only in part), else the server's content key (hub blob id, object
     ETag: ``origin.etag`` or the remote source's ``key``), bound to where it was listed."""
