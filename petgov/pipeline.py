@@ -42,7 +42,7 @@ from petgov.scanners.interface import (
     TargetScanner,
 )
 from petgov.scanners.options import ScannerOptions
-from petgov.scanners.result_cache import NO_CACHE, ScanCache
+from petgov.scanners.result_cache import NO_CACHE, ScanCache, decode, encode
 from petgov.targets.archive import ENGINE as ARCHIVE_ENGINE
 from petgov.targets.archive import ArchiveLimits, expand
 from petgov.targets.filters import PathFilter
@@ -253,7 +253,7 @@ def run_scanners(
             if progress:  # the phase label: which whole-target scanner is at work
                 progress(f"{scanner.name}: {inv.target.target}", done, total)
             forked = early.pop(id(scanner), None)
-            res_t = forked.result() if forked is not None else None
+            res_t = _delivered(forked) if forked is not None else None
             if res_t is None:  # not forked, or the child did not deliver: run it here
                 call_t = functools.partial(scanner.scan_target, ctx)
                 res_t = _guarded(scanner, inv.target.target, call_t)
@@ -285,14 +285,14 @@ def run_scanners(
 
 def _fork_early(
     scanners: Sequence[Scanner], ctx: ScanContext, item_scanners: Sequence[ItemScanner]
-) -> dict[int, Forked[ScanResult]]:
+) -> dict[int, Forked[dict[str, Any]]]:
     """Target scanners that asked to run in a forked child, started now: they work on a second
     core while the item scanners run here, and are collected in their usual turn (same order,
     same results; a child that fails is run again in-process). Only when item scanners have
     work to overlap with."""
     from petgov.util import forked
 
-    started: dict[int, Forked[ScanResult]] = {}
+    started: dict[int, Forked[dict[str, Any]]] = {}
     wanted = [s for s in scanners if isinstance(s, TargetScanner) and s.fork_early(ctx)]
     if not wanted or not forked.available():
         return started
@@ -301,11 +301,29 @@ def _fork_early(
     path = ctx.target.target if ctx.target else ""
     for scanner in wanted:
         call = functools.partial(scanner.scan_target, ctx)
-        child = forked.start(functools.partial(_guarded, scanner, path, call), scanner.release)
+        as_data = functools.partial(_as_data, scanner, path, call)
+        child = forked.start(as_data, scanner.release)
         if child is not None:
             atexit.register(child.cancel)  # a parent leaving early stops the child
             started[id(scanner)] = child
     return started
+
+
+def _as_data(scanner: Scanner, path: str, call: Callable[[], ScanResult]) -> dict[str, Any]:
+    """What a forked child sends back: its guarded result in JSON form (never a pickle)."""
+    return encode(_guarded(scanner, path, call))
+
+
+def _delivered(child: Forked[dict[str, Any]]) -> ScanResult | None:
+    """A forked scanner's result, rebuilt from its JSON form with the model's checks; None when
+    the child did not deliver one (the caller then runs the scanner here)."""
+    doc = child.result()
+    if doc is None:
+        return None
+    try:
+        return decode(doc)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _scan_item(scanner: ItemScanner, entry: Entry, ctx: ScanContext) -> ScanResult:

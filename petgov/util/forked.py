@@ -1,17 +1,17 @@
 """Run one call in a forked child and collect its result later: a second core for work that
 holds the GIL (regex scans, presidio), with the parent's state shared copy-on-write.
 
-The child sends its result back pickled through a private pipe. That pickle is petgov's own
-output (findings and facts built by its scanners), never bytes of a scanned file. When the
-child cannot deliver (it crashed, was killed, or its result does not pickle) ``result`` says
-so with ``None`` and the caller runs the call itself, so the verdict never depends on the fork.
+The child sends its result back as JSON through a private pipe: plain data, never a pickle, so
+nothing the parent reads back can run code whatever a scanned file put into a finding. When the
+child cannot deliver (it crashed, was killed, or its result is not JSON) ``result`` says so with
+``None`` and the caller runs the call itself, so the verdict never depends on the fork.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import pickle
 import signal
 import sys
 from collections.abc import Callable
@@ -52,8 +52,8 @@ class Forked(Generic[T]):
         finally:
             self._reap()
         try:
-            ok, value = pickle.loads(b"".join(chunks))  # the child's own output, see above
-        except Exception:
+            ok, value = json.loads(b"".join(chunks))
+        except (ValueError, TypeError):
             return None
         return value if ok else None
 
@@ -86,9 +86,9 @@ def start(call: Callable[[], T], cleanup: Callable[[], None] | None = None) -> F
         os.close(read)
         sys.setswitchinterval(DEFAULT_SWITCH)  # the parent's hashing threads are not here
         try:
-            payload = pickle.dumps((True, call()), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = json.dumps([True, call()], allow_nan=False).encode()
         except BaseException:
-            payload = pickle.dumps((False, None))
+            payload = b"[false, null]"
         finally:
             if cleanup is not None:
                 cleanup()

@@ -109,3 +109,10 @@ def test_forked_results_failures_and_cancel() -> None:
     slow.cancel()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # reaped: no such process
+
+
+def test_a_result_that_is_not_plain_data_is_not_delivered() -> None:
+    """The child answers in JSON, never a pickle: an object it cannot write as data makes the
+    caller run the scanner itself."""
+    child = forked.start(lambda: {"x": object()})
+    assert child is not None and child.result() is None
